@@ -1,0 +1,30 @@
+import { Command, CommanderError } from "commander";
+import { ReproError } from "../util/errors.js";
+
+/** Each command lives in its own file and adds itself to the program. */
+type Register = (program: Command) => void;
+const commands: Register[] = [];
+
+export function buildProgram(): Command {
+  const program = new Command("repronet")
+    .description("Deterministic RETURNN-style training of sequence models")
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. User errors print one line. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ReproError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

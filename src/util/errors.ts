@@ -1,0 +1,43 @@
+/**
+ * A user-facing error: its message is one line that names the cause (file, line,
+ * layer, option). The CLI prints `error: <message>` and exits non-zero; anything
+ * else that escapes is a bug and is printed with its stack.
+ */
+export class ReproError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "ReproError";
+  }
+}
+
+/** Edit distance between two strings, for did-you-mean hints. */
+export function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** ` (did you mean "x"?)` for the closest candidate within a sensible distance, else "". */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  let best = "";
+  let bestDist = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist || (d === bestDist && c < best)) {
+      best = c;
+      bestDist = d;
+    }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestDist <= limit ? ` (did you mean "${best}"?)` : "";
+}
