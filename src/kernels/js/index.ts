@@ -1,0 +1,36 @@
+import type { Kernels } from "../kernels.js";
+import { binary, unary, where } from "./elementwise.js";
+import { matmul } from "./matmul.js";
+import {
+  adam,
+  crossEntropy,
+  crossEntropyBackward,
+  gather,
+  layerNorm,
+  layerNormBackward,
+  scatterAdd,
+  softmax,
+  softmaxBackward,
+} from "./nn.js";
+import { copy, max, sum } from "./reduce.js";
+
+/** The portable reference kernels: plain TypeScript, single-threaded. */
+export const jsKernels: Kernels = {
+  name: "js",
+  unary,
+  binary,
+  where,
+  matmul,
+  sum,
+  max,
+  copy,
+  softmax,
+  softmaxBackward,
+  layerNorm,
+  layerNormBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  gather,
+  scatterAdd,
+  adam,
+};

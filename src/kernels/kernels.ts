@@ -1,0 +1,179 @@
+/**
+ * The numerical kernels every op runs on. Ops never know which implementation
+ * is active; the pure-TS one (`js/`) is the reference, native ones implement the
+ * same contract. Every kernel is deterministic: each output element is computed
+ * in one fixed order, independent of thread count.
+ *
+ * Arrays are contiguous row-major; "strides" are in elements, with 0 marking a
+ * broadcast dimension.
+ */
+
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "relu"
+  | "gelu"
+  | "tanh"
+  | "sigmoid"
+  | "sign"
+  | "square"
+  | "reciprocal";
+
+/** Element-wise binary ops; `*_grad` ops take (forward value, upstream gradient). */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "max"
+  | "min"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "relu_grad" // (x, gy) -> gy * (x > 0)
+  | "gelu_grad" // (x, gy) -> gy * gelu'(x)
+  | "tanh_grad" // (y, gy) -> gy * (1 - y^2)
+  | "sigmoid_grad"; // (y, gy) -> gy * y * (1 - y)
+
+export interface MatmulSpec {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored k×m (use its transpose). */
+  transA: boolean;
+  /** B is stored n×k (use its transpose). */
+  transB: boolean;
+  /** Elements between consecutive batch matrices; 0 shares one matrix across the batch. */
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array): void;
+  /** out[idx] = a[idx·aStrides] op b[idx·bStrides] over `shape`. */
+  binary(
+    op: BinaryOp,
+    a: Float32Array,
+    aStrides: readonly number[],
+    b: Float32Array,
+    bStrides: readonly number[],
+    out: Float32Array,
+    shape: readonly number[],
+  ): void;
+  /** out = cond != 0 ? a : b, each operand broadcast by its strides. */
+  where(
+    cond: Float32Array,
+    cStrides: readonly number[],
+    a: Float32Array,
+    aStrides: readonly number[],
+    b: Float32Array,
+    bStrides: readonly number[],
+    out: Float32Array,
+    shape: readonly number[],
+  ): void;
+
+  /** out[b] = op(A[b]) · op(B[b]), m×n per batch; each dot product summed over k ascending. */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, spec: MatmulSpec): void;
+
+  /** x viewed as [outer, len, inner]: out[o, i] = Σ_j x[o, j, i], j ascending. */
+  sum(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void;
+  /** As `sum` with max; `argmax` gets the first index of the maximum (for the gradient). */
+  max(x: Float32Array, out: Float32Array, argmax: Int32Array, outer: number, len: number, inner: number): void;
+
+  /** Copies a strided block: dst[dOff + Σ i·dStrides] = src[sOff + Σ i·sStrides] over `shape`. */
+  copy(
+    src: Float32Array | Int32Array,
+    sOff: number,
+    sStrides: readonly number[],
+    dst: Float32Array | Int32Array,
+    dOff: number,
+    dStrides: readonly number[],
+    shape: readonly number[],
+  ): void;
+
+  /** Row-wise (log-)softmax over the last `cols` elements. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
+  /** Gradient of softmax (from its output y) or log-softmax (from its output). */
+  softmaxBackward(y: Float32Array, gy: Float32Array, gx: Float32Array, rows: number, cols: number, log: boolean): void;
+
+  /** Layer norm over rows of `cols`; writes y, and per-row mean and 1/std for the backward pass. */
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  /** dx is written; dgamma and dbeta are accumulated over rows in ascending order. */
+  layerNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gy: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
+
+  /**
+   * Label-smoothed sparse cross-entropy on logits: target 1-ls on the label and
+   * ls/(V-1) on every other class. Writes per-row loss and the softmax (kept for
+   * the backward pass).
+   */
+  crossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    loss: Float32Array,
+    probs: Float32Array,
+    rows: number,
+    classes: number,
+    smoothing: number,
+  ): void;
+  /** dlogits[r] = gloss[r] · (probs[r] − target[r]). */
+  crossEntropyBackward(
+    probs: Float32Array,
+    labels: Int32Array,
+    gloss: Float32Array,
+    dlogits: Float32Array,
+    rows: number,
+    classes: number,
+    smoothing: number,
+  ): void;
+
+  /** x viewed as [outer, len, inner]: out[o, i, :] = x[o, idx[i], :]. */
+  gather(x: Float32Array, idx: Int32Array, out: Float32Array, outer: number, len: number, inner: number): void;
+  /** Inverse of gather: gx[o, idx[i], :] += gy[o, i, :], i ascending. gx must be zeroed. */
+  scatterAdd(gy: Float32Array, idx: Int32Array, gx: Float32Array, outer: number, len: number, inner: number): void;
+
+  /** In-place Adam (TensorFlow's formulation, as RETURNN uses). */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStep): void;
+}
+
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1-based step count for bias correction. */
+  step: number;
+  /** Decoupled weight decay (AdamW), applied as p -= lr·wd·p. */
+  weightDecay: number;
+}

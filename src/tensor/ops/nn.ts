@@ -1,0 +1,133 @@
+/** Neural-network ops. Fused ones (softmax, cross-entropy, layer norm) carry their own gradient. */
+import { kernels } from "../../kernels/active.js";
+import { record } from "../tape.js";
+import { type Shape, Tensor, empty, sizeOf, zeros } from "../tensor.js";
+import { mul, where } from "./elementwise.js";
+import { axisIndex, transpose } from "./shape.js";
+
+/** What masked positions become before a softmax: large, finite, never -inf. */
+export const MASK_VALUE = -1e30;
+
+const lastDim = (s: Shape): number => s[s.length - 1];
+
+/** Moves `axis` to the end (and back), so row kernels can work on the last axis. */
+function onLastAxis(x: Tensor, axis: number, f: (x: Tensor) => Tensor): Tensor {
+  const a = axisIndex(axis, x.rank);
+  if (a === x.rank - 1) return f(x);
+  const perm = [...x.shape.keys()].filter((i) => i !== a).concat(a);
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  return transpose(f(transpose(x, perm)), inverse);
+}
+
+function softmaxLast(x: Tensor, log: boolean): Tensor {
+  const cols = lastDim(x.shape);
+  const rows = x.size / Math.max(cols, 1);
+  const out = empty(x.shape);
+  kernels().softmax(x.f32, out.f32, rows, cols, log);
+  return record(out, [x], (g) => {
+    const gx = empty(x.shape);
+    kernels().softmaxBackward(out.f32, g.f32, gx.f32, rows, cols, log);
+    return [gx];
+  });
+}
+
+/** Softmax over `axis`; where `mask` (broadcastable, 1 = keep) is 0 the input is replaced by MASK_VALUE. */
+export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
+  const masked = mask ? where(mask, x, MASK_VALUE) : x;
+  return onLastAxis(masked, axis, (t) => softmaxLast(t, false));
+}
+
+export function logSoftmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
+  const masked = mask ? where(mask, x, MASK_VALUE) : x;
+  return onLastAxis(masked, axis, (t) => softmaxLast(t, true));
+}
+
+/**
+ * Per-position cross-entropy of logits [..., V] against int32 labels [...],
+ * with label smoothing (1-ls on the label, ls/(V-1) elsewhere). Fused: the
+ * gradient is softmax − target.
+ */
+export function sparseCrossEntropy(logits: Tensor, labels: Tensor, labelSmoothing = 0): Tensor {
+  const classes = lastDim(logits.shape);
+  const rowShape = logits.shape.slice(0, -1);
+  if (labels.size !== sizeOf(rowShape)) {
+    throw new Error(`cross-entropy: labels [${labels.shape}] do not match logits [${logits.shape}]`);
+  }
+  checkIndices(labels.i32, classes, "cross-entropy label");
+  const rows = labels.size;
+  const loss = empty(rowShape);
+  const probs = new Float32Array(logits.size);
+  kernels().crossEntropy(logits.f32, labels.i32, loss.f32, probs, rows, classes, labelSmoothing);
+  return record(loss, [logits], (g) => {
+    const gx = empty(logits.shape);
+    kernels().crossEntropyBackward(probs, labels.i32, g.f32, gx.f32, rows, classes, labelSmoothing);
+    return [gx];
+  });
+}
+
+function checkIndices(idx: Int32Array, bound: number, what: string): void {
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= bound) throw new Error(`${what} ${idx[i]} out of range [0, ${bound})`);
+  }
+}
+
+/** Picks entries of `x` along `axis` by int32 `indices`: shape x[:axis] + indices + x[axis+1:]. */
+export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  const a = axisIndex(axis, x.rank);
+  const outer = sizeOf(x.shape.slice(0, a));
+  const len = x.shape[a];
+  const inner = sizeOf(x.shape.slice(a + 1));
+  checkIndices(indices.i32, len, "gather index");
+  const out = empty([...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)]);
+  kernels().gather(x.f32, indices.i32, out.f32, outer, len, inner);
+  return record(out, [x], (g) => {
+    const gx = zeros(x.shape);
+    kernels().scatterAdd(g.f32, indices.i32, gx.f32, outer, len, inner);
+    return [gx];
+  });
+}
+
+/** Float one-hot vectors [..., depth] for int32 indices (no gradient). */
+export function oneHot(indices: Tensor, depth: number): Tensor {
+  const idx = indices.i32;
+  checkIndices(idx, depth, "one-hot index");
+  const out = zeros([...indices.shape, depth]);
+  for (let i = 0; i < idx.length; i++) out.f32[i * depth + idx[i]] = 1;
+  return out;
+}
+
+/** Layer normalisation over the last axis: (x − mean)/sqrt(var + eps) · gamma + beta. */
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-6): Tensor {
+  const cols = lastDim(x.shape);
+  if (gamma.size !== cols || beta.size !== cols) {
+    throw new Error(`layer norm: scale/bias of size ${gamma.size}/${beta.size} for feature dim ${cols}`);
+  }
+  const rows = x.size / Math.max(cols, 1);
+  const y = empty(x.shape);
+  const mean = new Float32Array(rows);
+  const rstd = new Float32Array(rows);
+  kernels().layerNorm(x.f32, gamma.f32, beta.f32, y.f32, mean, rstd, rows, cols, epsilon);
+  return record(y, [x, gamma, beta], (g, needs) => {
+    const dx = empty(x.shape);
+    const dgamma = zeros(gamma.shape);
+    const dbeta = zeros(beta.shape);
+    kernels().layerNormBackward(x.f32, gamma.f32, mean, rstd, g.f32, dx.f32, dgamma.f32, dbeta.f32, rows, cols);
+    return [needs[0] ? dx : null, needs[1] ? dgamma : null, needs[2] ? dbeta : null];
+  });
+}
+
+/**
+ * Inverted dropout: keeps an element where its uniform draw u ≥ rate and scales
+ * by 1/(1−rate). `uniform(n)` must come from the keyed RNG; `noiseShape`
+ * (broadcastable to x, e.g. [B, 1, D]) shares one draw across size-1 axes.
+ */
+export function dropout(x: Tensor, rate: number, uniform: (n: number) => Float32Array, noiseShape?: Shape): Tensor {
+  if (rate <= 0) return x;
+  if (rate >= 1) throw new Error(`dropout rate ${rate} must be < 1`);
+  const shape = noiseShape ?? x.shape;
+  const u = uniform(sizeOf(shape));
+  const keep = new Float32Array(u.length);
+  const scale = 1 / (1 - rate);
+  for (let i = 0; i < u.length; i++) keep[i] = u[i] >= rate ? scale : 0;
+  return mul(x, new Tensor(shape, keep));
+}
