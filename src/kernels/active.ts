@@ -1,5 +1,5 @@
-import type { Kernels } from "./kernels.js";
 import { jsKernels } from "./js/index.js";
+import type { Kernels } from "./kernels.js";
 
 /** The kernels ops run on. Set once at start-up (CLI `--kernels`), not per op. */
 let active: Kernels = jsKernels;

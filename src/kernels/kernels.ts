@@ -89,7 +89,14 @@ export interface Kernels {
   /** x viewed as [outer, len, inner]: out[o, i] = Σ_j x[o, j, i], j ascending. */
   sum(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void;
   /** As `sum` with max; `argmax` gets the first index of the maximum (for the gradient). */
-  max(x: Float32Array, out: Float32Array, argmax: Int32Array, outer: number, len: number, inner: number): void;
+  max(
+    x: Float32Array,
+    out: Float32Array,
+    argmax: Int32Array,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
 
   /** Copies a strided block: dst[dOff + Σ i·dStrides] = src[sOff + Σ i·sStrides] over `shape`. */
   copy(
@@ -105,7 +112,14 @@ export interface Kernels {
   /** Row-wise (log-)softmax over the last `cols` elements. */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
   /** Gradient of softmax (from its output y) or log-softmax (from its output). */
-  softmaxBackward(y: Float32Array, gy: Float32Array, gx: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackward(
+    y: Float32Array,
+    gy: Float32Array,
+    gx: Float32Array,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ): void;
 
   /** Layer norm over rows of `cols`; writes y, and per-row mean and 1/std for the backward pass. */
   layerNorm(
@@ -159,9 +173,23 @@ export interface Kernels {
   ): void;
 
   /** x viewed as [outer, len, inner]: out[o, i, :] = x[o, idx[i], :]. */
-  gather(x: Float32Array, idx: Int32Array, out: Float32Array, outer: number, len: number, inner: number): void;
+  gather(
+    x: Float32Array,
+    idx: Int32Array,
+    out: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
   /** Inverse of gather: gx[o, idx[i], :] += gy[o, i, :], i ascending. gx must be zeroed. */
-  scatterAdd(gy: Float32Array, idx: Int32Array, gx: Float32Array, outer: number, len: number, inner: number): void;
+  scatterAdd(
+    gy: Float32Array,
+    idx: Int32Array,
+    gx: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
 
   /** In-place Adam (TensorFlow's formulation, as RETURNN uses). */
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStep): void;

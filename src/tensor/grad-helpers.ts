@@ -1,5 +1,5 @@
 /** Tape-free tensor helpers the backward pass needs (kept apart to avoid import cycles). */
-import { type Shape, Tensor, full, sizeOf } from "./tensor.js";
+import { full, type Shape, sizeOf, Tensor } from "./tensor.js";
 
 export const onesLike = (shape: Shape): Tensor => full(shape, 1);
 export const zerosLike = (shape: Shape): Tensor => new Tensor(shape, new Float32Array(sizeOf(shape)));

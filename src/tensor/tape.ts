@@ -27,7 +27,8 @@ class Tape {
 let current: Tape | null = null;
 let noGradDepth = 0;
 
-const isTracked = (t: Tensor, tape: Tape | null): boolean => tape !== null && t.node !== null && t.node.tape === tape;
+const isTracked = (t: Tensor, tape: Tape | null): boolean =>
+  tape !== null && t.node !== null && t.node.tape === tape;
 
 /** True while gradients are being recorded (inside `valueAndGrads`, outside `noGrad`). */
 export const isRecording = (): boolean => current !== null && noGradDepth === 0;

@@ -100,7 +100,8 @@ export function tensor(data: ArrayLike<number> | TypedData, shape?: Shape, dtype
 }
 export const scalar = (v: number): Tensor => new Tensor([], Float32Array.of(v));
 export const zeros = (shape: Shape): Tensor => new Tensor(shape, new Float32Array(sizeOf(shape)));
-export const full = (shape: Shape, v: number): Tensor => new Tensor(shape, new Float32Array(sizeOf(shape)).fill(v));
+export const full = (shape: Shape, v: number): Tensor =>
+  new Tensor(shape, new Float32Array(sizeOf(shape)).fill(v));
 export const ones = (shape: Shape): Tensor => full(shape, 1);
 export const empty = (shape: Shape, dtype: DType = "float32"): Tensor =>
   new Tensor(shape, dtype === "int32" ? new Int32Array(sizeOf(shape)) : new Float32Array(sizeOf(shape)));
@@ -119,7 +120,8 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
   if (value instanceof Tensor) into.add(value);
   else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
   else if (value instanceof Map) for (const v of value.values()) collectTensors(v, into);
-  else if (value !== null && typeof value === "object") for (const v of Object.values(value)) collectTensors(v, into);
+  else if (value !== null && typeof value === "object")
+    for (const v of Object.values(value)) collectTensors(v, into);
 }
 
 /**

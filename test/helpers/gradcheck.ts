@@ -26,7 +26,10 @@ export function testRandom(seed: number): () => number {
 export function randTensor(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   const r = testRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(shape, Float32Array.from({ length: n }, () => lo + (hi - lo) * r()));
+  return new Tensor(
+    shape,
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * r()),
+  );
 }
 
 export interface GradCheckOptions {
@@ -44,7 +47,11 @@ function weightedSum(y: Tensor, r: Float64Array): number {
   return s;
 }
 
-export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradCheckOptions = {}): void {
+export function gradCheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradCheckOptions = {},
+): void {
   const { eps = 1e-3, atol = 1e-2, rtol = 1e-2 } = opts;
   const wrt = opts.wrt ?? inputs.flatMap((t, i) => (t.dtype === "float32" ? [i] : []));
   tidy(() => {
@@ -52,10 +59,13 @@ export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
     const rnd = testRandom(12345);
     const r = Float64Array.from({ length: probe.size }, () => rnd() * 2 - 1);
     const weights = new Tensor(probe.shape, Float32Array.from(r));
-    const { grads } = valueAndGrads(() => {
-      const y = f(...inputs);
-      return sumAll(mulRaw(y, weights));
-    }, wrt.map((i) => inputs[i]));
+    const { grads } = valueAndGrads(
+      () => {
+        const y = f(...inputs);
+        return sumAll(mulRaw(y, weights));
+      },
+      wrt.map((i) => inputs[i]),
+    );
     wrt.forEach((inputIndex, k) => {
       const x = inputs[inputIndex];
       const g = grads[k];

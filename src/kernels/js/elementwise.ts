@@ -1,6 +1,6 @@
 import type { BinaryOp, UnaryOp } from "../kernels.js";
-import { forEachRow, isContiguous } from "./strided.js";
 import { gelu, geluGrad, sigmoid } from "./math.js";
+import { forEachRow, isContiguous } from "./strided.js";
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -9,7 +9,7 @@ const unaryFns: Record<UnaryOp, (x: number) => number> = {
   sqrt: Math.sqrt,
   rsqrt: (x) => 1 / Math.sqrt(x),
   abs: Math.abs,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => Math.max(x, 0), // NaN stays NaN, as in TensorFlow
   gelu,
   tanh: Math.tanh,
   sigmoid,
@@ -96,6 +96,7 @@ export function where(
     let ic = off[0];
     let ia = off[1];
     let ib = off[2];
-    for (let j = 0; j < count; j++, ic += st[0], ia += st[1], ib += st[2]) out[o++] = cond[ic] !== 0 ? a[ia] : b[ib];
+    for (let j = 0; j < count; j++, ic += st[0], ia += st[1], ib += st[2])
+      out[o++] = cond[ic] !== 0 ? a[ia] : b[ib];
   });
 }

@@ -42,4 +42,5 @@ export const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
 export const geluGrad = (x: number): number =>
   0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
 
-export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+export const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));

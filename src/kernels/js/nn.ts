@@ -36,7 +36,8 @@ export function softmaxBackward(
     } else {
       // gx = y · (gy - Σ gy·y); where y = 0 the product is skipped so ±inf in gy cannot make NaN.
       for (let c = 0; c < cols; c++) if (y[base + c] !== 0) dot += gy[base + c] * y[base + c];
-      for (let c = 0; c < cols; c++) gx[base + c] = y[base + c] === 0 ? 0 : y[base + c] * (gy[base + c] - dot);
+      for (let c = 0; c < cols; c++)
+        gx[base + c] = y[base + c] === 0 ? 0 : y[base + c] * (gy[base + c] - dot);
     }
   }
 }

@@ -1,6 +1,6 @@
 /** NumPy broadcasting: shapes align at the right; a 1 stretches to the other size. */
 import { kernels } from "../../kernels/active.js";
-import { type Shape, Tensor, empty } from "../tensor.js";
+import { empty, type Shape, Tensor } from "../tensor.js";
 
 export function broadcastShapes(a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
@@ -27,7 +27,8 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   return strides;
 }
 
-export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+export const sameShape = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Sums a gradient of the broadcast shape back down to `shape` (the backward of

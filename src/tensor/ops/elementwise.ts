@@ -1,8 +1,9 @@
 /** Element-wise ops with NumPy broadcasting; each forward sits beside its gradient. */
-import type { BinaryOp, UnaryOp } from "../../kernels/kernels.js";
+
 import { kernels } from "../../kernels/active.js";
+import type { BinaryOp, UnaryOp } from "../../kernels/kernels.js";
 import { record, requiresGrad } from "../tape.js";
-import { type Shape, Tensor, empty, scalar } from "../tensor.js";
+import { empty, type Shape, scalar, Tensor } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, unbroadcast } from "./broadcast.js";
 
 type Operand = Tensor | number;
@@ -12,7 +13,15 @@ const asTensor = (x: Operand): Tensor => (typeof x === "number" ? scalar(x) : x)
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   const out = empty(shape);
-  kernels().binary(op, a.f32, broadcastStrides(a.shape, shape), b.f32, broadcastStrides(b.shape, shape), out.f32, shape);
+  kernels().binary(
+    op,
+    a.f32,
+    broadcastStrides(a.shape, shape),
+    b.f32,
+    broadcastStrides(b.shape, shape),
+    out.f32,
+    shape,
+  );
   return out;
 }
 
@@ -64,7 +73,9 @@ export function pow(a: Operand, b: Operand): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   const out = binaryRaw("pow", x, y);
   return record(out, [x, y], (g, needs) => [
-    needs[0] ? unbroadcast(mul(g, mul(y, binaryRaw("pow", x, binaryRaw("sub", y, scalar(1))))), x.shape) : null,
+    needs[0]
+      ? unbroadcast(mul(g, mul(y, binaryRaw("pow", x, binaryRaw("sub", y, scalar(1))))), x.shape)
+      : null,
     // d/dy x^y = x^y · ln x, taken as 0 where x <= 0 (as TensorFlow does).
     needs[1] ? unbroadcast(where(greater(x, 0), mul(g, mul(out, unaryRaw("log", x))), 0), y.shape) : null,
   ]);
@@ -100,14 +111,18 @@ export const log = (x: Tensor): Tensor => unaryWithGrad("log", x, (g) => binaryR
 export const sqrt = (x: Tensor): Tensor =>
   unaryWithGrad("sqrt", x, (g, y) => binaryRaw("div", binaryRaw("mul", g, scalar(0.5)), y));
 export const rsqrt = (x: Tensor): Tensor =>
-  unaryWithGrad("rsqrt", x, (g, y) => binaryRaw("mul", g, binaryRaw("mul", scalar(-0.5), binaryRaw("pow", y, scalar(3)))));
-export const abs = (x: Tensor): Tensor => unaryWithGrad("abs", x, (g) => binaryRaw("mul", g, unaryRaw("sign", x)));
+  unaryWithGrad("rsqrt", x, (g, y) =>
+    binaryRaw("mul", g, binaryRaw("mul", scalar(-0.5), binaryRaw("pow", y, scalar(3)))),
+  );
+export const abs = (x: Tensor): Tensor =>
+  unaryWithGrad("abs", x, (g) => binaryRaw("mul", g, unaryRaw("sign", x)));
 export const square = (x: Tensor): Tensor =>
   unaryWithGrad("square", x, (g) => binaryRaw("mul", g, binaryRaw("mul", x, scalar(2))));
 export const relu = (x: Tensor): Tensor => unaryWithGrad("relu", x, (g) => binaryRaw("relu_grad", x, g));
 export const gelu = (x: Tensor): Tensor => unaryWithGrad("gelu", x, (g) => binaryRaw("gelu_grad", x, g));
 export const tanh = (x: Tensor): Tensor => unaryWithGrad("tanh", x, (g, y) => binaryRaw("tanh_grad", y, g));
-export const sigmoid = (x: Tensor): Tensor => unaryWithGrad("sigmoid", x, (g, y) => binaryRaw("sigmoid_grad", y, g));
+export const sigmoid = (x: Tensor): Tensor =>
+  unaryWithGrad("sigmoid", x, (g, y) => binaryRaw("sigmoid_grad", y, g));
 
 /**
  * cond ? a : b with broadcasting. The gradient is routed by selection, never by
@@ -152,6 +167,10 @@ export const greaterEqual = (a: Operand, b: Operand): Tensor => binaryRaw("ge", 
 /** Converts between float32 and int32 (truncation toward zero); the float→float identity keeps the gradient. */
 export function cast(x: Tensor, dtype: "float32" | "int32"): Tensor {
   if (x.dtype === dtype) return x;
-  if (dtype === "int32") return new Tensor(x.shape, Int32Array.from(x.f32, (v) => Math.trunc(v)));
+  if (dtype === "int32")
+    return new Tensor(
+      x.shape,
+      Int32Array.from(x.f32, (v) => Math.trunc(v)),
+    );
   return new Tensor(x.shape, Float32Array.from(x.i32));
 }

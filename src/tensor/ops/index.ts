@@ -1,7 +1,8 @@
 /** The differentiable op set. Composite ops are built from these and need no gradient code. */
-export * from "./elementwise.js";
+
 export { broadcastShapes, unbroadcast } from "./broadcast.js";
-export * from "./shape.js";
-export * from "./reduce.js";
+export * from "./elementwise.js";
 export * from "./matmul.js";
 export * from "./nn.js";
+export * from "./reduce.js";
+export * from "./shape.js";

@@ -1,7 +1,7 @@
 /** (Batched) matrix multiplication with transpose flags. */
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
-import { type Tensor, empty } from "../tensor.js";
+import { empty, type Tensor } from "../tensor.js";
 import { reshapeRaw, sameShape } from "./broadcast.js";
 import { sum } from "./reduce.js";
 
@@ -24,7 +24,10 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
   const [br, bc] = b.shape.slice(-2);
   const [m, k] = transA ? [ac, ar] : [ar, ac];
   const [k2, n] = transB ? [bc, br] : [br, bc];
-  if (k !== k2) throw new Error(`matmul: inner dims differ: [${a.shape}]${transA ? "ᵀ" : ""} · [${b.shape}]${transB ? "ᵀ" : ""}`);
+  if (k !== k2)
+    throw new Error(
+      `matmul: inner dims differ: [${a.shape}]${transA ? "ᵀ" : ""} · [${b.shape}]${transB ? "ᵀ" : ""}`,
+    );
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
   if (aBatch.length > 0 && bBatch.length > 0 && !sameShape(aBatch, bBatch)) {
@@ -104,7 +107,9 @@ function matmulRows(rows: Tensor, b: Tensor, transB: boolean, a: Tensor): Tensor
   return record(out, [a, b], (g, needs) => {
     const g2 = reshapeRaw(g, [rows.shape[0], n]);
     return [
-      needs[0] ? reshapeRaw(transB ? matmulRaw(g2, b, false, false) : matmulRaw(g2, b, false, true), a.shape) : null,
+      needs[0]
+        ? reshapeRaw(transB ? matmulRaw(g2, b, false, false) : matmulRaw(g2, b, false, true), a.shape)
+        : null,
       needs[1] ? (transB ? matmulRaw(g2, rows, true, false) : matmulRaw(rows, g2, true, false)) : null,
     ];
   });

@@ -1,7 +1,7 @@
 /** Neural-network ops. Fused ones (softmax, cross-entropy, layer norm) carry their own gradient. */
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
-import { type Shape, Tensor, empty, sizeOf, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
 import { mul, where } from "./elementwise.js";
 import { axisIndex, transpose } from "./shape.js";
 
@@ -111,7 +111,18 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-6
     const dx = empty(x.shape);
     const dgamma = zeros(gamma.shape);
     const dbeta = zeros(beta.shape);
-    kernels().layerNormBackward(x.f32, gamma.f32, mean, rstd, g.f32, dx.f32, dgamma.f32, dbeta.f32, rows, cols);
+    kernels().layerNormBackward(
+      x.f32,
+      gamma.f32,
+      mean,
+      rstd,
+      g.f32,
+      dx.f32,
+      dgamma.f32,
+      dbeta.f32,
+      rows,
+      cols,
+    );
     return [needs[0] ? dx : null, needs[1] ? dgamma : null, needs[2] ? dbeta : null];
   });
 }
@@ -121,7 +132,12 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-6
  * by 1/(1−rate). `uniform(n)` must come from the keyed RNG; `noiseShape`
  * (broadcastable to x, e.g. [B, 1, D]) shares one draw across size-1 axes.
  */
-export function dropout(x: Tensor, rate: number, uniform: (n: number) => Float32Array, noiseShape?: Shape): Tensor {
+export function dropout(
+  x: Tensor,
+  rate: number,
+  uniform: (n: number) => Float32Array,
+  noiseShape?: Shape,
+): Tensor {
   if (rate <= 0) return x;
   if (rate >= 1) throw new Error(`dropout rate ${rate} must be < 1`);
   const shape = noiseShape ?? x.shape;

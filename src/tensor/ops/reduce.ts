@@ -1,8 +1,8 @@
 /** Reductions over axes. Multi-axis reductions run one axis at a time, in ascending axis order. */
 import { kernels } from "../../kernels/active.js";
 import { record, stopGradient } from "../tape.js";
-import { type Shape, type Tensor, empty, zeros } from "../tensor.js";
-import { add, equal, exp, log, sub, where, mul } from "./elementwise.js";
+import { empty, type Shape, type Tensor, zeros } from "../tensor.js";
+import { add, equal, exp, log, mul, sub, where } from "./elementwise.js";
 import { axisIndex, broadcastTo, reshape } from "./shape.js";
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);

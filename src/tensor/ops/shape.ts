@@ -2,13 +2,14 @@
 import { kernels } from "../../kernels/active.js";
 import { contiguousStrides } from "../../kernels/js/strided.js";
 import { record } from "../tape.js";
-import { type Shape, Tensor, empty, sizeOf, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, reshapeRaw, unbroadcast } from "./broadcast.js";
 
 /** Normalises a possibly negative axis against a rank. */
 export function axisIndex(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`axis ${axis} out of range for rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new Error(`axis ${axis} out of range for rank ${rank}`);
   return a;
 }
 
@@ -67,7 +68,8 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
   const b = x.shape.map((_, i) => begin[i] ?? 0);
   const s = x.shape.map((d, i) => (size[i] === undefined || size[i] === -1 ? d - b[i] : size[i]));
   s.forEach((d, i) => {
-    if (b[i] < 0 || d < 0 || b[i] + d > x.shape[i]) throw new Error(`slice [${b}]+[${s}] out of bounds for [${x.shape}]`);
+    if (b[i] < 0 || d < 0 || b[i] + d > x.shape[i])
+      throw new Error(`slice [${b}]+[${s}] out of bounds for [${x.shape}]`);
   });
   const out = x.dtype === "int32" ? empty(s, "int32") : empty(s);
   copyBlock(x, out, b, false);
@@ -101,7 +103,12 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
     xs.map((t, k) => {
       if (!needs[k]) return null;
       const gx = empty(t.shape);
-      copyBlock(g, gx, shape.map((_, i) => (i === a ? offsets[k] : 0)), false);
+      copyBlock(
+        g,
+        gx,
+        shape.map((_, i) => (i === a ? offsets[k] : 0)),
+        false,
+      );
       return gx;
     }),
   );
@@ -111,7 +118,9 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 export function split(x: Tensor, sizesOrCount: number | readonly number[], axis: number): Tensor[] {
   const a = axisIndex(axis, x.rank);
   const sizes =
-    typeof sizesOrCount === "number" ? new Array<number>(sizesOrCount).fill(x.shape[a] / sizesOrCount) : sizesOrCount;
+    typeof sizesOrCount === "number"
+      ? new Array<number>(sizesOrCount).fill(x.shape[a] / sizesOrCount)
+      : sizesOrCount;
   if (sizes.some((s) => !Number.isInteger(s)) || sizes.reduce((p, q) => p + q, 0) !== x.shape[a]) {
     throw new Error(`split: sizes [${sizes}] do not add up to ${x.shape[a]}`);
   }
@@ -162,7 +171,9 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 
 /** Removes size-1 axes (all, or the given ones). */
 export function squeeze(x: Tensor, axes?: readonly number[]): Tensor {
-  const drop = new Set((axes ?? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => axisIndex(a, x.rank)));
+  const drop = new Set(
+    (axes ?? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => axisIndex(a, x.rank)),
+  );
   return reshape(
     x,
     x.shape.filter((_, i) => !drop.has(i)),
