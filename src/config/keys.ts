@@ -1,0 +1,90 @@
+import { didYouMean, ReproError } from "../util/errors.js";
+
+export interface ConfigKeyDoc {
+  name: string;
+  description: string;
+}
+
+/**
+ * Every top-level config key, sorted by name, with a one-line description (the
+ * user docs are generated from this table). Names follow RETURNN. Listing a key
+ * here only makes it a known name; whether the engine supports a value is
+ * checked where the key is used.
+ */
+// biome-ignore format: one row per key
+export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
+  { name: "accum_grad_multiple_step", description: "Accumulate gradients over this many steps before each update." },
+  { name: "batch_size", description: "Maximum number of frames per batch (longest sequence × number of sequences)." },
+  { name: "batching", description: "Older RETURNN name for `seq_ordering`." },
+  { name: "beam_size", description: "Beam size for search (decoding)." },
+  { name: "cleanup_old_models", description: "Delete old checkpoints: true, or a dict with keep_last_n, keep_best_n, keep." },
+  { name: "debug_mode", description: "Enable extra runtime checks (slower)." },
+  { name: "dev", description: "Development dataset, scored after each epoch; drives learning-rate control." },
+  { name: "dev_bleu_every_n_epochs", description: "Compute BLEU on the dev set every N epochs." },
+  { name: "device", description: 'Compute device to run on (e.g. "cpu", "gpu").' },
+  { name: "eval_datasets", description: "Further datasets, by name, scored after each epoch." },
+  { name: "extern_data", description: "Input and target data streams (e.g. data, classes) with dim, shape and sparse." },
+  { name: "gradient_clip_global_norm", description: "Clip gradients to this global L2 norm." },
+  { name: "kernels", description: "Which compute-kernel implementations to use." },
+  { name: "learning_rate", description: "Initial learning rate." },
+  { name: "learning_rate_control", description: 'Learning-rate schedule driven by dev scores ("constant", "newbob", "newbob_multi_epoch", ...).' },
+  { name: "learning_rate_control_error_measure", description: 'Dev score that drives learning-rate control (e.g. "dev_score_output").' },
+  { name: "learning_rate_control_error_measure_rule", description: "How the error measure is picked when several scores match." },
+  { name: "learning_rate_control_min_num_epochs_per_new_lr", description: "Minimum number of epochs to keep a learning rate before changing it again." },
+  { name: "learning_rate_control_relative_error_relative_lr", description: "Scale the relative dev-score change by the ratio of the last learning rates." },
+  { name: "learning_rate_file", description: "File that records the learning rate and scores of every epoch, and is read on resume." },
+  { name: "learning_rate_schedule", description: "Explicit learning-rate schedule." },
+  { name: "learning_rate_warmup_steps", description: "Number of steps over which the learning rate warms up linearly." },
+  { name: "learning_rates", description: "Learning rates for the first epochs (list, or dict epoch → rate)." },
+  { name: "log_every_n_steps", description: "Log training progress every N steps." },
+  { name: "log_verbosity", description: "Log verbosity level (higher logs more)." },
+  { name: "log_zero_scaled_losses", description: "Also log losses whose loss_scale is 0." },
+  { name: "max_seq_length", description: "Skip training sequences longer than this (a number, or a dict per data key)." },
+  { name: "max_seqs", description: "Maximum number of sequences per batch." },
+  { name: "min_learning_rate", description: "Lower bound for the learning rate under learning-rate control." },
+  { name: "model", description: "Checkpoint path prefix; the epoch number is appended." },
+  { name: "network", description: "The network: a dict of layer name → layer dict." },
+  { name: "newbob_learning_rate_decay", description: "Factor applied to the learning rate when the dev score does not improve enough." },
+  { name: "newbob_learning_rate_growth", description: "Factor applied to the learning rate when the dev score improves by more than the grow threshold." },
+  { name: "newbob_multi_num_epochs", description: "Number of (sub-)epochs whose scores newbob_multi_epoch combines." },
+  { name: "newbob_multi_update_interval", description: "Update the learning rate every N epochs under newbob_multi_epoch." },
+  { name: "newbob_relative_error_div_by_old", description: "Divide the relative dev-score change by the old score instead of the new one." },
+  { name: "newbob_relative_error_grow_threshold", description: "Relative improvement beyond which the learning rate grows." },
+  { name: "newbob_relative_error_threshold", description: "Relative dev-score change above which the learning rate decays." },
+  { name: "num_epochs", description: "Number of (sub-)epochs to train." },
+  { name: "optimizer", description: 'Optimizer dict, e.g. {"class": "adam", "epsilon": 1e-8}.' },
+  { name: "partition_epoch", description: "Split each pass over the training data into this many sub-epochs." },
+  { name: "pretrain", description: 'Layer-wise pretraining: "default", or a dict (repetitions, construction_algo, ...).' },
+  { name: "pretrain_learning_rate", description: "Learning rate during pretraining." },
+  { name: "pretrain_reset_optimizer", description: "Reset the optimizer state whenever the pretraining network grows." },
+  { name: "random_seed", description: "Seed for all randomness (initialization, dropout, shuffling)." },
+  { name: "save_interval", description: "Save a checkpoint every N epochs." },
+  { name: "search_data", description: "Dataset to run search on." },
+  { name: "search_output_layer", description: "Layer whose output is the search result." },
+  { name: "seq_ordering", description: 'Order of sequences within an epoch ("default", "random", "sorted", "laplace:N", ...).' },
+  { name: "target", description: 'Default target data key (e.g. "classes").' },
+  { name: "task", description: 'What to run: "train", "eval", "search", ...' },
+  { name: "threads", description: "Number of worker threads." },
+  { name: "train", description: "Training dataset." },
+  { name: "use_learning_rate_control_always", description: "Apply learning-rate control also during pretraining." },
+  { name: "use_tensorflow", description: "RETURNN backend switch; known so that RETURNN configs carrying it are recognized." },
+  { name: "vocab", description: "Vocabulary (file or dict) mapping label indices to strings." },
+];
+
+/** The names in `CONFIG_KEYS`. */
+export const KNOWN_CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS.map((k) => k.name));
+
+/** Throws a ReproError naming the first unknown top-level key, with a did-you-mean hint. */
+export function checkTopLevelKeys(config: Record<string, unknown>, file: string): void {
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_CONFIG_KEYS.has(key)) {
+      throw new ReproError(`${file}: unknown config key "${key}"${didYouMean(key, KNOWN_CONFIG_KEYS)}`);
+    }
+  }
+}
+
+/** The key table as Markdown, for the user docs. */
+export function configKeysMarkdown(): string {
+  const rows = CONFIG_KEYS.map((k) => `| \`${k.name}\` | ${k.description.replaceAll("|", "\\|")} |`);
+  return ["| Key | Description |", "| --- | --- |", ...rows].join("\n");
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { loadConfig } from "../../src/config/load.js";
+import { ReproError } from "../../src/util/errors.js";
+
+const FIX = "test/fixtures/config";
+const tmp = mkdtempSync(join(tmpdir(), "repronet-module-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Temporary transpiled modules this process left in `dir`. */
+const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes(`.repronet-${process.pid}-`));
+
+function write(name: string, text: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function rejectsWith(path: string, message: string | RegExp): Promise<void> {
+  await assert.rejects(loadConfig(path), (e: unknown) => {
+    assert.ok(e instanceof ReproError);
+    if (typeof message === "string") assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
+}
+
+test("a TS config with a function value loads, importing a relative .js file", async () => {
+  const loaded = await loadConfig(`${FIX}/pretrain.ts`);
+  assert.equal(loaded.format, "module");
+  const cfg = loaded.config as {
+    network: { hidden: { n_out: number } };
+    pretrain: { construction_algo: (idx: number, net: unknown) => unknown };
+  };
+  assert.equal(cfg.network.hidden.n_out, 32);
+  assert.equal(typeof cfg.pretrain.construction_algo, "function");
+  assert.equal(cfg.pretrain.construction_algo(0, "net"), "net");
+  assert.equal(cfg.pretrain.construction_algo(2, "net"), null);
+});
+
+test("the transpiled temporary file is removed after loading a TS config", async () => {
+  await loadConfig(`${FIX}/pretrain.ts`);
+  assert.deepEqual(leftovers(FIX), []);
+});
+
+test("the transpiled temporary file is removed when the TS config throws", async () => {
+  const path = write("throws.mts", 'throw new Error("boom");\nexport default {};\n');
+  await rejectsWith(path, `${path}: failed to load the config module: Error: boom`);
+  assert.deepEqual(leftovers(tmp), []);
+});
+
+test("a TS syntax error names line and column", async () => {
+  const path = write("syntax.ts", "export default {\n  a: 1,,\n};\n");
+  await rejectsWith(
+    path,
+    new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:8: TypeScript syntax error: `),
+  );
+  assert.deepEqual(leftovers(tmp), []);
+});
+
+test("a JS module config loads its default export", async () => {
+  const loaded = await loadConfig(`${FIX}/basic.js`);
+  assert.equal(loaded.format, "module");
+  assert.deepEqual(loaded.config, { task: "train", num_epochs: 2, learning_rates: [0.1, 0.2] });
+});
+
+test("a changed .mjs config is loaded afresh, not from the module cache", async () => {
+  const path = write("changing.mjs", "export default { num_epochs: 1 };\n");
+  assert.deepEqual((await loadConfig(path)).config, { num_epochs: 1 });
+  writeFileSync(path, "export default { num_epochs: 2 };\n");
+  assert.deepEqual((await loadConfig(path)).config, { num_epochs: 2 });
+});
+
+test("a module without a default export is an error", async () => {
+  await rejectsWith(
+    `${FIX}/no-default.mjs`,
+    `${FIX}/no-default.mjs: the module has no default export (expected \`export default { ... }\`)`,
+  );
+});
+
+test("a default export that is not an object is an error", async () => {
+  const path = write("array.mjs", "export default [1, 2];\n");
+  await rejectsWith(path, `${path}: the default export must be a config object, got an array`);
+});
+
+test("a JS syntax error names the line", async () => {
+  const path = write("broken.mjs", "const a = 1;\nexport default { a: };\n");
+  await rejectsWith(
+    path,
+    `${path}:2:21: failed to load the config module: SyntaxError: Unexpected token '}'`,
+  );
+});
