@@ -13,8 +13,8 @@ export class ReproError extends Error {
   }
 }
 
-/** Edit distance between two strings, for did-you-mean hints. */
-export function levenshtein(a: string, b: string): number {
+/** Edit distance between two sequences (strings for did-you-mean hints, label sequences for errors). */
+export function levenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

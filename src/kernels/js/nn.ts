@@ -1,14 +1,19 @@
 import type { AdamStep } from "../kernels.js";
 
-/** Numerically stable (log-)softmax per row; -inf inputs give exact zeros, never NaN. */
+/** Numerically stable (log-)softmax per row; -inf inputs give exact zeros (log: -inf), never NaN. */
 export function softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let mx = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < cols; c++) if (x[base + c] > mx) mx = x[base + c];
-    if (mx === Number.NEGATIVE_INFINITY) mx = 0; // an all -inf row stays finite below
+    if (mx === Number.NEGATIVE_INFINITY) mx = 0; // an all -inf row: every exp below is 0
     let s = 0;
     for (let c = 0; c < cols; c++) s += Math.exp(x[base + c] - mx);
+    if (s === 0) {
+      // Only an all -inf row has no mass: probabilities 0 (log: -inf), never 0/0 = NaN.
+      for (let c = 0; c < cols; c++) out[base + c] = log ? Number.NEGATIVE_INFINITY : 0;
+      continue;
+    }
     if (log) {
       const lse = mx + Math.log(s);
       for (let c = 0; c < cols; c++) out[base + c] = x[base + c] - lse;

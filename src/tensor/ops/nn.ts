@@ -2,7 +2,8 @@
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
 import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
-import { mul, where } from "./elementwise.js";
+import { unbroadcast } from "./broadcast.js";
+import { binaryRaw, where } from "./elementwise.js";
 import { axisIndex, transpose } from "./shape.js";
 
 /** What masked positions become before a softmax: large, finite, never -inf. */
@@ -145,5 +146,7 @@ export function dropout(
   const keep = new Float32Array(u.length);
   const scale = 1 / (1 - rate);
   for (let i = 0; i < u.length; i++) keep[i] = u[i] >= rate ? scale : 0;
-  return mul(x, new Tensor(shape, keep));
+  // Not `mul`: a one-element mask that happens to drop would count as a constant 0 and cut the graph.
+  const mask = new Tensor(shape, keep);
+  return record(binaryRaw("mul", x, mask), [x], (g) => [unbroadcast(binaryRaw("mul", g, mask), x.shape)]);
 }

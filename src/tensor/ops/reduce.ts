@@ -1,9 +1,12 @@
-/** Reductions over axes. Multi-axis reductions run one axis at a time, in ascending axis order. */
+/**
+ * Reductions over axes. Multi-axis sums run one axis at a time, in ascending
+ * axis order; a multi-axis max reduces the merged axes at once (tie rule).
+ */
 import { kernels } from "../../kernels/active.js";
 import { record, stopGradient } from "../tape.js";
 import { empty, type Shape, type Tensor, zeros } from "../tensor.js";
 import { add, equal, exp, log, mul, sub, where } from "./elementwise.js";
-import { axisIndex, broadcastTo, reshape } from "./shape.js";
+import { axisIndex, broadcastTo, reshape, transpose } from "./shape.js";
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
@@ -64,8 +67,22 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   return mul(sum(x, axes, keepDims), 1 / count);
 }
 
-export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
-  reduceWith(maxAxis, x, axes, keepDims);
+export function max(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const list = resolveAxes(x, axes);
+  if (list.length <= 1) return reduceWith(maxAxis, x, list, keepDims);
+  // Several axes are merged into one (moved last, then flattened), so that on a
+  // tie the gradient goes to the first maximal element in row-major order;
+  // reducing axis by axis would pick by the last axis first.
+  const kept = [...x.shape.keys()].filter((i) => !list.includes(i));
+  const perm = [...kept, ...list];
+  const moved = perm.every((p, i) => p === i) ? x : transpose(x, perm);
+  const merged = reshape(moved, [...kept.map((i) => x.shape[i]), prod(list.map((i) => x.shape[i]))]);
+  const out = maxAxis(merged, kept.length);
+  return reshape(
+    out,
+    keepDims ? x.shape.map((d, i) => (list.includes(i) ? 1 : d)) : kept.map((i) => x.shape[i]),
+  );
+}
 
 /** log Σ exp(x), stabilised by the (gradient-free) maximum. */
 export function logSumExp(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {

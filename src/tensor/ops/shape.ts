@@ -17,7 +17,9 @@ export function axisIndex(axis: number, rank: number): number {
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const resolved = shape.map((d) => (d === -1 ? x.size / known : d));
-  if (sizeOf(resolved) !== x.size) throw new Error(`cannot reshape [${x.shape}] to [${shape}]`);
+  if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(resolved) !== x.size) {
+    throw new Error(`cannot reshape [${x.shape}] to [${shape}]`);
+  }
   const out = new Tensor(resolved, x.data);
   return record(out, [x], (g) => [reshapeRaw(g, x.shape)]);
 }
@@ -40,7 +42,7 @@ function permuteRaw(x: Tensor, perm: readonly number[]): Tensor {
 
 /** Reorders axes: output axis i is input axis perm[i]. Default: reverse the last two axes. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  const p = perm ?? [...x.shape.keys()].map((i) => (i < x.rank - 2 ? i : 2 * x.rank - 3 - i));
+  const p = perm ?? [...x.shape.keys()].map((i) => (i < x.rank - 2 || x.rank < 2 ? i : 2 * x.rank - 3 - i));
   if (p.length !== x.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
     throw new Error(`invalid permutation [${p}] for rank ${x.rank}`);
   }
