@@ -1,0 +1,71 @@
+/**
+ * What a layer class is: a typed option schema and a forward function. One
+ * file per class registers itself by its RETURNN name (see registry.ts);
+ * options are validated once, by the schema, and never mutated.
+ */
+import { z } from "zod";
+import type { Data } from "../network/data.js";
+import type { InitFn } from "../rng/initializers.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** Options every layer accepts (RETURNN's LayerBase options that we support). */
+export const commonOptions = {
+  class: z.string(),
+  from: z.union([z.string(), z.array(z.string())]).optional(),
+  n_out: z.number().int().positive().optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  dropout_noise_shape: z.record(z.string(), z.union([z.number().int(), z.null()])).optional(),
+  loss: z.string().optional(),
+  loss_scale: z.number().optional(),
+  loss_opts: z.record(z.string(), z.unknown()).optional(),
+  target: z.string().optional(),
+  is_output_layer: z.boolean().optional(),
+  reuse_params: z
+    .union([
+      z.string(),
+      z.object({ map: z.record(z.string(), z.object({ reuse_layer: z.string() }).strict()) }).strict(),
+    ])
+    .optional(),
+  trainable: z.boolean().optional(),
+  L2: z.number().min(0).optional(),
+  out_type: z.record(z.string(), z.unknown()).optional(),
+};
+
+export type CommonOptions = z.infer<z.ZodObject<typeof commonOptions>>;
+
+/** Per-step facts inside a `rec` unit. */
+export interface RecInfo {
+  /** Step index in step-by-step search; undefined in training (whole sequence, loop axis present). */
+  readonly step?: number;
+}
+
+/** What a layer's forward function may use. */
+export interface LayerContext {
+  /** Full layer path, e.g. "output/dec_01_att_query0"; parameters are named `${path}/${name}`. */
+  readonly path: string;
+  readonly train: boolean;
+  /**
+   * The layer's parameter `name` (from the layer `reuse_params` points to, if
+   * any): created on first use from the keyed RNG with its full name, so its
+   * initial value never depends on creation order.
+   */
+  param(name: string, shape: readonly number[], init: InitFn): Tensor;
+  /** Uniform [0,1) draws for dropout keyed by (seed, path/purpose, global step): `purpose` keeps masks apart. */
+  dropoutUniform(purpose: string): (n: number) => Float32Array;
+  /** Another layer's output, by the same names `from` accepts (`base:x`, `prev:x`, `data:classes`). */
+  layer(name: string): Data;
+  /** Set inside a `rec` unit. */
+  readonly rec?: RecInfo;
+}
+
+export interface LayerDef<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The layer's own options (beyond commonOptions). */
+  readonly options: S;
+  /** Layers referenced by options other than `from` (they become dependencies). */
+  refs?(opts: LayerOptions<S>): string[];
+  /** Whether `from` may be empty (default: at least one source is required). */
+  readonly allowNoSources?: boolean;
+  forward(ctx: LayerContext, inputs: readonly Data[], opts: LayerOptions<S>): Data;
+}
+
+export type LayerOptions<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>> & CommonOptions;

@@ -1,0 +1,119 @@
+/**
+ * `self_attention`: multi-head dot-product self-attention (RETURNN
+ * SelfAttentionLayer). One fused parameter `QKV` [n_in, 2·total_key_dim + n_out]
+ * without bias; its columns are grouped per head (head h owns the h-th block of
+ * (2·total_key_dim + n_out)/num_heads columns: its query, key and value parts),
+ * as RETURNN reshapes to (heads, qkv-dim/heads) before splitting. Queries are
+ * scaled by (total_key_dim/num_heads)^−0.5; keys beyond each sequence's end are
+ * masked (and, with `attention_left_only`, keys after the query).
+ *
+ * It attends over the time axis — or the rec loop axis when the input has one
+ * (a decoder in training: teacher forcing over the whole target). Every other
+ * axis but the feature axis acts as a batch axis. Padded frames (of every time
+ * axis) are zeroed before the projection, so NaN or ±inf there reaches no valid
+ * frame and no gradient.
+ */
+import { z } from "zod";
+import { Data, staticDim } from "../network/data.js";
+import { glorotUniform, parseInitializer } from "../rng/initializers.js";
+import { dropout, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
+import { Tensor } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import type { LayerDef } from "./layer.js";
+import { registerLayer } from "./registry.js";
+import { permuteIfNeeded, zeroPadding } from "./util/axes.js";
+
+const options = {
+  num_heads: z.number().int().positive(),
+  total_key_dim: z.number().int().positive(),
+  attention_left_only: z.boolean().default(false),
+  attention_dropout: z.number().min(0).lt(1).default(0),
+  forward_weights_init: z.union([z.number(), z.string(), z.record(z.string(), z.unknown())]).optional(),
+};
+
+/**
+ * Keep-mask [N, 1, Tq, Tk] over the flattened batch N = B·R (row n belongs to
+ * batch entry ⌊n/R⌋): key k < length, and k ≤ q when `leftOnly`.
+ */
+function energyMask(lengths: Int32Array, R: number, T: number, leftOnly: boolean): Tensor {
+  const N = lengths.length * R;
+  const m = new Float32Array(N * T * T);
+  for (let n = 0; n < N; n++) {
+    const len = lengths[Math.floor(n / R)];
+    for (let q = 0; q < T; q++) {
+      const row = (n * T + q) * T;
+      const end = leftOnly ? Math.min(len, q + 1) : len;
+      for (let k = 0; k < end; k++) m[row + k] = 1;
+    }
+  }
+  return new Tensor([N, 1, T, T], m);
+}
+
+const selfAttention: LayerDef<typeof options> = {
+  options,
+  forward(ctx, inputs, opts) {
+    if (ctx.rec?.step !== undefined) {
+      throw new Error(
+        `${ctx.path}: step-wise self-attention is not implemented yet (search with cached keys/values)`,
+      );
+    }
+    if (inputs.length !== 1) {
+      throw new ReproError(`${ctx.path}: self_attention needs exactly 1 source, got ${inputs.length}`);
+    }
+    const [x] = inputs;
+    const H = opts.num_heads;
+    const K = opts.total_key_dim;
+    const V = opts.n_out;
+    if (V === undefined) throw new ReproError(`${ctx.path}: option "n_out" (the value dim) is required`);
+    if (K % H !== 0)
+      throw new ReproError(`${ctx.path}: total_key_dim ${K} is not divisible by num_heads ${H}`);
+    if (V % H !== 0) throw new ReproError(`${ctx.path}: n_out ${V} is not divisible by num_heads ${H}`);
+    const f = x.featureAxis;
+    if (f < 0)
+      throw new ReproError(
+        `${ctx.path}: self_attention needs dense input with a feature axis (${x.describe()})`,
+      );
+    const att = x.loopAxis >= 0 ? x.loopAxis : x.timeAxis;
+    if (att < 0) throw new ReproError(`${ctx.path}: self_attention needs a time axis (${x.describe()})`);
+    const tDim = x.dims[att];
+    const T = tDim.size;
+    const nIn = x.dims[f].size;
+    const kh = K / H;
+    const vh = V / H;
+    const width = 2 * kh + vh; // columns per head
+
+    const init =
+      opts.forward_weights_init === undefined
+        ? glorotUniform()
+        : parseInitializer(opts.forward_weights_init, `${ctx.path}: forward_weights_init`);
+    const W = ctx.param("QKV", [nIn, 2 * K + V], init);
+
+    // [others..., T, F] → [N, T, F], padded frames of the attended axis zeroed.
+    const lengths = tDim.lengths ?? new Int32Array(x.dims[0].size).fill(T);
+    const xs = zeroPadding(x); // every time axis: the QKV gradient sums over all frames
+    const others = [...x.dims.keys()].filter((a) => a !== att && a !== f);
+    const perm = [...others, att, f];
+    const N = others.reduce((n, a) => n * x.dims[a].size, 1);
+    const R = N / x.dims[0].size; // rows per batch entry (others beyond batch)
+    const x3 = reshape(permuteIfNeeded(xs, perm), [N, T, nIn]);
+
+    const qkv = transpose(reshape(matmul(x3, W), [N, T, H, width]), [0, 2, 1, 3]); // [N, H, T, width]
+    const part = (begin: number, size: number) => slice(qkv, [0, 0, 0, begin], [N, H, T, size]);
+    const q = mul(part(0, kh), kh ** -0.5);
+    const k = part(kh, kh);
+    const v = part(2 * kh, vh);
+
+    const energy = matmul(q, k, { transB: true }); // [N, H, Tq, Tk]
+    let weights = softmax(energy, -1, energyMask(lengths, R, T, opts.attention_left_only));
+    if (ctx.train && opts.attention_dropout > 0) {
+      weights = dropout(weights, opts.attention_dropout, ctx.dropoutUniform("attention"));
+    }
+    const ctxv = transpose(matmul(weights, v), [0, 2, 1, 3]); // [N, T, H, vh]
+    const outPermuted = reshape(ctxv, [...others.map((a) => x.dims[a].size), T, V]);
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    const dims = x.dims.map((d, a) => (a === f ? staticDim(V) : d));
+    return new Data(permuteIfNeeded(outPermuted, inverse), dims);
+  },
+};
+
+registerLayer("self_attention", selfAttention);

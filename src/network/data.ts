@@ -1,0 +1,122 @@
+/**
+ * Layer outputs: a tensor plus one dim tag per axis. Sequence lengths travel
+ * with time dims, so every layer can mask what lies beyond a sequence's end.
+ *
+ * Dim tags are compared by identity for batch and time dims (the encoder's T and
+ * the decoder's T are different objects even when their sizes agree) and by
+ * size for static dims.
+ */
+import { less, reshape } from "../tensor/ops/index.js";
+import { Tensor } from "../tensor/tensor.js";
+
+export type DimKind = "batch" | "time" | "static";
+
+export interface Dim {
+  readonly kind: DimKind;
+  /** Current size of the axis (for time: the longest sequence in the batch). */
+  readonly size: number;
+  /** For time dims: the length of each batch entry's sequence. */
+  readonly lengths?: Int32Array;
+  /** Human-readable name for errors and logs ("B", "data:data:T", "F:32"). */
+  readonly name: string;
+  /**
+   * True for the decoder-step axis a `rec` unit gets in training (teacher
+   * forcing over the whole sequence): per-step layers treat it like another
+   * batch axis; layers that look across steps use it as time.
+   */
+  readonly loop?: boolean;
+}
+
+export const batchDim = (size: number): Dim => ({ kind: "batch", size, name: "B" });
+export const staticDim = (size: number, name = `F:${size}`): Dim => ({ kind: "static", size, name });
+export function timeDim(lengths: Int32Array, name: string, loop = false): Dim {
+  let max = 0;
+  for (const l of lengths) max = Math.max(max, l);
+  return { kind: "time", size: max, lengths, name, loop };
+}
+
+export class Data {
+  constructor(
+    readonly value: Tensor,
+    readonly dims: readonly Dim[],
+    /** Set for sparse (int32 label) data: the number of classes. */
+    readonly sparseDim?: number,
+    /** For softmax outputs: the logits, so losses can work in log space. */
+    readonly logits?: Tensor,
+  ) {
+    if (value.rank !== dims.length || value.shape.some((d, i) => d !== dims[i].size)) {
+      throw new Error(
+        `data shape [${value.shape}] does not match dims (${dims.map((d) => d.name).join(", ")})`,
+      );
+    }
+  }
+
+  get sparse(): boolean {
+    return this.sparseDim !== undefined;
+  }
+
+  /** The same dims and metadata with a new value of the same shape. */
+  withValue(value: Tensor, dims: readonly Dim[] = this.dims): Data {
+    return new Data(value, dims, value.dtype === "int32" ? this.sparseDim : undefined);
+  }
+
+  axisOf(dim: Dim): number {
+    return this.dims.indexOf(dim);
+  }
+
+  get batchAxis(): number {
+    return this.dims.findIndex((d) => d.kind === "batch");
+  }
+
+  /** The time axis in per-step meaning: the first time dim that is not a rec loop axis (-1 if none). */
+  get timeAxis(): number {
+    return this.dims.findIndex((d) => d.kind === "time" && !d.loop);
+  }
+
+  /** The rec loop axis in training (-1 outside a rec unit or in step-by-step search). */
+  get loopAxis(): number {
+    return this.dims.findIndex((d) => d.loop === true);
+  }
+
+  /** The feature axis: the last axis when it is static and the data is dense. */
+  get featureAxis(): number {
+    const last = this.dims.length - 1;
+    return !this.sparse && last >= 0 && this.dims[last].kind === "static" ? last : -1;
+  }
+
+  get featureDim(): number {
+    if (this.sparse) return this.sparseDim!;
+    const f = this.featureAxis;
+    if (f < 0) throw new Error(`data (${this.describe()}) has no feature axis`);
+    return this.dims[f].size;
+  }
+
+  describe(): string {
+    return `${this.dims.map((d) => `${d.name}=${d.size}`).join(", ")}${this.sparse ? `, sparse ${this.sparseDim}` : ""}`;
+  }
+}
+
+/**
+ * A float 0/1 mask that is 1 within each sequence, shaped to broadcast against
+ * `data`: size B on the batch axis, T on `timeAxis`, 1 elsewhere.
+ */
+export function sequenceMask(data: Data, timeAxis: number): Tensor {
+  const dim = data.dims[timeAxis];
+  const b = data.batchAxis;
+  if (!dim.lengths) throw new Error(`axis ${dim.name} has no sequence lengths`);
+  const B = dim.lengths.length;
+  const T = dim.size;
+  const positions = new Tensor(
+    [1, T],
+    Float32Array.from({ length: T }, (_, t) => t),
+  );
+  const lengths = new Tensor([B, 1], Float32Array.from(dim.lengths));
+  const mask2d = less(positions, lengths); // [B, T]
+  const shape = data.dims.map((_, i) => (i === b ? B : i === timeAxis ? T : 1));
+  if (b > timeAxis) throw new Error("internal: batch axis after time axis");
+  return reshape(mask2d, shape);
+}
+
+/** True if two dims denote the same axis: identity for time, kind for batch, size for static. */
+export const sameDim = (a: Dim, b: Dim): boolean =>
+  a === b || (a.kind === b.kind && a.kind !== "time" && a.size === b.size);

@@ -1,0 +1,232 @@
+/**
+ * Net dict → validated layer graph. Everything a user can get wrong in the
+ * network is reported here, before any computation: unknown classes and
+ * options (with did-you-mean), bad option values, dangling references, cycles.
+ * The input dict is never mutated.
+ */
+import { z } from "zod";
+import { type CommonOptions, commonOptions, type LayerDef } from "../layers/layer.js";
+import { layerClass } from "../layers/registry.js";
+import { didYouMean, ReproError } from "../util/errors.js";
+
+/** A reference as written in `from` or an option, resolved to what it points at. */
+export type Ref =
+  | { kind: "layer"; name: string } // a layer of the same (sub)network
+  | { kind: "base"; name: string } // a layer of the enclosing network
+  | { kind: "prev"; name: string } // a unit layer at the previous step
+  | { kind: "extern"; key: string }; // extern data (`data`, `data:classes`)
+
+export interface LayerNode {
+  readonly name: string;
+  /** Full path: "output/dec_01_att_query0". */
+  readonly path: string;
+  readonly className: string;
+  readonly def: LayerDef;
+  readonly opts: CommonOptions & Record<string, unknown>;
+  readonly sources: readonly Ref[];
+  /** Refs from options other than `from` (e.g. generic_attention's `weights`), by option value. */
+  readonly extraRefs: ReadonlyMap<string, Ref>;
+  /** For `rec`: the unit subnetwork. */
+  readonly unit?: NetGraph;
+}
+
+export interface NetGraph {
+  readonly layers: ReadonlyMap<string, LayerNode>;
+  /** Path prefix of this (sub)network: "" at the top, "output/" inside the `output` rec unit. */
+  readonly prefix: string;
+  readonly isUnit: boolean;
+}
+
+export interface ExternSpec {
+  readonly dim: number;
+  readonly sparse: boolean;
+}
+
+const externSchema = z
+  .object({
+    dim: z.number().int().positive(),
+    sparse: z.boolean().optional(),
+    shape: z.array(z.number().int().nullable()).optional(),
+    dtype: z.string().optional(),
+    available_for_inference: z.boolean().optional(),
+  })
+  .strict();
+
+export function parseExternData(raw: unknown, file: string): Map<string, ExternSpec> {
+  if (raw === undefined)
+    throw new ReproError(`${file}: "extern_data" is missing (e.g. {"data": {"dim": 24, "sparse": true}})`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ReproError(`${file}: "extern_data" must be a dict of data keys`);
+  }
+  const out = new Map<string, ExternSpec>();
+  for (const key of Object.keys(raw).sort()) {
+    const parsed = externSchema.safeParse((raw as Record<string, unknown>)[key]);
+    if (!parsed.success) throw new ReproError(`${file}: extern_data "${key}": ${zodMessage(parsed.error)}`);
+    out.set(key, { dim: parsed.data.dim, sparse: parsed.data.sparse ?? false });
+  }
+  return out;
+}
+
+function zodMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue.path.length > 0 ? `option "${issue.path.join(".")}": ` : "";
+  if (issue.code === "unrecognized_keys") return `unknown option "${issue.keys[0]}"`;
+  return `${where}${issue.message}`;
+}
+
+/** Parses a net dict (recursively for rec units) and checks references and cycles. */
+export function parseNetwork(
+  raw: unknown,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+  prefix = "",
+  parent?: NetGraph,
+): NetGraph {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ReproError(
+      `${file}: ${prefix ? `layer "${prefix.slice(0, -1)}": "unit"` : '"network"'} must be a dict of layers`,
+    );
+  }
+  const dict = raw as Record<string, unknown>;
+  const layers = new Map<string, LayerNode>();
+  const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
+  const names = Object.keys(dict).sort();
+  for (const name of names) layers.set(name, parseLayer(name, dict[name], file, externs, graph));
+  for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
+  checkCycles(graph, file);
+  return graph;
+}
+
+function parseLayer(
+  name: string,
+  raw: unknown,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+  graph: NetGraph,
+): LayerNode {
+  const path = `${graph.prefix}${name}`;
+  const where = `${file}: layer "${path}"`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ReproError(`${where}: must be a dict`);
+  const dict = raw as Record<string, unknown>;
+  if (typeof dict.class !== "string") throw new ReproError(`${where}: missing "class"`);
+  const def = layerClass(dict.class, where);
+  const allowed = { ...commonOptions, ...def.options };
+  for (const key of Object.keys(dict)) {
+    if (!(key in allowed)) {
+      throw new ReproError(
+        `${where}: unknown option "${key}" for class "${dict.class}"${didYouMean(key, Object.keys(allowed))}`,
+      );
+    }
+  }
+  const parsed = z.object(allowed).strict().safeParse(dict);
+  if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
+  const opts = parsed.data as CommonOptions & Record<string, unknown>;
+  const from =
+    opts.from === undefined
+      ? def.allowNoSources
+        ? []
+        : ["data"]
+      : typeof opts.from === "string"
+        ? [opts.from]
+        : opts.from;
+  if (from.length === 0 && !def.allowNoSources)
+    throw new ReproError(`${where}: needs at least one source in "from"`);
+  const sources = from.map((r) => parseRef(r, where, graph));
+  const extraRefs = new Map<string, Ref>();
+  for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
+  const unit = dict.class === "rec" ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
+  return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
+}
+
+function parseRef(ref: string, where: string, graph: NetGraph): Ref {
+  if (ref === "data") return { kind: "extern", key: "data" };
+  if (ref.startsWith("data:")) return { kind: "extern", key: ref.slice(5) };
+  if (ref.startsWith("base:")) {
+    if (!graph.isUnit) throw new ReproError(`${where}: "${ref}" is only valid inside a rec unit`);
+    return { kind: "base", name: ref.slice(5) };
+  }
+  if (ref.startsWith("prev:")) {
+    if (!graph.isUnit) throw new ReproError(`${where}: "${ref}" is only valid inside a rec unit`);
+    return { kind: "prev", name: ref.slice(5) };
+  }
+  return { kind: "layer", name: ref };
+}
+
+function refsOf(node: LayerNode): Ref[] {
+  return [...node.sources, ...node.extraRefs.values()];
+}
+
+function checkRefs(
+  node: LayerNode,
+  graph: NetGraph,
+  parent: NetGraph | undefined,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+): void {
+  const where = `${file}: layer "${node.path}"`;
+  for (const ref of refsOf(node)) {
+    if (ref.kind === "extern") {
+      if (!externs.has(ref.key)) {
+        throw new ReproError(
+          `${where}: unknown data key "data:${ref.key}"${didYouMean(ref.key, externs.keys())}`,
+        );
+      }
+      continue;
+    }
+    const scope = ref.kind === "base" ? parent : graph;
+    if (!scope?.layers.has(ref.name)) {
+      const prefix = ref.kind === "layer" ? "" : `${ref.kind}:`;
+      throw new ReproError(
+        `${where}: "from" refers to unknown layer "${prefix}${ref.name}"${didYouMean(ref.name, scope?.layers.keys() ?? [])}`,
+      );
+    }
+  }
+  for (const key of ["target"] as const) {
+    const t = node.opts[key];
+    if (t !== undefined && !externs.has(t)) {
+      throw new ReproError(
+        `${where}: option "target": unknown data key "${t}"${didYouMean(t, externs.keys())}`,
+      );
+    }
+  }
+}
+
+/** Same-network references must form a DAG (prev: and base: edges do not count). */
+function checkCycles(graph: NetGraph, file: string): void {
+  const state = new Map<string, "visiting" | "done">();
+  for (const start of graph.layers.keys()) {
+    if (state.has(start)) continue;
+    // Iterative DFS with an explicit stack (deep networks must not overflow).
+    const stack: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, "visiting");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const deps = refsOf(graph.layers.get(top.name)!).filter((r) => r.kind === "layer");
+      if (top.next >= deps.length) {
+        state.set(top.name, "done");
+        stack.pop();
+        continue;
+      }
+      const dep = (deps[top.next++] as { name: string }).name;
+      const s = state.get(dep);
+      if (s === "visiting") {
+        const cycle = [...stack.slice(stack.findIndex((f) => f.name === dep)).map((f) => f.name), dep];
+        throw new ReproError(
+          `${file}: layers form a cycle: ${cycle.map((n) => graph.prefix + n).join(" -> ")}`,
+        );
+      }
+      if (s === undefined) {
+        state.set(dep, "visiting");
+        stack.push({ name: dep, next: 0 });
+      }
+    }
+  }
+}
+
+/** Layers whose output matters: those with a loss, marked as output, and `output`. */
+export function rootLayers(graph: NetGraph): LayerNode[] {
+  return [...graph.layers.values()].filter(
+    (n) => n.opts.loss !== undefined || n.opts.is_output_layer || n.name === "output",
+  );
+}

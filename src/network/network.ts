@@ -1,0 +1,134 @@
+/**
+ * A network built from a config: the validated graph, its parameters, and
+ * `forward(batch)` for the engine. Building includes a dry run on a tiny
+ * batch — forward and backward — so shape errors surface before training, all
+ * parameters exist, and we know which losses can reach the objective.
+ */
+import "../layers/index.js";
+import * as ops from "../tensor/ops/index.js";
+import { valueAndGrads } from "../tensor/tape.js";
+import { Tensor, tidy } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import { batchDim, Data, staticDim, timeDim } from "./data.js";
+import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
+import { ParamStore } from "./params.js";
+import { type ComputedLoss, type RunEnv, Scope } from "./run.js";
+import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "./types.js";
+
+export class Network implements TrainableNetwork {
+  /** Losses whose value never depends on a trainable parameter (e.g. `0.0 * x`): reported, never optimised. */
+  private constantLosses = new Set<string>();
+
+  constructor(
+    readonly graph: NetGraph,
+    readonly externs: ReadonlyMap<string, ExternSpec>,
+    readonly params: ParamStore,
+    readonly file: string,
+  ) {}
+
+  forward(batch: Batch, opts: ForwardOptions): StepResult {
+    return this.assemble(this.run(batch, opts));
+  }
+
+  private run(batch: Batch, opts: ForwardOptions): ComputedLoss[] {
+    const env: RunEnv = {
+      file: this.file,
+      params: this.params,
+      train: opts.train,
+      step: opts.step,
+      losses: [],
+    };
+    new Scope(this.graph, env, this.externData(batch)).runRoots();
+    return [...env.losses].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** Reports every loss; the objective is Σ scale·value/frames over the losses in it, in name order. */
+  private assemble(computed: readonly ComputedLoss[]): StepResult {
+    const losses: LossReport[] = [];
+    let objective: Tensor | null = null;
+    for (const l of computed) {
+      const inObjective =
+        l.value !== null && l.scale !== 0 && l.frames > 0 && !this.constantLosses.has(l.name);
+      losses.push({
+        name: l.name,
+        value: l.value?.item() ?? 0,
+        error: l.error,
+        frames: l.frames,
+        scale: l.scale,
+        inObjective,
+      });
+      if (inObjective) {
+        const term = ops.mul(l.value!, l.scale / l.frames);
+        objective = objective === null ? term : ops.add(objective, term);
+      }
+    }
+    return { objective, losses };
+  }
+
+  /** Batch arrays → Data with dims; one batch dim shared by all keys, one time dim per key. */
+  private externData(batch: Batch): Map<string, Data> {
+    const out = new Map<string, Data>();
+    let b: ReturnType<typeof batchDim> | undefined;
+    for (const [key, spec] of this.externs) {
+      const entry = batch.data[key];
+      if (!entry) continue;
+      b ??= batchDim(entry.lengths.length);
+      const t = timeDim(entry.lengths, `data:${key}:T`);
+      const dims = spec.sparse ? [b, t] : [b, t, staticDim(spec.dim)];
+      out.set(key, new Data(entry.value, dims, spec.sparse ? spec.dim : undefined));
+    }
+    return out;
+  }
+
+  /**
+   * Runs forward and backward on a tiny synthetic batch: creates every parameter,
+   * reports shape errors before training, and records which losses are constant
+   * (their value is not on the gradient tape, e.g. `0.0 * x`).
+   */
+  dryRun(): void {
+    const batch = dryRunBatch(this.externs);
+    const opts = { train: true, step: 0 };
+    tidy(() => {
+      this.run(batch, opts); // creates the parameters
+      valueAndGrads(
+        () => {
+          const computed = this.run(batch, opts);
+          this.constantLosses = new Set(
+            computed.filter((l) => l.value !== null && l.value.node === null).map((l) => l.name),
+          );
+          return this.assemble(computed).objective ?? new Tensor([], Float32Array.of(0));
+        },
+        this.params.list().map((p) => p.value),
+      );
+    });
+  }
+}
+
+/** Two sequences of lengths 3 and 2 per data key: enough to exercise masks and padding. */
+function dryRunBatch(externs: ReadonlyMap<string, ExternSpec>): Batch {
+  const lengths = Int32Array.of(3, 2);
+  const data: Record<string, { value: Tensor; lengths: Int32Array }> = {};
+  for (const [key, spec] of externs) {
+    const value = spec.sparse
+      ? new Tensor(
+          [2, 3],
+          Int32Array.from({ length: 6 }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
+        )
+      : new Tensor([2, 3, spec.dim], new Float32Array(6 * spec.dim).fill(0.5));
+    data[key] = { value, lengths };
+  }
+  return { data };
+}
+
+/** Builds and dry-runs the network of a config. Errors name the config file. */
+export function buildNetwork(config: Record<string, unknown>, file: string): Network {
+  const externs = parseExternData(config.extern_data, file);
+  if (config.network === undefined) throw new ReproError(`${file}: "network" is missing`);
+  const graph = parseNetwork(config.network, file, externs);
+  const seed = config.random_seed ?? 42;
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed))
+    throw new ReproError(`${file}: random_seed must be an integer`);
+  const net = new Network(graph, externs, new ParamStore(seed), file);
+  net.dryRun();
+  return net;
+}

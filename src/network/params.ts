@@ -1,0 +1,60 @@
+/**
+ * Parameters by full name (`output/dec_01_att_query0/W`). A parameter is made
+ * on first request, from the keyed RNG stream named after it: its initial value
+ * depends on (random_seed, name, shape, initializer) only — contract point 2.
+ */
+import type { InitFn } from "../rng/initializers.js";
+import { KeyedStream } from "../rng/keyed.js";
+import { keep, Tensor } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+
+export interface Param {
+  readonly name: string;
+  readonly value: Tensor;
+  trainable: boolean;
+}
+
+export class ParamStore {
+  private readonly params = new Map<string, Param>();
+
+  constructor(readonly seed: number) {}
+
+  /** The parameter `name`, created with `init` if it does not exist yet. */
+  get(name: string, shape: readonly number[], init: InitFn, trainable = true): Tensor {
+    const existing = this.params.get(name);
+    if (existing) {
+      const s = existing.value.shape;
+      if (s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
+        throw new ReproError(
+          `parameter ${name}: shape [${shape}] requested, but it exists with shape [${s}]`,
+        );
+      }
+      if (!trainable) existing.trainable = false;
+      return existing.value;
+    }
+    const value = keep(new Tensor([...shape], init(new KeyedStream(this.seed, name), shape)));
+    this.params.set(name, { name, value, trainable });
+    return value;
+  }
+
+  has(name: string): boolean {
+    return this.params.has(name);
+  }
+
+  /** All parameters sorted by name: the one order used for updates, norms and checkpoints. */
+  list(): Param[] {
+    return [...this.params.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Replaces a parameter's value (loading a checkpoint); shapes must agree. */
+  load(name: string, data: Float32Array, shape: readonly number[]): void {
+    const p = this.params.get(name);
+    if (!p) {
+      this.params.set(name, { name, value: keep(new Tensor([...shape], data.slice())), trainable: true });
+      return;
+    }
+    if (p.value.size !== data.length)
+      throw new ReproError(`parameter ${name}: checkpoint shape [${shape}] ≠ [${p.value.shape}]`);
+    p.value.f32.set(data);
+  }
+}

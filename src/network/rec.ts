@@ -1,0 +1,90 @@
+/**
+ * `rec` in training and evaluation: teacher forcing over the whole target
+ * sequence at once. The decoder steps become one extra axis (the loop axis,
+ * axis 1); `prev:x` is x shifted one step along it, and `prev:<choice>` is the
+ * target shifted right with the choice's `initial_output`.
+ */
+import type { LayerContext } from "../layers/layer.js";
+import * as ops from "../tensor/ops/index.js";
+import { Tensor } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import { Data, timeDim } from "./data.js";
+import type { LayerNode } from "./graph.js";
+import type { Scope } from "./run.js";
+
+/** The data key the unit is trained against: the rec's `target`, else its choice layer's. */
+function recTarget(node: LayerNode, file: string): string {
+  if (node.opts.target) return node.opts.target;
+  const choice = [...node.unit!.layers.values()].find((n) => n.className === "choice" && n.opts.target);
+  if (!choice?.opts.target)
+    throw new ReproError(`${file}: layer "${node.path}": rec needs a "target" (or a choice layer with one)`);
+  return choice.opts.target;
+}
+
+/** Int32 labels [B, T] shifted right by one step, `initial` in front. */
+function shiftLabels(labels: Tensor, initial: number): Tensor {
+  const [B, T] = labels.shape;
+  const src = labels.i32;
+  const out = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    out[b * T] = initial;
+    for (let t = 1; t < T; t++) out[b * T + t] = src[b * T + t - 1];
+  }
+  return new Tensor(labels.shape, out);
+}
+
+/** Float data shifted one step along the loop axis (axis 1), zeros in front (RETURNN's default initial output). */
+function shiftSteps(x: Data): Data {
+  if (x.loopAxis !== 1)
+    throw new Error(`prev: needs data with the loop axis at axis 1, got (${x.describe()})`);
+  const T = x.value.shape[1];
+  const padded = ops.pad(
+    x.value,
+    x.value.shape.map((_, i) => (i === 1 ? [1, 0] : [0, 0]) as [number, number]),
+  );
+  return x.withValue(
+    ops.slice(
+      padded,
+      [],
+      x.value.shape.map((d, i) => (i === 1 ? T : d)),
+    ),
+  );
+}
+
+export function runRecTraining(node: LayerNode, parent: Scope, _ctx: LayerContext): Data {
+  const file = parent.env.file;
+  const key = recTarget(node, file);
+  const target = parent.externs.get(key);
+  if (target?.dims.length !== 2 || !target.sparse) {
+    throw new ReproError(`${file}: layer "${node.path}": target "${key}" must be sparse [batch, time] data`);
+  }
+  const targetTime = target.dims[1];
+  const loop = timeDim(targetTime.lengths!, `${node.path}:steps`, true);
+  const stepTarget = new Data(target.value, [target.dims[0], loop], target.sparseDim);
+  const externs = new Map(parent.externs);
+  externs.set(key, stepTarget);
+
+  const prev = (name: string, scope: Scope): Data => {
+    const prevNode = scope.graph.layers.get(name)!;
+    if (prevNode.className === "choice") {
+      const initial = prevNode.opts.initial_output ?? 0;
+      if (typeof initial !== "number")
+        throw new ReproError(`${file}: layer "${prevNode.path}": initial_output must be a number`);
+      const t = externs.get(prevNode.opts.target ?? key)!;
+      return new Data(shiftLabels(t.value, initial), t.dims, t.sparseDim);
+    }
+    return shiftSteps(scope.get(name));
+  };
+
+  const unit = parent.child(node.unit!, externs, prev);
+  unit.runRoots();
+  if (!node.unit!.layers.has("output"))
+    throw new ReproError(`${file}: layer "${node.path}": the unit needs an "output" layer`);
+  const out = unit.get("output");
+  return new Data(
+    out.value,
+    out.dims.map((d) => (d === loop ? targetTime : d)),
+    out.sparseDim,
+    out.logits,
+  );
+}

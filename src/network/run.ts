@@ -1,0 +1,197 @@
+/**
+ * Evaluates a layer graph on one batch. Layers are computed on demand and
+ * memoised, so only what the losses and outputs need is ever computed
+ * (contract point 5). Roots run in two phases: first everything the objective
+ * depends on (recorded for gradients), then report-only roots under `noGrad`,
+ * so a scale-0 loss's private subgraph is never even put on the tape.
+ */
+
+import type { LayerContext } from "../layers/layer.js";
+import { checkLossOptions, lossClass } from "../losses/index.js";
+import { noGrad } from "../tensor/tape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import { createContext } from "./context.js";
+import type { Data } from "./data.js";
+import { inputDropout } from "./dropout.js";
+import { type LayerNode, type NetGraph, type Ref, rootLayers } from "./graph.js";
+import type { ParamStore } from "./params.js";
+import { runRecTraining } from "./rec.js";
+
+export interface RunEnv {
+  readonly file: string;
+  readonly params: ParamStore;
+  readonly train: boolean;
+  readonly step: number;
+  /** Computed losses, in the order computed; the caller sorts by name. */
+  readonly losses: ComputedLoss[];
+}
+
+export interface ComputedLoss {
+  readonly name: string;
+  readonly value: Tensor | null;
+  readonly error?: number;
+  readonly frames: number;
+  readonly scale: number;
+}
+
+/** The loss scale of a layer: `loss_scale`, else `loss_opts.scale`, else 1. */
+export function lossScale(node: LayerNode): number {
+  const fromOpts = node.opts.loss_opts?.scale;
+  return node.opts.loss_scale ?? (typeof fromOpts === "number" ? fromOpts : 1);
+}
+
+/** True if the objective may depend on this layer's loss (or, for rec, on a loss in its unit). */
+function feedsObjective(node: LayerNode): boolean {
+  if (node.unit) return [...node.unit.layers.values()].some(feedsObjective);
+  return node.opts.loss !== undefined && node.opts.loss !== "edit_distance" && lossScale(node) !== 0;
+}
+
+export class Scope {
+  private readonly cache = new Map<string, Data>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(
+    readonly graph: NetGraph,
+    readonly env: RunEnv,
+    /** extern data of this batch (inside a unit, `classes` is the per-step target). */
+    readonly externs: ReadonlyMap<string, Data>,
+    readonly parent?: Scope,
+    /** How `prev:x` resolves inside a unit. */
+    readonly prev?: (name: string, scope: Scope) => Data,
+  ) {}
+
+  /** A scope for a rec unit nested in this one. */
+  child(
+    graph: NetGraph,
+    externs: ReadonlyMap<string, Data>,
+    prev: (name: string, scope: Scope) => Data,
+  ): Scope {
+    return new Scope(graph, this.env, externs, this, prev);
+  }
+
+  /** Computes the roots (losses, outputs) in the two phases described above. */
+  runRoots(): void {
+    const roots = rootLayers(this.graph);
+    const withObjective = roots.filter(feedsObjective);
+    const reportOnly = roots.filter((n) => !feedsObjective(n));
+    for (const node of withObjective) this.computeRoot(node);
+    noGrad(() => {
+      for (const node of reportOnly) this.computeRoot(node);
+    });
+  }
+
+  private computeRoot(node: LayerNode): void {
+    const out = this.get(node.name);
+    if (node.opts.loss !== undefined) this.computeLoss(node, out);
+  }
+
+  private computeLoss(node: LayerNode, output: Data): void {
+    const where = `${this.env.file}: layer "${node.path}"`;
+    const def = lossClass(node.opts.loss!, where);
+    const opts = node.opts.loss_opts ?? {};
+    checkLossOptions(opts, def, where);
+    const target = node.opts.target !== undefined ? this.externs.get(node.opts.target) : undefined;
+    if (def.needsTarget && !target)
+      throw new ReproError(`${where}: loss "${node.opts.loss}" needs a "target"`);
+    const r = def.compute(output, target, opts, where);
+    this.env.losses.push({
+      name: node.path,
+      value: r.value,
+      error: r.error,
+      frames: r.frames,
+      scale: lossScale(node),
+    });
+  }
+
+  /** The output of layer `name` of this scope's graph. */
+  get(name: string): Data {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    const node = this.graph.layers.get(name);
+    if (!node) throw new Error(`internal: no layer "${name}" in ${this.graph.prefix || "network"}`);
+    if (this.inProgress.has(name)) {
+      throw new ReproError(
+        `${this.env.file}: layer "${node.path}" depends on itself through "prev:"; recurrent units need step-by-step training, which is not supported yet`,
+      );
+    }
+    this.inProgress.add(name);
+    try {
+      const out = this.compute(node);
+      this.cache.set(name, out);
+      return out;
+    } finally {
+      this.inProgress.delete(name);
+    }
+  }
+
+  resolve(ref: Ref): Data {
+    switch (ref.kind) {
+      case "layer":
+        return this.get(ref.name);
+      case "base":
+        return this.parent!.get(ref.name);
+      case "prev":
+        return this.prev!(ref.name, this);
+      case "extern": {
+        const d = this.externs.get(ref.key);
+        if (!d) throw new ReproError(`${this.env.file}: the batch has no data "${ref.key}"`);
+        return d;
+      }
+    }
+  }
+
+  /** Resolves a reference written as a string (`x`, `base:x`, `data:classes`) — for LayerContext.layer. */
+  resolveName(name: string, node: LayerNode): Data {
+    const ref = node.extraRefs.get(name);
+    if (ref) return this.resolve(ref);
+    throw new Error(`internal: layer "${node.path}" looked up "${name}", which it did not declare in refs()`);
+  }
+
+  private compute(node: LayerNode): Data {
+    const ctx = this.contextFor(node);
+    try {
+      if (node.unit) return runRecTraining(node, this, ctx);
+      const inputs = inputDropout(
+        ctx,
+        node.sources.map((r) => this.resolve(r)),
+        node.opts.dropout,
+        node.opts.dropout_noise_shape,
+      );
+      return node.def.forward(ctx, inputs, node.opts as never);
+    } catch (e) {
+      if (!(e instanceof Error) || e.message.startsWith("internal:")) throw e;
+      if (e instanceof ReproError && e.message.startsWith(`${this.env.file}:`)) throw e;
+      // Name the config file and the layer once, whatever part of the layer raised it.
+      const message = e.message.startsWith(`${node.path}: `)
+        ? e.message.slice(node.path.length + 2)
+        : e.message;
+      throw new ReproError(`${this.env.file}: layer "${node.path}": ${message}`);
+    }
+  }
+
+  private contextFor(node: LayerNode): LayerContext {
+    const reuse = node.opts.reuse_params;
+    const owner = (name: string) => this.pathOf(name);
+    return createContext({
+      path: node.path,
+      train: this.env.train,
+      params: this.env.params,
+      step: this.env.step,
+      resolve: (name) => this.resolveName(name, node),
+      paramOwner: typeof reuse === "string" ? owner(reuse) : undefined,
+      paramOwners:
+        reuse && typeof reuse === "object"
+          ? Object.fromEntries(Object.entries(reuse.map).map(([p, r]) => [p, owner(r.reuse_layer)]))
+          : undefined,
+      trainable: node.opts.trainable ?? true,
+      rec: this.graph.isUnit ? {} : undefined,
+    });
+  }
+
+  /** Full path of a layer named as in `reuse_params` (`x` or `base:x`). */
+  private pathOf(name: string): string {
+    if (name.startsWith("base:")) return this.parent!.pathOf(name.slice(5));
+    return `${this.graph.prefix}${name}`;
+  }
+}

@@ -1,0 +1,45 @@
+/** The contract between networks and the engine that trains them. */
+import type { Tensor } from "../tensor/tensor.js";
+import type { ParamStore } from "./params.js";
+
+/** One padded batch: each extern data key (`data`, `classes`, ...) with per-sequence lengths. */
+export interface Batch {
+  /** int32 [B, T] for sparse keys, float32 [B, T, F] for dense ones. */
+  readonly data: Readonly<Record<string, { readonly value: Tensor; readonly lengths: Int32Array }>>;
+  /** Dataset indices of the sequences, in batch order (for logs and resume). */
+  readonly seqIndices?: readonly number[];
+}
+
+/** One loss as reported per step: `cost:<name>` and `error:<name>` in RETURNN's logs. */
+export interface LossReport {
+  /** Layer path, e.g. "output/output_prob". */
+  readonly name: string;
+  /** Loss value summed over valid frames. */
+  readonly value: number;
+  /** Frame-error count summed over valid frames (if the loss has an error measure). */
+  readonly error?: number;
+  /** The normalisation denominator: Σ target lengths, else Σ output lengths, else batch size. */
+  readonly frames: number;
+  readonly scale: number;
+  /** False for scale-0 losses and losses that do not depend on any trainable parameter. */
+  readonly inObjective: boolean;
+}
+
+export interface StepResult {
+  /** Σ scale · value / frames over the losses in the objective; null when there are none. */
+  readonly objective: Tensor | null;
+  readonly losses: readonly LossReport[];
+}
+
+export interface ForwardOptions {
+  readonly train: boolean;
+  /** Global step: keys dropout masks. */
+  readonly step: number;
+}
+
+/** What the engine needs of a network. */
+export interface TrainableNetwork {
+  readonly params: ParamStore;
+  /** Runs the layers the losses and outputs need. Call inside `tidy` (and `valueAndGrads` to train). */
+  forward(batch: Batch, opts: ForwardOptions): StepResult;
+}
