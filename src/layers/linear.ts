@@ -25,19 +25,11 @@ export const weightOptions = {
 
 type WeightOptions = z.infer<z.ZodObject<typeof weightOptions>> & CommonOptions;
 
-/** `n_out`, else the dim of the `target` data (RETURNN infers it from the target). */
+/** `n_out` (the graph fills it from the `target` data's dim when omitted, as RETURNN does). */
 export function outputDim(ctx: LayerContext, opts: CommonOptions): number {
   if (opts.n_out !== undefined) return opts.n_out;
-  if (opts.target !== undefined) {
-    const t = ctx.layer(`data:${opts.target}`);
-    return t.featureDim;
-  }
   throw new ReproError(`${ctx.path}: option "n_out" is required (or a "target" to take it from)`);
 }
-
-/** The data a layer without `n_out` reads its output dim from (declare it in refs). */
-export const targetRefs = (opts: CommonOptions): string[] =>
-  opts.n_out === undefined && opts.target !== undefined ? [`data:${opts.target}`] : [];
 
 /** x·W + b over the sources (no activation); keeps every dim but the feature axis. */
 export function affine(ctx: LayerContext, inputs: readonly Data[], opts: WeightOptions): Tagged {
@@ -74,7 +66,6 @@ const linearOptions = { activation: activationOption, ...weightOptions };
 
 const linear: LayerDef<typeof linearOptions> = {
   options: linearOptions,
-  refs: targetRefs,
   forward(ctx, inputs, opts) {
     checkActivation(opts.activation, ctx.path);
     const y = affine(ctx, inputs, opts);

@@ -5,12 +5,11 @@
 import { Data } from "../network/data.js";
 import { softmax as softmaxOp } from "../tensor/ops/index.js";
 import type { LayerDef } from "./layer.js";
-import { affine, targetRefs, weightOptions } from "./linear.js";
+import { affine, weightOptions } from "./linear.js";
 import { registerLayer } from "./registry.js";
 
 const softmax: LayerDef<typeof weightOptions> = {
   options: weightOptions,
-  refs: targetRefs,
   forward(ctx, inputs, opts) {
     const logits = affine(ctx, inputs, opts);
     return new Data(softmaxOp(logits.value, -1), logits.dims, undefined, logits.value);

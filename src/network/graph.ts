@@ -121,7 +121,10 @@ function parseLayer(
   }
   const parsed = z.object(allowed).strict().safeParse(dict);
   if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
-  const opts = parsed.data as CommonOptions & Record<string, unknown>;
+  const parsedOpts = parsed.data as CommonOptions & Record<string, unknown>;
+  // RETURNN takes a missing n_out from the target's dim.
+  const targetDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
+  const opts = parsedOpts.n_out === undefined && targetDim !== undefined ? { ...parsedOpts, n_out: targetDim } : parsedOpts;
   const from =
     opts.from === undefined
       ? def.allowNoSources
@@ -165,6 +168,10 @@ function checkRefs(
   externs: ReadonlyMap<string, ExternSpec>,
 ): void {
   const where = `${file}: layer "${node.path}"`;
+  const target = node.opts.target;
+  if (target !== undefined && !externs.has(target)) {
+    throw new ReproError(`${where}: option "target": unknown data key "${target}"${didYouMean(target, externs.keys())}`);
+  }
   for (const ref of refsOf(node)) {
     if (ref.kind === "extern") {
       if (!externs.has(ref.key)) {

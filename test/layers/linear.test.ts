@@ -114,17 +114,6 @@ test("linear on a [B, F] source (no time axis) works", () => {
   assertClose(y.value, [9.5, 11, 17, -3.5, -6, -4]);
 });
 
-test("linear takes n_out from the target's dim when n_out is missing", () => {
-  const classes = sparseData([[1, 2]], 7);
-  const y = runLayer("linear", { target: "classes" }, [randDense([1, 2, 3], [2], 4)], {
-    resolve: (name) => {
-      assert.equal(name, "data:classes");
-      return classes;
-    },
-  });
-  assert.equal(y.value.shape[2], 7);
-});
-
 test("linear gradient check w.r.t. input, W and b", () => {
   const params = new ParamStore(3);
   const x = randDense([2, 3, 2], [3, 2], 5);

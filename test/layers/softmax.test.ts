@@ -43,14 +43,6 @@ test("softmax output carries the logits", () => {
   assert.equal(y.sparse, false);
 });
 
-test("softmax takes n_out from the target (data:classes) when n_out is missing", () => {
-  const classes = sparseData([[1, 4]], 5);
-  const y = runLayer("softmax", { target: "classes" }, [randDense([1, 2, 3], [2], 1)], {
-    resolve: () => classes,
-  });
-  assert.equal(y.value.shape[2], 5);
-});
-
 test("softmax gradient check w.r.t. input, W and b", () => {
   const params = new ParamStore(2);
   layerGradCheck(

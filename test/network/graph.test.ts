@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import "../../src/layers/index.js";
+import { parseExternData, parseNetwork, rootLayers } from "../../src/network/graph.js";
+import { ReproError } from "../../src/util/errors.js";
+
+const externs = parseExternData(
+  { data: { dim: 5, sparse: true }, classes: { dim: 5, sparse: true } },
+  "c.json",
+);
+const parse = (net: unknown) => parseNetwork(net, "c.json", externs);
+
+function throwsRepro(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof ReproError && pattern.test(e.message) && !e.message.includes("\n"),
+  );
+}
+
+test("a valid net dict parses into nodes with full paths", () => {
+  const g = parse({
+    emb: { class: "linear", from: "data:data", n_out: 4 },
+    output: { class: "softmax", from: "emb", target: "classes", loss: "ce" },
+  });
+  assert.deepEqual([...g.layers.keys()], ["emb", "output"]);
+  assert.deepEqual(g.layers.get("output")?.sources, [{ kind: "layer", name: "emb" }]);
+});
+
+test("rec units get paths under the rec layer", () => {
+  const g = parse({
+    output: {
+      class: "rec",
+      from: [],
+      target: "classes",
+      unit: {
+        output: { class: "choice", from: "prob", target: "classes", beam_size: 2 },
+        prob: { class: "softmax", from: "prev:output", target: "classes" },
+      },
+    },
+  });
+  assert.equal(g.layers.get("output")?.unit?.layers.get("prob")?.path, "output/prob");
+});
+
+test("an unknown layer class is an error with a hint", () => {
+  throwsRepro(
+    () => parse({ x: { class: "linaer", from: "data", n_out: 2 } }),
+    /layer "x": unknown layer class "linaer" \(did you mean "linear"\?\)/,
+  );
+});
+
+test("an unknown option is an error with a hint", () => {
+  throwsRepro(
+    () => parse({ x: { class: "linear", from: "data", n_outt: 2 } }),
+    /unknown option "n_outt" for class "linear" \(did you mean "n_out"\?\)/,
+  );
+});
+
+test("a bad option value names the option", () => {
+  throwsRepro(() => parse({ x: { class: "linear", from: "data", n_out: "2" } }), /layer "x": option "n_out"/);
+});
+
+test("a dangling from is an error naming the missing layer", () => {
+  throwsRepro(
+    () => parse({ x: { class: "copy", from: "encoderr" }, encoder: { class: "copy", from: "data" } }),
+    /unknown layer "encoderr" \(did you mean "encoder"\?\)/,
+  );
+});
+
+test("an unknown data key is an error", () => {
+  throwsRepro(
+    () => parse({ x: { class: "copy", from: "data:clases" } }),
+    /unknown data key "data:clases" \(did you mean "classes"\?\)/,
+  );
+});
+
+test("an unknown target is an error", () => {
+  throwsRepro(
+    () => parse({ x: { class: "softmax", from: "data", target: "labels", loss: "ce" } }),
+    /option "target": unknown data key "labels"/,
+  );
+});
+
+test("cycles are reported with the layers involved", () => {
+  throwsRepro(
+    () =>
+      parse({
+        a: { class: "copy", from: "b" },
+        b: { class: "copy", from: "c" },
+        c: { class: "copy", from: "a" },
+      }),
+    /cycle: a -> b -> c -> a/,
+  );
+});
+
+test("prev: and base: outside a rec unit are errors", () => {
+  throwsRepro(
+    () => parse({ a: { class: "copy", from: "prev:a" } }),
+    /"prev:a" is only valid inside a rec unit/,
+  );
+  throwsRepro(
+    () => parse({ a: { class: "copy", from: "base:a" } }),
+    /"base:a" is only valid inside a rec unit/,
+  );
+});
+
+test("roots are the layers with losses, output layers and `output`", () => {
+  const g = parse({
+    a: { class: "copy", from: "data" },
+    b: { class: "copy", from: "data", is_output_layer: true },
+    output: { class: "copy", from: "a" },
+    unused: { class: "copy", from: "data" },
+  });
+  assert.deepEqual(
+    rootLayers(g).map((n) => n.name),
+    ["b", "output"],
+  );
+});
+
+test("extern_data is required and validated", () => {
+  throwsRepro(() => parseExternData(undefined, "c.json"), /"extern_data" is missing/);
+  throwsRepro(() => parseExternData({ data: { dim: 0 } }, "c.json"), /extern_data "data"/);
+  throwsRepro(() => parseExternData({ data: { dim: 3, spars: true } }, "c.json"), /unknown option "spars"/);
+});
+
+test("a layer with a target and no n_out takes the target's dim (as RETURNN does)", () => {
+  const g = parse({ output: { class: "softmax", from: "data", target: "classes", loss: "ce" } });
+  assert.equal(g.layers.get("output")?.opts.n_out, 5);
+});
