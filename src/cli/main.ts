@@ -1,9 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { ReproError } from "../util/errors.js";
+import { registerFingerprint } from "./fingerprint.js";
+import { registerScore } from "./score.js";
+import { registerTrain } from "./train.js";
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
-const commands: Register[] = [];
+const commands: Register[] = [registerTrain, registerFingerprint, registerScore];
 
 export function buildProgram(): Command {
   const program = new Command("repronet")

@@ -124,7 +124,10 @@ function parseLayer(
   const parsedOpts = parsed.data as CommonOptions & Record<string, unknown>;
   // RETURNN takes a missing n_out from the target's dim.
   const targetDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
-  const opts = parsedOpts.n_out === undefined && targetDim !== undefined ? { ...parsedOpts, n_out: targetDim } : parsedOpts;
+  const opts =
+    parsedOpts.n_out === undefined && targetDim !== undefined
+      ? { ...parsedOpts, n_out: targetDim }
+      : parsedOpts;
   const from =
     opts.from === undefined
       ? def.allowNoSources
@@ -170,7 +173,9 @@ function checkRefs(
   const where = `${file}: layer "${node.path}"`;
   const target = node.opts.target;
   if (target !== undefined && !externs.has(target)) {
-    throw new ReproError(`${where}: option "target": unknown data key "${target}"${didYouMean(target, externs.keys())}`);
+    throw new ReproError(
+      `${where}: option "target": unknown data key "${target}"${didYouMean(target, externs.keys())}`,
+    );
   }
   for (const ref of refsOf(node)) {
     if (ref.kind === "extern") {

@@ -51,7 +51,7 @@ export class Network implements TrainableNetwork {
         l.value !== null && l.scale !== 0 && l.frames > 0 && !this.constantLosses.has(l.name);
       losses.push({
         name: l.name,
-        value: l.value?.item() ?? 0,
+        value: l.value?.item() ?? null,
         error: l.error,
         frames: l.frames,
         scale: l.scale,

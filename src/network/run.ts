@@ -70,23 +70,29 @@ export class Scope {
     return new Scope(graph, this.env, externs, this, prev);
   }
 
-  /** Computes the roots (losses, outputs) in the two phases described above. */
+  /**
+   * Computes the roots (losses, outputs) in the two phases described above.
+   * Within each phase, layers run in one canonical order (see canonicalOrder),
+   * so the tape — and with it the order in which gradients are summed — never
+   * depends on which report-only layers exist.
+   */
   runRoots(): void {
     const roots = rootLayers(this.graph);
-    const withObjective = roots.filter(feedsObjective);
-    const reportOnly = roots.filter((n) => !feedsObjective(n));
-    for (const node of withObjective) this.computeRoot(node);
+    const objectiveRoots = roots.filter(feedsObjective);
+    const reportRoots = roots.filter((n) => !feedsObjective(n));
+    const objectiveLayers = ancestors(this.graph, objectiveRoots);
+    for (const name of canonicalOrder(this.graph, objectiveLayers)) this.get(name);
+    for (const node of objectiveRoots) this.computeLoss(node);
     noGrad(() => {
-      for (const node of reportOnly) this.computeRoot(node);
+      const rest = ancestors(this.graph, reportRoots);
+      for (const name of canonicalOrder(this.graph, rest)) this.get(name);
+      for (const node of reportRoots) this.computeLoss(node);
     });
   }
 
-  private computeRoot(node: LayerNode): void {
-    const out = this.get(node.name);
-    if (node.opts.loss !== undefined) this.computeLoss(node, out);
-  }
-
-  private computeLoss(node: LayerNode, output: Data): void {
+  private computeLoss(node: LayerNode): void {
+    if (node.opts.loss === undefined) return;
+    const output = this.get(node.name);
     const where = `${this.env.file}: layer "${node.path}"`;
     const def = lossClass(node.opts.loss!, where);
     const opts = node.opts.loss_opts ?? {};
@@ -194,4 +200,64 @@ export class Scope {
     if (name.startsWith("base:")) return this.parent!.pathOf(name.slice(5));
     return `${this.graph.prefix}${name}`;
   }
+}
+
+/** Names of same-scope layers a layer needs first: `from`, option refs, `prev:` targets, and for rec its unit's `base:` refs. */
+function dependencies(node: LayerNode): string[] {
+  const refs = [...node.sources, ...node.extraRefs.values()];
+  const deps = refs.flatMap((r) => (r.kind === "layer" ? [r.name] : []));
+  if (node.unit) deps.push(...baseRefs(node.unit));
+  return deps;
+}
+
+/** Layers of the enclosing network that a unit (or units nested in it) reads with `base:`. */
+function baseRefs(unit: NetGraph): string[] {
+  return [...unit.layers.values()].flatMap((n) =>
+    [...n.sources, ...n.extraRefs.values()].flatMap((r) => (r.kind === "base" ? [r.name] : [])),
+  );
+}
+
+/** The roots and everything they depend on within this scope. */
+function ancestors(graph: NetGraph, roots: readonly LayerNode[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = roots.map((n) => n.name);
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const node = graph.layers.get(name)!;
+    stack.push(...dependencies(node));
+    // prev:x within a unit needs x over the whole sequence first.
+    for (const r of node.sources)
+      if (r.kind === "prev" && r.name !== name && !isChoice(graph, r.name)) stack.push(r.name);
+  }
+  return seen;
+}
+
+const isChoice = (graph: NetGraph, name: string): boolean => graph.layers.get(name)?.className === "choice";
+
+/**
+ * A topological order of `names` that always takes the smallest available name
+ * next (Kahn's algorithm). Adding or removing a layer nothing else depends on
+ * leaves the relative order of all other layers unchanged.
+ */
+export function canonicalOrder(graph: NetGraph, names: ReadonlySet<string>): string[] {
+  const pending = new Map<string, Set<string>>();
+  for (const name of names) {
+    pending.set(
+      name,
+      new Set(dependencies(graph.layers.get(name)!).filter((d) => names.has(d) && d !== name)),
+    );
+  }
+  const order: string[] = [];
+  while (pending.size > 0) {
+    let next: string | undefined;
+    for (const [name, deps] of pending)
+      if (deps.size === 0 && (next === undefined || name < next)) next = name;
+    if (next === undefined) break; // a cycle: graph.ts reports those before we get here
+    order.push(next);
+    pending.delete(next);
+    for (const deps of pending.values()) deps.delete(next);
+  }
+  return order;
 }

@@ -14,8 +14,8 @@ export interface Batch {
 export interface LossReport {
   /** Layer path, e.g. "output/output_prob". */
   readonly name: string;
-  /** Loss value summed over valid frames. */
-  readonly value: number;
+  /** Loss value summed over valid frames; null for error-only losses (edit_distance). */
+  readonly value: number | null;
   /** Frame-error count summed over valid frames (if the loss has an error measure). */
   readonly error?: number;
   /** The normalisation denominator: Σ target lengths, else Σ output lengths, else batch size. */

@@ -1,0 +1,6 @@
+/** The data package: importing it registers every dataset class. */
+import "./synthetic.js";
+
+export * from "./batching.js";
+export * from "./dataset.js";
+export * from "./synthetic.js";

@@ -1,0 +1,176 @@
+/**
+ * The engine's reading of a config: every key the training loop uses, with
+ * RETURNN's names and defaults, validated before anything runs. Keys the
+ * engine does not implement yet are errors rather than silently ignored;
+ * keys that belong to other parts (network, search, vocab) are left alone.
+ */
+
+import { isPlainObject } from "../config/plain.js";
+import {
+  type BatchingOptions,
+  type Dataset,
+  datasetFromConfig,
+  parseMaxSeqLength,
+  parseSeqOrdering,
+} from "../data/index.js";
+import { ReproError } from "../util/errors.js";
+import { type LrSettings, parseLrSettings } from "./learning-rate.js";
+
+export interface DataSettings {
+  dataset: Dataset;
+  batching: BatchingOptions;
+}
+
+export interface TrainSettings {
+  numEpochs: number;
+  randomSeed: number;
+  threads: number;
+  /** 0: no clipping. */
+  gradientClip: number;
+  logVerbosity: number;
+  logEveryNSteps: number;
+  logZeroScaledLosses: boolean;
+  saveInterval: number;
+  train: DataSettings;
+  dev: DataSettings | null;
+  lr: LrSettings;
+  /** The `optimizer` value (optimizerFromConfig builds it). */
+  optimizer: unknown;
+  /** Lines for the log about keys that have no effect here. */
+  notes: string[];
+}
+
+/** RETURNN's default `random_seed`. */
+export const DEFAULT_RANDOM_SEED = 42;
+
+/** Keys the engine owns but does not implement yet (issue 4): an error, never silently ignored. */
+const NOT_YET: Record<string, (v: unknown) => boolean> = {
+  accum_grad_multiple_step: (v) => v !== 1,
+  cleanup_old_models: (v) => v !== false,
+  eval_datasets: (v) => !(v && typeof v === "object" && Object.keys(v).length === 0),
+  learning_rate_schedule: () => true,
+  learning_rate_warmup_steps: (v) => v !== 0,
+  pretrain: (v) => v !== false && v !== "",
+  pretrain_learning_rate: () => true,
+  pretrain_reset_optimizer: () => true,
+  use_learning_rate_control_always: (v) => v !== false,
+  dev_bleu_every_n_epochs: (v) => v !== 0,
+};
+
+/** RETURNN keys whose job `--out` does here. */
+const SUPERSEDED: Record<string, string> = {
+  model: "checkpoints go to OUT/checkpoints",
+  learning_rate_file: "the learning-rate history goes to OUT/learning_rates.json",
+};
+
+export function parseTrainSettings(
+  config: Record<string, unknown>,
+  file: string,
+  overrides: { threads?: number } = {},
+): TrainSettings {
+  for (const key of Object.keys(NOT_YET).sort()) {
+    const v = config[key];
+    if (v !== undefined && v !== null && NOT_YET[key](v))
+      throw new ReproError(`${file}: ${key} is not supported by the training engine yet`);
+  }
+  const notes = Object.keys(SUPERSEDED)
+    .filter((k) => config[k] !== undefined)
+    .map((k) => `note: config key ${k} has no effect: ${SUPERSEDED[k]}`);
+  const int = (key: string, fallback: number, min: number): number => {
+    const v = config[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
+      throw new ReproError(
+        `${file}: ${key} must be an integer >= ${min}, got ${JSON.stringify(config[key])}`,
+      );
+    return v;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = config[key] ?? fallback;
+    if (typeof v !== "boolean")
+      throw new ReproError(`${file}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const randomSeed = int("random_seed", DEFAULT_RANDOM_SEED, Number.MIN_SAFE_INTEGER);
+  const threads = overrides.threads ?? int("threads", 1, 1);
+  if (!Number.isSafeInteger(threads) || threads < 1)
+    throw new ReproError(`--threads must be a positive integer, got ${threads}`);
+  const clip = config.gradient_clip_global_norm ?? 0;
+  if (typeof clip !== "number" || !(clip >= 0) || !Number.isFinite(clip))
+    throw new ReproError(
+      `${file}: gradient_clip_global_norm must be a non-negative number, got ${JSON.stringify(clip)}`,
+    );
+  if (config.train === undefined || config.train === null)
+    throw new ReproError(`${file}: no "train" dataset configured`);
+
+  const shared = {
+    batchSize: int("batch_size", 1, 1),
+    maxSeqs: Math.max(0, int("max_seqs", -1, -1)),
+    maxSeqLength: parseMaxSeqLength(config.max_seq_length, file),
+  };
+  const data = (key: "train" | "dev"): DataSettings => {
+    const where = `${file}: ${key}`;
+    const { dataset, common } = datasetFromConfig(config[key], where);
+    checkExternData(config.extern_data, dataset, where);
+    const topOrdering = key === "train" ? (config.seq_ordering ?? config.batching) : undefined;
+    const offset = common.random_seed_offset ?? 0;
+    if (typeof offset !== "number" || !Number.isSafeInteger(offset))
+      throw new ReproError(`${where}: random_seed_offset must be an integer, got ${JSON.stringify(offset)}`);
+    const partition = common.partition_epoch ?? (key === "train" ? config.partition_epoch : undefined) ?? 1;
+    if (typeof partition !== "number" || !Number.isSafeInteger(partition) || partition < 1)
+      throw new ReproError(
+        `${where}: partition_epoch must be a positive integer, got ${JSON.stringify(partition)}`,
+      );
+    return {
+      dataset,
+      batching: {
+        ...shared,
+        seqOrdering: parseSeqOrdering(common.seq_ordering ?? topOrdering, where),
+        partitionEpoch: partition,
+        seed: randomSeed + offset,
+        name: key,
+      },
+    };
+  };
+  return {
+    numEpochs: int("num_epochs", 5, 1),
+    randomSeed,
+    threads,
+    gradientClip: clip,
+    logVerbosity: int("log_verbosity", 5, 0),
+    logEveryNSteps: int("log_every_n_steps", 1, 1),
+    logZeroScaledLosses: bool("log_zero_scaled_losses", true),
+    saveInterval: int("save_interval", 1, 1),
+    train: data("train"),
+    dev: config.dev === undefined || config.dev === null ? null : data("dev"),
+    lr: parseLrSettings(config, file),
+    optimizer: config.optimizer,
+    notes,
+  };
+}
+
+/** Each `extern_data` key must come from the dataset, sparse where it is sparse, with a fitting dim. */
+export function checkExternData(extern: unknown, dataset: Dataset, where: string): void {
+  if (!isPlainObject(extern)) return;
+  const have = dataset.keys.map((k) => k.name);
+  for (const name of Object.keys(extern).sort()) {
+    const spec = extern[name];
+    const key = dataset.keys.find((k) => k.name === name);
+    if (!key)
+      throw new ReproError(
+        `${where}: extern_data "${name}" is not provided by the dataset (it has: ${have.join(", ")})`,
+      );
+    if (!isPlainObject(spec)) continue;
+    // RETURNN: data is dense unless `sparse` says otherwise (an int dtype leaves it open).
+    const intDtype = typeof spec.dtype === "string" && spec.dtype.startsWith("int");
+    const sparse = typeof spec.sparse === "boolean" ? spec.sparse : intDtype ? key.sparse : false;
+    if (sparse !== key.sparse)
+      throw new ReproError(
+        `${where}: extern_data "${name}" is ${sparse ? "sparse" : "dense"}, the dataset's is ${key.sparse ? "sparse" : "dense"}`,
+      );
+    if (typeof spec.dim !== "number") continue;
+    if (key.sparse ? key.dim > spec.dim : key.dim !== spec.dim)
+      throw new ReproError(
+        `${where}: extern_data "${name}" has dim ${spec.dim}, the dataset's "${name}" has ${key.dim}`,
+      );
+  }
+}

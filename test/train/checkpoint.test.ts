@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readSafetensors } from "../../src/io/safetensors.js";
+import {
+  checkpointEpochs,
+  latestCheckpoint,
+  loadCheckpoint,
+  type NamedParam,
+  paramsPath,
+  readParams,
+  resolveParamsFile,
+  saveCheckpoint,
+  statePath,
+  type TrainState,
+} from "../../src/train/checkpoint.js";
+import { ReproError } from "../../src/util/errors.js";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "repronet-ck-"));
+const params = (x: number): [string, NamedParam][] => [
+  ["out/W", { shape: [2, 2], data: Float32Array.of(x, 2, 3, 4) }],
+  ["emb", { shape: [3], data: Float32Array.of(-1, 0.5, x) }],
+];
+const state = (epoch: number): TrainState => ({
+  epoch,
+  globalStep: 10 * epoch,
+  dataPosition: { epoch: epoch + 1, batch: 0 },
+  randomSeed: 42,
+  optimizer: { class: "adam", slots: { "m/emb": Float32Array.of(0.1, 0.2, 0.3) }, steps: { emb: 3 } },
+  learningRates: { errorKey: "dev_score", epochs: { "1": { learningRate: 0.1, scores: { dev_score: 2 } } } },
+  configHash: "sha256:abc",
+});
+
+test("a checkpoint round-trips parameters and training state", () => {
+  const dir = tmp();
+  const path = saveCheckpoint(dir, params(1), state(1));
+  assert.equal(path, join(dir, "epoch.001.safetensors"));
+  const ck = loadCheckpoint(dir, 1);
+  assert.deepEqual([...ck.params.keys()].sort(), ["emb", "out/W"]);
+  assert.deepEqual(ck.params.get("out/W"), { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) });
+  assert.deepEqual(ck.state, state(1));
+  rmSync(dir, { recursive: true });
+});
+
+test("the parameter file holds the parameters only, readable by any safetensors reader", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  const { tensors, metadata } = readSafetensors(paramsPath(dir, 1));
+  assert.deepEqual(Object.keys(tensors).sort(), ["emb", "out/W"]);
+  assert.equal(metadata.format, "repronet/params/1");
+  assert.deepEqual([...readParams(paramsPath(dir, 1)).keys()], ["emb", "out/W"]);
+  rmSync(dir, { recursive: true });
+});
+
+test("identical input gives byte-identical checkpoint files", () => {
+  const [a, b] = [tmp(), tmp()];
+  saveCheckpoint(a, params(1), state(1));
+  saveCheckpoint(b, params(1), state(1));
+  assert.deepEqual(readFileSync(paramsPath(a, 1)), readFileSync(paramsPath(b, 1)));
+  assert.deepEqual(readFileSync(statePath(a, 1)), readFileSync(statePath(b, 1)));
+});
+
+test("no temporary files are left behind", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  assert.deepEqual(readdirSync(dir).sort(), ["epoch.001.safetensors", "epoch.001.state.safetensors"]);
+});
+
+test("the newest complete checkpoint wins; one whose state file is missing does not count", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  saveCheckpoint(dir, params(2), state(2));
+  assert.equal(latestCheckpoint(dir)?.epoch, 2);
+  rmSync(statePath(dir, 2));
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+  assert.equal(resolveParamsFile(dir), paramsPath(dir, 1));
+});
+
+test("a crash between the state and the parameter file leaves the previous checkpoint as the newest", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  const other = tmp();
+  saveCheckpoint(other, params(2), state(2));
+  // Epoch 2's state landed, its parameter file did not.
+  writeFileSync(statePath(dir, 2), readFileSync(statePath(other, 2)));
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+});
+
+test("a truncated parameter file or a state file from another checkpoint is not complete", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  saveCheckpoint(dir, params(2), state(2));
+  const bytes = readFileSync(paramsPath(dir, 2));
+  writeFileSync(paramsPath(dir, 2), bytes.subarray(0, bytes.length - 3));
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+  saveCheckpoint(dir, params(2), state(2));
+  writeFileSync(statePath(dir, 2), readFileSync(statePath(dir, 1)));
+  assert.throws(() => loadCheckpoint(dir, 2), /does not belong to .*epoch\.002\.safetensors/);
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+});
+
+test("checkpoint epochs are listed newest first; other files are ignored", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  saveCheckpoint(dir, params(12), state(12));
+  writeFileSync(join(dir, ".epoch.003.safetensors.tmp-1"), "x");
+  writeFileSync(join(dir, "notes.txt"), "x");
+  assert.deepEqual(checkpointEpochs(dir), [12, 1]);
+  assert.deepEqual(checkpointEpochs(join(dir, "missing")), []);
+});
+
+test("reading a state file as parameters is an error that says which file to use", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  assert.throws(
+    () => readParams(statePath(dir, 1)),
+    (e: unknown) => e instanceof ReproError && /this is training state, not parameters/.test(e.message),
+  );
+});
+
+test("a directory without a complete checkpoint is a one-line error", () => {
+  const dir = tmp();
+  assert.throws(
+    () => resolveParamsFile(dir),
+    (e: unknown) => e instanceof ReproError && /no complete checkpoint/.test(e.message),
+  );
+  assert.throws(() => resolveParamsFile(join(dir, "nope")), /no such file or directory/);
+});
