@@ -1,6 +1,7 @@
 /** The LayerContext the runner hands to each layer (also used directly by layer tests). */
 import type { LayerContext, RecInfo } from "../layers/layer.js";
 import { KeyedStream } from "../rng/keyed.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { Data } from "./data.js";
 import type { ParamStore } from "./params.js";
 
@@ -17,6 +18,8 @@ export interface ContextOptions {
   paramOwners?: Readonly<Record<string, string>>;
   trainable?: boolean;
   rec?: RecInfo;
+  /** Called with each parameter the layer uses (for per-layer L2). */
+  onParam?: (fullName: string, value: Tensor) => void;
 }
 
 export function createContext(o: ContextOptions): LayerContext {
@@ -24,13 +27,12 @@ export function createContext(o: ContextOptions): LayerContext {
     path: o.path,
     train: o.train,
     rec: o.rec,
-    param: (name, shape, init) =>
-      o.params.get(
-        `${o.paramOwners?.[name] ?? o.paramOwner ?? o.path}/${name}`,
-        shape,
-        init,
-        o.trainable ?? true,
-      ),
+    param: (name, shape, init) => {
+      const fullName = `${o.paramOwners?.[name] ?? o.paramOwner ?? o.path}/${name}`;
+      const value = o.params.get(fullName, shape, init, o.trainable ?? true);
+      o.onParam?.(fullName, value);
+      return value;
+    },
     dropoutUniform: (purpose) => (n) =>
       new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step).uniform(n),
     layer: (name) => {

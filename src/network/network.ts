@@ -6,13 +6,13 @@
  */
 import "../layers/index.js";
 import * as ops from "../tensor/ops/index.js";
-import { valueAndGrads } from "../tensor/tape.js";
+import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
 import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
 import { ParamStore } from "./params.js";
-import { type ComputedLoss, type RunEnv, Scope } from "./run.js";
+import { type RunEnv, Scope } from "./run.js";
 import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "./types.js";
 
 export class Network implements TrainableNetwork {
@@ -27,26 +27,35 @@ export class Network implements TrainableNetwork {
   ) {}
 
   forward(batch: Batch, opts: ForwardOptions): StepResult {
-    return this.assemble(this.run(batch, opts));
+    return this.assemble(this.run(batch, opts), opts.train);
   }
 
-  private run(batch: Batch, opts: ForwardOptions): ComputedLoss[] {
+  private run(batch: Batch, opts: ForwardOptions, diagnose = false): RunEnv {
     const env: RunEnv = {
       file: this.file,
       params: this.params,
       train: opts.train,
       step: opts.step,
       losses: [],
+      l2: [],
+      computed: diagnose ? [] : undefined,
     };
     new Scope(this.graph, env, this.externData(batch)).runRoots();
-    return [...env.losses].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return env;
   }
 
-  /** Reports every loss; the objective is Σ scale·value/frames over the losses in it, in name order. */
-  private assemble(computed: readonly ComputedLoss[]): StepResult {
+  /**
+   * Reports every loss; the objective is Σ scale·value/frames over the losses
+   * in it, in name order, plus in training each layer's L2·Σ‖p‖²/2 (RETURNN's
+   * `L2`, as tf.nn.l2_loss), in layer-path and parameter-name order.
+   */
+  private assemble(env: RunEnv, train: boolean): StepResult {
     const losses: LossReport[] = [];
     let objective: Tensor | null = null;
-    for (const l of computed) {
+    const addTerm = (term: Tensor) => {
+      objective = objective === null ? term : ops.add(objective, term);
+    };
+    for (const l of [...env.losses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const inObjective =
         l.value !== null && l.scale !== 0 && l.frames > 0 && !this.constantLosses.has(l.name);
       losses.push({
@@ -57,9 +66,12 @@ export class Network implements TrainableNetwork {
         scale: l.scale,
         inObjective,
       });
-      if (inObjective) {
-        const term = ops.mul(l.value!, l.scale / l.frames);
-        objective = objective === null ? term : ops.add(objective, term);
+      if (inObjective) addTerm(ops.mul(l.value!, l.scale / l.frames));
+    }
+    if (train) {
+      for (const t of [...env.l2].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+        for (const name of [...t.params.keys()].sort())
+          addTerm(ops.mul(ops.sum(ops.square(t.params.get(name)!)), t.factor / 2));
       }
     }
     return { objective, losses };
@@ -81,6 +93,33 @@ export class Network implements TrainableNetwork {
   }
 
   /**
+   * After a non-finite step: reruns it and names the first layer, in
+   * topological order, whose output (else whose gradient) is non-finite.
+   */
+  diagnoseNonFinite(batch: Batch, step: number): string | null {
+    return tidy(() => {
+      let env: RunEnv | undefined;
+      const trainable = this.params
+        .list()
+        .filter((p) => p.trainable)
+        .map((p) => p.value);
+      const { retained } = valueAndGrads(() => {
+        env = this.run(batch, { train: true, step }, true);
+        for (const c of env.computed!) retainGrad(c.value);
+        return this.assemble(env, true).objective ?? new Tensor([], Float32Array.of(0));
+      }, trainable);
+      const computed = env!.computed!;
+      const bad = computed.find((c) => !allFinite(c.value));
+      if (bad) return `layer "${bad.path}" has a non-finite output`;
+      const badGrad = computed.find((c) => {
+        const g = retained.get(c.value);
+        return g !== undefined && !allFinite(g);
+      });
+      return badGrad ? `layer "${badGrad.path}" has a non-finite gradient` : null;
+    });
+  }
+
+  /**
    * Runs forward and backward on a tiny synthetic batch: creates every parameter,
    * reports shape errors before training, and records which losses are constant
    * (their value is not on the gradient tape, e.g. `0.0 * x`).
@@ -92,16 +131,22 @@ export class Network implements TrainableNetwork {
       this.run(batch, opts); // creates the parameters
       valueAndGrads(
         () => {
-          const computed = this.run(batch, opts);
+          const env = this.run(batch, opts);
           this.constantLosses = new Set(
-            computed.filter((l) => l.value !== null && l.value.node === null).map((l) => l.name),
+            env.losses.filter((l) => l.value !== null && l.value.node === null).map((l) => l.name),
           );
-          return this.assemble(computed).objective ?? new Tensor([], Float32Array.of(0));
+          return this.assemble(env, true).objective ?? new Tensor([], Float32Array.of(0));
         },
         this.params.list().map((p) => p.value),
       );
     });
   }
+}
+
+function allFinite(t: Tensor): boolean {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  return true;
 }
 
 /** Two sequences of lengths 3 and 2 per data key: enough to exercise masks and padding. */

@@ -25,6 +25,16 @@ export interface RunEnv {
   readonly step: number;
   /** Computed losses, in the order computed; the caller sorts by name. */
   readonly losses: ComputedLoss[];
+  /** Per-layer L2 terms: (layer path, L2 factor, parameters the layer used). */
+  readonly l2: L2Term[];
+  /** When set, every computed layer output is appended in computation order (diagnostics). */
+  readonly computed?: { path: string; value: Tensor }[];
+}
+
+export interface L2Term {
+  readonly path: string;
+  readonly factor: number;
+  readonly params: Map<string, Tensor>;
 }
 
 export interface ComputedLoss {
@@ -125,6 +135,7 @@ export class Scope {
     try {
       const out = this.compute(node);
       this.cache.set(name, out);
+      this.env.computed?.push({ path: node.path, value: out.value });
       return out;
     } finally {
       this.inProgress.delete(name);
@@ -178,6 +189,12 @@ export class Scope {
 
   private contextFor(node: LayerNode): LayerContext {
     const reuse = node.opts.reuse_params;
+    let onParam: ((name: string, value: Tensor) => void) | undefined;
+    if (node.opts.L2) {
+      const term: L2Term = { path: node.path, factor: node.opts.L2, params: new Map() };
+      this.env.l2.push(term);
+      onParam = (name, value) => term.params.set(name, value);
+    }
     const owner = (name: string) => this.pathOf(name);
     return createContext({
       path: node.path,
@@ -192,6 +209,7 @@ export class Scope {
           : undefined,
       trainable: node.opts.trainable ?? true,
       rec: this.graph.isUnit ? {} : undefined,
+      onParam,
     });
   }
 

@@ -42,4 +42,9 @@ export interface TrainableNetwork {
   readonly params: ParamStore;
   /** Runs the layers the losses and outputs need. Call inside `tidy` (and `valueAndGrads` to train). */
   forward(batch: Batch, opts: ForwardOptions): StepResult;
+  /**
+   * After a step with a non-finite objective or gradient: the first layer (in
+   * topological order) whose output, else whose gradient, is non-finite.
+   */
+  diagnoseNonFinite?(batch: Batch, step: number): string | null;
 }

@@ -22,6 +22,8 @@ export interface GradNode {
 
 class Tape {
   readonly outputs: Tensor[] = [];
+  /** Intermediate tensors whose gradient the caller wants back (diagnostics). */
+  readonly retained = new Set<Tensor>();
 }
 
 let current: Tape | null = null;
@@ -67,6 +69,13 @@ export interface ValueAndGrads {
   value: Tensor;
   /** One entry per parameter; null when the objective does not depend on it. */
   grads: (Tensor | null)[];
+  /** Gradients of the tensors passed to `retainGrad` during `f` (absent when unreachable). */
+  retained: Map<Tensor, Tensor>;
+}
+
+/** Asks the running `valueAndGrads` to also return the gradient of intermediate `t` (for diagnostics). */
+export function retainGrad(t: Tensor): void {
+  if (isRecording() && isTracked(t, current)) current!.retained.add(t);
 }
 
 /**
@@ -85,10 +94,11 @@ export function valueAndGrads(f: () => Tensor, params: readonly Tensor[]): Value
     current = null;
   }
   if (value.size !== 1) throw new Error(`objective must be a scalar, got shape [${value.shape}]`);
-  const grads = backward(tape, value, params);
+  const retained = new Map<Tensor, Tensor>();
+  const grads = backward(tape, value, params, retained);
   for (const p of params) p.node = null;
   for (const t of tape.outputs) t.node = null;
-  return { value, grads };
+  return { value, grads, retained };
 }
 
 /** `grad(f)(x)`: the gradient of scalar f at x. */
@@ -107,7 +117,12 @@ export function stopGradient(x: Tensor): Tensor {
 
 // --- the backward pass -------------------------------------------------------
 
-function backward(tape: Tape, value: Tensor, params: readonly Tensor[]): (Tensor | null)[] {
+function backward(
+  tape: Tape,
+  value: Tensor,
+  params: readonly Tensor[],
+  retained: Map<Tensor, Tensor>,
+): (Tensor | null)[] {
   if (!isTracked(value, tape)) return params.map(() => null);
   // Gradient tensors may be shared (an add passes gy to both inputs), so they
   // are reference counted and disposed as soon as nothing holds them.
@@ -144,6 +159,7 @@ function backward(tape: Tape, value: Tensor, params: readonly Tensor[]): (Tensor
       const out = tape.outputs[i];
       const gy = grads.get(out);
       if (gy === undefined) continue;
+      if (tape.retained.has(out)) retained.set(out, makeCopy(gy));
       const node = out.node!;
       const needs = node.inputs.map((t) => isTracked(t, tape));
       const inputGrads = node.backward!(gy, needs);
