@@ -37,6 +37,17 @@ export type CommonOptions = z.infer<z.ZodObject<typeof commonOptions>>;
 export interface RecInfo {
   /** Step index in step-by-step search; undefined in training (whole sequence, loop axis present). */
   readonly step?: number;
+  /**
+   * Step-by-step only: this layer's state carried from the previous step (e.g.
+   * self-attention's keys and values). Every state tensor has the (beam-expanded)
+   * batch as axis 0, so the search can reorder it when hypotheses are re-ranked.
+   */
+  readonly state?: LayerState;
+}
+
+export interface LayerState {
+  get(): readonly Tensor[] | undefined;
+  set(tensors: readonly Tensor[]): void;
 }
 
 /** What a layer's forward function may use. */

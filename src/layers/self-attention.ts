@@ -16,10 +16,11 @@
 import { z } from "zod";
 import { Data, staticDim } from "../network/data.js";
 import { glorotUniform, parseInitializer } from "../rng/initializers.js";
-import { dropout, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
+import { concat, dropout, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
+
 import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import type { LayerDef } from "./layer.js";
+import type { LayerContext, LayerDef, LayerOptions } from "./layer.js";
 import { registerLayer } from "./registry.js";
 import { permuteIfNeeded, zeroPadding } from "./util/axes.js";
 
@@ -52,11 +53,7 @@ function energyMask(lengths: Int32Array, R: number, T: number, leftOnly: boolean
 const selfAttention: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
-    if (ctx.rec?.step !== undefined) {
-      throw new Error(
-        `${ctx.path}: step-wise self-attention is not implemented yet (search with cached keys/values)`,
-      );
-    }
+    if (ctx.rec?.step !== undefined) return stepForward(ctx, inputs, opts);
     if (inputs.length !== 1) {
       throw new ReproError(`${ctx.path}: self_attention needs exactly 1 source, got ${inputs.length}`);
     }
@@ -82,11 +79,7 @@ const selfAttention: LayerDef<typeof options> = {
     const vh = V / H;
     const width = 2 * kh + vh; // columns per head
 
-    const init =
-      opts.forward_weights_init === undefined
-        ? glorotUniform()
-        : parseInitializer(opts.forward_weights_init, `${ctx.path}: forward_weights_init`);
-    const W = ctx.param("QKV", [nIn, 2 * K + V], init);
+    const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts));
 
     // [others..., T, F] → [N, T, F], padded frames of the attended axis zeroed.
     const lengths = tDim.lengths ?? new Int32Array(x.dims[0].size).fill(T);
@@ -115,5 +108,50 @@ const selfAttention: LayerDef<typeof options> = {
     return new Data(permuteIfNeeded(outPermuted, inverse), dims);
   },
 };
+
+/**
+ * One decoder step of search: the step's keys and values are appended to the
+ * cached ones (layer state) and the query attends over all steps so far —
+ * the same numbers as left-only attention over the whole sequence.
+ */
+function stepForward(ctx: LayerContext, inputs: readonly Data[], opts: Options): Data {
+  const [x] = inputs;
+  if (!opts.attention_left_only) {
+    throw new ReproError(
+      `${ctx.path}: step-by-step search needs "attention_left_only": true inside a rec unit`,
+    );
+  }
+  if (x.dims.length !== 2 || x.featureAxis !== 1) {
+    throw new ReproError(
+      `${ctx.path}: step-wise self_attention expects [batch, feature] input (${x.describe()})`,
+    );
+  }
+  const state = ctx.rec!.state!;
+  const H = opts.num_heads;
+  const K = opts.total_key_dim;
+  const V = opts.n_out!;
+  const kh = K / H;
+  const vh = V / H;
+  const [N, nIn] = x.value.shape;
+  const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts));
+  const qkv = reshape(matmul(x.value, W), [N, H, 1, 2 * kh + vh]);
+  const part = (begin: number, size: number) => slice(qkv, [0, 0, 0, begin], [N, H, 1, size]);
+  const previous = state.get();
+  const k = previous ? concat([previous[0], part(kh, kh)], 2) : part(kh, kh); // [N, H, t+1, kh]
+  const v = previous ? concat([previous[1], part(2 * kh, vh)], 2) : part(2 * kh, vh);
+  state.set([k, v]);
+  const q = mul(part(0, kh), kh ** -0.5);
+  const weights = softmax(matmul(q, k, { transB: true }), -1); // [N, H, 1, t+1]
+  const out = reshape(matmul(weights, v), [N, V]);
+  return new Data(out, [x.dims[0], staticDim(V)]);
+}
+
+type Options = LayerOptions<typeof options>;
+
+function initializer(ctx: LayerContext, opts: Options) {
+  return opts.forward_weights_init === undefined
+    ? glorotUniform()
+    : parseInitializer(opts.forward_weights_init, `${ctx.path}: forward_weights_init`);
+}
 
 registerLayer("self_attention", selfAttention);

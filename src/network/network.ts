@@ -13,6 +13,15 @@ import { batchDim, Data, staticDim, timeDim } from "./data.js";
 import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
 import { ParamStore } from "./params.js";
 import { type RunEnv, Scope } from "./run.js";
+import type { SearchSettings } from "./search.js";
+
+export interface SearchResult {
+  /** Per sequence: labels up to and including end-of-sequence (0) when reached. */
+  labels: Int32Array[];
+  /** Log-probability (divided by length with length normalisation). */
+  scores: number[];
+}
+
 import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "./types.js";
 
 export class Network implements TrainableNetwork {
@@ -93,7 +102,35 @@ export class Network implements TrainableNetwork {
   }
 
   /**
+   * Beam search on a batch of sources: the best hypothesis per sequence
+   * (labels up to and including end-of-sequence 0) and its score. Runs the
+   * `search_output_layer` (default `decision`, else `output`) in evaluation mode.
+   */
+  search(batch: Batch, opts: { beamSize?: number; outputLayer?: string } = {}): SearchResult {
+    const layer = opts.outputLayer ?? (this.graph.layers.has("decision") ? "decision" : "output");
+    if (!this.graph.layers.has(layer))
+      throw new ReproError(`${this.file}: no layer "${layer}" to search with`);
+    return tidy(() => {
+      const search: SearchSettings = { beamSize: opts.beamSize };
+      const env: RunEnv = {
+        file: this.file,
+        params: this.params,
+        train: false,
+        step: 0,
+        losses: [],
+        l2: [],
+        search,
+      };
+      new Scope(this.graph, env, this.externData(batch)).get(layer);
+      if (!search.result)
+        throw new ReproError(`${this.file}: layer "${layer}" does not depend on a rec layer to search`);
+      return search.result;
+    });
+  }
+
+  /**
    * After a non-finite step: reruns it and names the first layer, in
+
    * topological order, whose output (else whose gradient) is non-finite.
    */
   diagnoseNonFinite(batch: Batch, step: number): string | null {

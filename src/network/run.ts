@@ -6,7 +6,8 @@
  * so a scale-0 loss's private subgraph is never even put on the tape.
  */
 
-import type { LayerContext } from "../layers/layer.js";
+import type { LayerContext, LayerState } from "../layers/layer.js";
+
 import { checkLossOptions, lossClass } from "../losses/index.js";
 import { noGrad } from "../tensor/tape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -17,6 +18,7 @@ import { inputDropout } from "./dropout.js";
 import { type LayerNode, type NetGraph, type Ref, rootLayers } from "./graph.js";
 import type { ParamStore } from "./params.js";
 import { runRecTraining } from "./rec.js";
+import { runRecSearch, type SearchSettings } from "./search.js";
 
 export interface RunEnv {
   readonly file: string;
@@ -27,6 +29,8 @@ export interface RunEnv {
   readonly losses: ComputedLoss[];
   /** Per-layer L2 terms: (layer path, L2 factor, parameters the layer used). */
   readonly l2: L2Term[];
+  /** Set for beam search: rec layers then run step by step. */
+  readonly search?: SearchSettings;
   /** When set, every computed layer output is appended in computation order (diagnostics). */
   readonly computed?: { path: string; value: Tensor }[];
 }
@@ -57,7 +61,14 @@ function feedsObjective(node: LayerNode): boolean {
   return node.opts.loss !== undefined && node.opts.loss !== "edit_distance" && lossScale(node) !== 0;
 }
 
-export class Scope {
+/** What a unit sees of its enclosing network (`base:` references). */
+export interface ParentScope {
+  get(name: string): Data;
+  /** Full path of a layer named as in `reuse_params` (`x` or `base:x`). */
+  pathOf(name: string): string;
+}
+
+export class Scope implements ParentScope {
   private readonly cache = new Map<string, Data>();
   private readonly inProgress = new Set<string>();
 
@@ -66,9 +77,11 @@ export class Scope {
     readonly env: RunEnv,
     /** extern data of this batch (inside a unit, `classes` is the per-step target). */
     readonly externs: ReadonlyMap<string, Data>,
-    readonly parent?: Scope,
+    readonly parent?: ParentScope,
     /** How `prev:x` resolves inside a unit. */
     readonly prev?: (name: string, scope: Scope) => Data,
+    /** Step-by-step search: the step and each layer's carried state. */
+    readonly step?: { readonly index: number; stateOf(path: string): LayerState },
   ) {}
 
   /** A scope for a rec unit nested in this one. */
@@ -76,8 +89,10 @@ export class Scope {
     graph: NetGraph,
     externs: ReadonlyMap<string, Data>,
     prev: (name: string, scope: Scope) => Data,
+    parent: ParentScope = this,
+    step?: Scope["step"],
   ): Scope {
-    return new Scope(graph, this.env, externs, this, prev);
+    return new Scope(graph, this.env, externs, parent, prev, step);
   }
 
   /**
@@ -168,7 +183,7 @@ export class Scope {
   private compute(node: LayerNode): Data {
     const ctx = this.contextFor(node);
     try {
-      if (node.unit) return runRecTraining(node, this, ctx);
+      if (node.unit) return this.env.search ? runRecSearch(node, this) : runRecTraining(node, this, ctx);
       const inputs = inputDropout(
         ctx,
         node.sources.map((r) => this.resolve(r)),
@@ -208,13 +223,17 @@ export class Scope {
           ? Object.fromEntries(Object.entries(reuse.map).map(([p, r]) => [p, owner(r.reuse_layer)]))
           : undefined,
       trainable: node.opts.trainable ?? true,
-      rec: this.graph.isUnit ? {} : undefined,
+      rec: this.step
+        ? { step: this.step.index, state: this.step.stateOf(node.path) }
+        : this.graph.isUnit
+          ? {}
+          : undefined,
       onParam,
     });
   }
 
   /** Full path of a layer named as in `reuse_params` (`x` or `base:x`). */
-  private pathOf(name: string): string {
+  pathOf(name: string): string {
     if (name.startsWith("base:")) return this.parent!.pathOf(name.slice(5));
     return `${this.graph.prefix}${name}`;
   }

@@ -1,0 +1,179 @@
+/**
+ * `rec` in search: the unit runs step by step. Each step sees the previous
+ * step's labels as `prev:<choice>`, the enclosing network's layers tiled to
+ * batch·beam rows, and its own carried layer state (self-attention keys and
+ * values), which is reordered whenever the beam re-ranks hypotheses.
+ */
+import type { LayerState } from "../layers/layer.js";
+import { Beams } from "../search/beam.js";
+import * as ops from "../tensor/ops/index.js";
+import { keep, Tensor, tidy } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import { batchDim, Data, type Dim, timeDim } from "./data.js";
+import type { LayerNode } from "./graph.js";
+import type { ParentScope, Scope } from "./run.js";
+
+export interface SearchSettings {
+  readonly beamSize?: number;
+  /** Filled by the search: the best hypothesis per batch entry and its score. */
+  result?: { labels: Int32Array[]; scores: number[] };
+}
+
+/** Repeats each batch entry of `data` K times along axis 0 (rows b·K + k), time lengths included. */
+function tileBatch(data: Data, K: number, dims: Map<Dim, Dim>): Data {
+  const B = data.dims[0]?.kind === "batch" ? data.dims[0].size : 0;
+  if (B === 0) return data; // no batch axis (a constant): nothing to tile
+  const index = new Tensor(
+    [B * K],
+    Int32Array.from({ length: B * K }, (_, i) => Math.floor(i / K)),
+  );
+  const value = data.sparse ? gatherInt(data.value, index) : ops.gather(data.value, index, 0);
+  const tiled = data.dims.map((d) => {
+    let t = dims.get(d);
+    if (!t) {
+      t =
+        d.kind === "batch"
+          ? batchDim(B * K)
+          : d.lengths
+            ? timeDim(
+                Int32Array.from({ length: B * K }, (_, i) => d.lengths![Math.floor(i / K)]),
+                d.name,
+                d.loop,
+              )
+            : d;
+      dims.set(d, t);
+    }
+    return t;
+  });
+  return new Data(value, tiled, data.sparseDim, data.logits && ops.gather(data.logits, index, 0));
+}
+
+/** Row gather for int32 tensors (no gradient needed in search). */
+function gatherInt(x: Tensor, rows: Tensor): Tensor {
+  const inner = x.size / x.shape[0];
+  const src = x.i32;
+  const idx = rows.i32;
+  const out = new Int32Array(idx.length * inner);
+  for (let i = 0; i < idx.length; i++) out.set(src.subarray(idx[i] * inner, (idx[i] + 1) * inner), i * inner);
+  return new Tensor([idx.length, ...x.shape.slice(1)], out);
+}
+
+/** Evaluates RETURNN's `max_seq_len`: a number or `max_len_from('base:x') [* a] [+ b]`. */
+function maxSteps(spec: unknown, parent: ParentScope, where: string): number {
+  if (spec === undefined) throw new ReproError(`${where}: search needs "max_seq_len" on the rec layer`);
+  if (typeof spec === "number") return spec;
+  const m =
+    /^\s*max_len_from\(\s*['"](base:)?([\w/]+)['"]\s*\)\s*(?:\*\s*([\d.]+))?\s*(?:\+\s*([\d.]+))?\s*$/.exec(
+      String(spec),
+    );
+  if (!m)
+    throw new ReproError(
+      `${where}: unsupported max_seq_len "${spec}" (use a number or max_len_from('base:x') * N + M)`,
+    );
+  const x = parent.get(m[2]);
+  const t = x.timeAxis;
+  if (t < 0) throw new ReproError(`${where}: max_len_from('${m[2]}'): the layer has no time axis`);
+  return Math.ceil(x.dims[t].size * Number(m[3] ?? 1) + Number(m[4] ?? 0));
+}
+
+export function runRecSearch(node: LayerNode, parent: Scope): Data {
+  const where = `${parent.env.file}: layer "${node.path}"`;
+  const unit = node.unit!;
+  const choice = unit.layers.get("output");
+  if (choice?.className !== "choice")
+    throw new ReproError(`${where}: search needs a choice layer named "output" in the unit`);
+  const K = parent.env.search?.beamSize ?? (choice.opts.beam_size as number);
+  const scoresFrom = choice.sources[0];
+  if (choice.sources.length !== 1 || scoresFrom.kind !== "layer") {
+    throw new ReproError(
+      `${where}: the choice layer needs one source in the unit (the output probabilities)`,
+    );
+  }
+  const initial = (choice.opts.initial_output as number | undefined) ?? 0;
+  const B = [...parent.externs.values()][0].dims[0].size;
+  const steps = maxSteps(node.opts.max_seq_len, parent, where);
+
+  // The enclosing network as the unit sees it: every layer tiled to B·K rows.
+  const tiledDims = new Map<Dim, Dim>();
+  const tiled = new Map<string, Data>();
+  const base: ParentScope = {
+    get: (name) => {
+      let d = tiled.get(name);
+      if (!d) {
+        d = keepData(tileBatch(parent.get(name), K, tiledDims));
+        tiled.set(name, d);
+      }
+      return d;
+    },
+    pathOf: (name) => parent.pathOf(name),
+  };
+
+  const beams = new Beams(B, K);
+  const rows = batchDim(B * K);
+  let prevLabels = keep(new Tensor([B * K], new Int32Array(B * K).fill(initial)));
+  const states = new Map<string, Tensor[]>();
+  const stateOf = (path: string): LayerState => ({
+    get: () => states.get(path),
+    set: (tensors) =>
+      states.set(
+        path,
+        tensors.map((t) => keep(t)),
+      ),
+  });
+
+  for (let t = 0; t < steps && !beams.allFinished; t++) {
+    const previousStates = new Map(states);
+    const { labels, from } = tidy(() => {
+      const prev = (name: string): Data => {
+        if (name !== "output")
+          throw new ReproError(`${where}: "prev:${name}" is not supported in search yet (only prev:output)`);
+        return new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
+      };
+      const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf });
+      const probs = scope.get(scoresFrom.name);
+      const logProbs = probs.logits ? ops.logSoftmax(probs.logits) : ops.log(probs.value);
+      if (logProbs.rank !== 2)
+        throw new ReproError(
+          `${where}: choice input must be [batch, classes] per step, got (${probs.describe()})`,
+        );
+      return beams.advance(logProbs.f32, logProbs.shape[1]);
+    });
+    // Carry state and labels to the next step in the new beam order.
+    const order = new Tensor([B * K], from);
+    for (const [path, tensors] of states) {
+      states.set(
+        path,
+        tensors.map((x) => keep(ops.gather(x, order, 0))),
+      );
+      for (const x of tensors) x.dispose();
+    }
+    for (const tensors of previousStates.values()) for (const x of tensors) if (!x.isDisposed) x.dispose();
+    prevLabels.dispose();
+    prevLabels = keep(new Tensor([B * K], labels));
+  }
+  for (const tensors of states.values()) for (const x of tensors) x.dispose();
+  for (const d of tiled.values()) disposeData(d);
+  prevLabels.dispose();
+
+  const best = beams.best(choice.opts.length_normalization !== false);
+  if (parent.env.search) parent.env.search.result = best;
+  const T = Math.max(1, ...best.labels.map((l) => l.length));
+  const out = new Int32Array(B * T);
+  best.labels.forEach((l, b) => out.set(l, b * T));
+  const time = timeDim(
+    Int32Array.from(best.labels, (l) => l.length),
+    `${node.path}:T`,
+  );
+  return new Data(new Tensor([B, T], out), [batchDim(B), time], choice.opts.n_out as number | undefined);
+}
+
+function keepData(d: Data): Data {
+  keep(d.value);
+  if (d.logits) keep(d.logits);
+  return d;
+}
+
+function disposeData(d: Data): void {
+  d.value.dispose();
+  d.logits?.dispose();
+}
