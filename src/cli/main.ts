@@ -3,10 +3,11 @@ import { ReproError } from "../util/errors.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
 import { registerTrain } from "./train.js";
+import { registerVocab } from "./vocab.js";
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
-const commands: Register[] = [registerTrain, registerFingerprint, registerScore];
+const commands: Register[] = [registerTrain, registerFingerprint, registerScore, registerVocab];
 
 export function buildProgram(): Command {
   const program = new Command("repronet")

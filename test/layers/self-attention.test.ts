@@ -3,7 +3,10 @@ import { test } from "node:test";
 import "../../src/layers/self-attention.js";
 import { batchDim, type Data, type Dim, staticDim } from "../../src/network/data.js";
 import { ParamStore } from "../../src/network/params.js";
+import { slice } from "../../src/tensor/ops/index.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
 import { ReproError } from "../../src/util/errors.js";
+
 import { testRandom } from "../helpers/gradcheck.js";
 import {
   dataOf,
@@ -175,12 +178,28 @@ test("forward_weights_init is honoured", () => {
   assert.ok(y.value.f32.every((v) => v === 0));
 });
 
-test("step-by-step search is not implemented yet and says so", () => {
-  assert.throws(
-    () => run(causal, rand([B, staticDim(F)], 9), { rec: { step: 0 } }),
-    (e: Error) =>
-      !(e instanceof ReproError) && /step-wise self-attention is not implemented yet/.test(e.message),
-  );
+test("step by step with cached keys and values gives the whole-sequence (left-only) outputs", () => {
+  const params = new ParamStore(9);
+  const full = run(causal, input(9, Tdec), { params, rec: {} }); // [B, Tdec, 6]
+  let cache: readonly Tensor[] | undefined;
+  const state = { get: () => cache, set: (t: readonly Tensor[]) => (cache = t) };
+  const x = input(9, Tdec).value;
+  for (let t = 0; t < Tdec.size; t++) {
+    const xt = slice(x, [0, t, 0], [2, 1, F]);
+    const step = run(causal, dataOf(xt.f32, [B, staticDim(F)]), { params, rec: { step: t, state } });
+    for (let b = 0; b < 2; b++) {
+      if (t >= Tdec.lengths![b]) continue; // padded steps are never searched
+      for (let c = 0; c < 6; c++) {
+        const want = full.value.f32[(b * Tdec.size + t) * 6 + c];
+        assert.ok(Math.abs(step.value.f32[b * 6 + c] - want) < 1e-6, `step ${t} batch ${b} channel ${c}`);
+      }
+    }
+  }
+});
+
+test("step by step needs attention_left_only", () => {
+  const state = { get: () => undefined, set: () => {} };
+  assert.throws(() => run(opts, rand([B, staticDim(F)], 9), { rec: { step: 0, state } }), /attention_left_only/);
 });
 
 test("self_attention passes a finite-difference gradient check w.r.t. input and QKV", () => {
