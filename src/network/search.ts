@@ -159,7 +159,9 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   if (parent.env.search) parent.env.search.result = best;
   const T = Math.max(1, ...best.labels.map((l) => l.length));
   const out = new Int32Array(B * T);
-  best.labels.forEach((l, b) => out.set(l, b * T));
+  best.labels.forEach((l, b) => {
+    out.set(l, b * T);
+  });
   const time = timeDim(
     Int32Array.from(best.labels, (l) => l.length),
     `${node.path}:T`,

@@ -199,7 +199,10 @@ test("step by step with cached keys and values gives the whole-sequence (left-on
 
 test("step by step needs attention_left_only", () => {
   const state = { get: () => undefined, set: () => {} };
-  assert.throws(() => run(opts, rand([B, staticDim(F)], 9), { rec: { step: 0, state } }), /attention_left_only/);
+  assert.throws(
+    () => run(opts, rand([B, staticDim(F)], 9), { rec: { step: 0, state } }),
+    /attention_left_only/,
+  );
 });
 
 test("self_attention passes a finite-difference gradient check w.r.t. input and QKV", () => {

@@ -15,7 +15,9 @@ const sources = {
 function padded(seqs: Int32Array[]): { value: Tensor; lengths: Int32Array } {
   const T = Math.max(...seqs.map((s) => s.length));
   const value = new Int32Array(seqs.length * T);
-  seqs.forEach((s, b) => value.set(s, b * T));
+  seqs.forEach((s, b) => {
+    value.set(s, b * T);
+  });
   return { value: new Tensor([seqs.length, T], value), lengths: Int32Array.from(seqs, (s) => s.length) };
 }
 
@@ -60,5 +62,7 @@ test("a wider beam never finds a worse hypothesis than greedy (no length normali
   const net = buildNetwork(config, "ref.json");
   const greedy = net.search({ data: { data: sources } }, { beamSize: 1 });
   const beam = net.search({ data: { data: sources } }, { beamSize: 4 });
-  beam.scores.forEach((s, i) => assert.ok(s >= greedy.scores[i] - 1e-9));
+  beam.scores.forEach((s, i) => {
+    assert.ok(s >= greedy.scores[i] - 1e-9);
+  });
 });
