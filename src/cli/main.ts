@@ -2,12 +2,14 @@ import { Command, CommanderError } from "commander";
 import { ReproError } from "../util/errors.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
+import { registerSearch } from "./search.js";
 import { registerTrain } from "./train.js";
 import { registerVocab } from "./vocab.js";
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
-const commands: Register[] = [registerTrain, registerFingerprint, registerScore, registerVocab];
+const commands: Register[] = [registerTrain, registerFingerprint, registerSearch, registerScore, registerVocab];
+
 
 export function buildProgram(): Command {
   const program = new Command("repronet")

@@ -151,11 +151,11 @@ function vocabOption(opts: Record<string, unknown>, key: string, where: string):
   return loadBpe(pathOption(opts, key, where));
 }
 
-/** Builds the dataset from its config dict (without `class`); errors name the option or file. */
-export function parallelTextFromConfig(opts: Record<string, unknown>, where: string): ParallelTextDataset {
-  checkOptions(opts, OPTIONS, where);
-  const sourceFile = pathOption(opts, "source", where);
-  const targetFile = pathOption(opts, "target", where);
+/** The source and target vocabularies a parallel_text dict names (translate needs them without the data). */
+export function vocabsFromConfig(
+  opts: Record<string, unknown>,
+  where: string,
+): { sourceVocab: BpeModel; targetVocab: BpeModel } {
   const perSide = opts.source_vocab !== undefined || opts.target_vocab !== undefined;
   if (perSide && opts.vocab !== undefined) {
     throw new ReproError(`${where}: give either "vocab" or "source_vocab" and "target_vocab", not both`);
@@ -165,6 +165,15 @@ export function parallelTextFromConfig(opts: Record<string, unknown>, where: str
   }
   const sourceVocab = vocabOption(opts, perSide ? "source_vocab" : "vocab", where);
   const targetVocab = perSide ? vocabOption(opts, "target_vocab", where) : sourceVocab;
+  return { sourceVocab, targetVocab };
+}
+
+/** Builds the dataset from its config dict (without `class`); errors name the option or file. */
+export function parallelTextFromConfig(opts: Record<string, unknown>, where: string): ParallelTextDataset {
+  checkOptions(opts, OPTIONS, where);
+  const sourceFile = pathOption(opts, "source", where);
+  const targetFile = pathOption(opts, "target", where);
+  const { sourceVocab, targetVocab } = vocabsFromConfig(opts, where);
   return new ParallelTextDataset(
     {
       sourceFile,

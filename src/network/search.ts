@@ -58,22 +58,27 @@ function gatherInt(x: Tensor, rows: Tensor): Tensor {
   return new Tensor([idx.length, ...x.shape.slice(1)], out);
 }
 
-/** Evaluates RETURNN's `max_seq_len`: a number or `max_len_from('base:x') [* a] [+ b]`. */
-function maxSteps(spec: unknown, parent: ParentScope, where: string): number {
+/**
+ * RETURNN's `max_seq_len` per batch entry: a number, or
+ * `max_len_from('base:x') [* a] [+ b]` evaluated on each sequence's own length
+ * (not the batch maximum), so a hypothesis never depends on its batch.
+ */
+function maxSteps(spec: unknown, parent: ParentScope, batch: number, where: string): Int32Array {
   if (spec === undefined) throw new ReproError(`${where}: search needs "max_seq_len" on the rec layer`);
-  if (typeof spec === "number") return spec;
-  const m =
-    /^\s*max_len_from\(\s*['"](base:)?([\w/]+)['"]\s*\)\s*(?:\*\s*([\d.]+))?\s*(?:\+\s*([\d.]+))?\s*$/.exec(
-      String(spec),
-    );
-  if (!m)
+  if (typeof spec === "number") return new Int32Array(batch).fill(spec);
+  const pattern =
+    /^\s*max_len_from\(\s*['"](base:)?([\w/]+)['"]\s*\)\s*(?:\*\s*([\d.]+))?\s*(?:\+\s*([\d.]+))?\s*$/;
+  const m = pattern.exec(String(spec));
+  if (!m) {
     throw new ReproError(
       `${where}: unsupported max_seq_len "${spec}" (use a number or max_len_from('base:x') * N + M)`,
     );
+  }
   const x = parent.get(m[2]);
   const t = x.timeAxis;
   if (t < 0) throw new ReproError(`${where}: max_len_from('${m[2]}'): the layer has no time axis`);
-  return Math.ceil(x.dims[t].size * Number(m[3] ?? 1) + Number(m[4] ?? 0));
+  const lengths = x.dims[t].lengths ?? new Int32Array(batch).fill(x.dims[t].size);
+  return Int32Array.from(lengths, (l) => Math.ceil(l * Number(m[3] ?? 1) + Number(m[4] ?? 0)));
 }
 
 export function runRecSearch(node: LayerNode, parent: Scope): Data {
@@ -91,7 +96,8 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   }
   const initial = (choice.opts.initial_output as number | undefined) ?? 0;
   const B = [...parent.externs.values()][0].dims[0].size;
-  const steps = maxSteps(node.opts.max_seq_len, parent, where);
+  const limits = maxSteps(node.opts.max_seq_len, parent, B, where);
+  const steps = Math.max(0, ...limits);
 
   // The enclosing network as the unit sees it: every layer tiled to B·K rows.
   const tiledDims = new Map<Dim, Dim>();
@@ -150,6 +156,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
     for (const tensors of previousStates.values()) for (const x of tensors) if (!x.isDisposed) x.dispose();
     prevLabels.dispose();
     prevLabels = keep(new Tensor([B * K], labels));
+    for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
   for (const d of tiled.values()) disposeData(d);

@@ -32,6 +32,11 @@ export class Beams {
     this.finished = new Uint8Array(n);
   }
 
+  /** Ends every hypothesis of batch entry `b` where it is (its length limit was reached). */
+  finish(b: number): void {
+    this.finished.fill(1, b * this.beam, (b + 1) * this.beam);
+  }
+
   get allFinished(): boolean {
     return this.finished.every((f, i) => f === 1 || this.scores[i] === Number.NEGATIVE_INFINITY);
   }
@@ -119,8 +124,8 @@ export class Beams {
       r = this.steps[t].from[r];
     }
     out.reverse();
-    const end = out.indexOf(this.eos);
-    return Int32Array.from(end >= 0 ? out.slice(0, end + 1) : out);
+    // Steps after a hypothesis ended (by end-of-sequence or its length limit) repeat `eos`: cut them.
+    return Int32Array.from(out.slice(0, this.lengths[row]));
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * `repronet search RUN_DIR --data KEY [--out FILE] [--beam N]`: beam search
+ * over a dataset of the run's config, one hypothesis per line in dataset
+ * order (decoded text for parallel_text data, else label ids).
+ * `repronet translate RUN_DIR [--beam N] < in > out`: raw text in, detokenised
+ * (subword-decoded) text out, one line per line.
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { decodeAll } from "../search/decode.js";
+import { datasetOf, hypothesisText, loadRun, vocabsOf, withoutEos } from "../search/run-dir.js";
+
+import { writeFileAtomic } from "../util/atomic.js";
+import { ReproError } from "../util/errors.js";
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1)
+    throw new ReproError(`${name} must be a positive integer, got "${value}"`);
+  return n;
+};
+
+/** A progress line on stderr, only on a terminal. */
+function progress(label: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const start = performance.now();
+  return (done, total) => {
+    const rate = done / ((performance.now() - start) / 1000);
+    process.stderr.write(`\r${label} ${done}/${total} sentences, ${rate.toFixed(1)} sentences/s`);
+    if (done === total) process.stderr.write("\n");
+  };
+}
+
+export function registerSearch(program: Command): void {
+  program
+    .command("search")
+    .description("beam search over a dataset of a trained run; one hypothesis per line")
+    .argument("<run_dir>", "a run directory written by `repronet train`")
+    .requiredOption("--data <key>", "dataset of the run's config: dev, train, or a key of eval_datasets")
+    .option("--out <file>", "output file (default: stdout); written atomically")
+    .option("--beam <n>", "beam size (default: the choice layer's beam_size)", positiveInt("--beam"))
+    .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
+    .option("--max-seqs <n>", "sequences per batch", positiveInt("--max-seqs"), 32)
+    .action(
+      (
+        runDir: string,
+        o: { data: string; out?: string; beam?: number; checkpoint?: string; maxSeqs: number },
+      ) => {
+        const run = loadRun(runDir, o.checkpoint);
+        const dataset = datasetOf(run.config, o.data, runDir);
+        const sources = Array.from({ length: dataset.numSeqs }, (_, i) => dataset.get(i).data as Int32Array);
+        const hyps = decodeAll(run.network, sources, {
+          beamSize: o.beam,
+          maxSeqs: o.maxSeqs,
+          onProgress: progress("search"),
+        });
+        const text = hyps.map((h) => `${hypothesisText(dataset, h)}\n`).join("");
+        if (o.out) writeFileAtomic(o.out, text);
+        else process.stdout.write(text);
+      },
+    );
+
+  program
+    .command("translate")
+    .description("translate raw text from stdin to stdout with a trained run (one sentence per line)")
+    .argument("<run_dir>", "a run directory trained on parallel_text data")
+    .option("--beam <n>", "beam size (default: the choice layer's beam_size)", positiveInt("--beam"))
+    .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
+    .option("--max-seqs <n>", "sentences per batch", positiveInt("--max-seqs"), 32)
+    .action((runDir: string, o: { beam?: number; checkpoint?: string; maxSeqs: number }) => {
+      const run = loadRun(runDir, o.checkpoint);
+      const vocab = vocabsOf(run.config, runDir);
+      const input = readFileSync(0, "utf8");
+      const lines = input.length === 0 ? [] : input.replace(/\n$/, "").split("\n");
+      const sources = lines.map((l) => Int32Array.from(vocab.source.encode(l)));
+      const hyps = decodeAll(run.network, sources, {
+        beamSize: o.beam,
+        maxSeqs: o.maxSeqs,
+        onProgress: progress("translate"),
+      });
+      process.stdout.write(hyps.map((h) => `${vocab.target.decode(withoutEos(h))}\n`).join(""));
+    });
+}

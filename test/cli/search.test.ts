@@ -1,0 +1,77 @@
+/** search and translate on a tiny parallel-text run trained in the test. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { loadBpe } from "../../src/vocab/file.js";
+
+const work = mkdtempSync(join(tmpdir(), "repronet-search-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function repronet(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ["bin/repronet.js", ...args], { encoding: "utf8", input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const run = join(work, "run");
+
+before(() => {
+  const vocab = join(work, "bpe.json");
+  const learn = repronet([
+    "vocab",
+    "learn",
+    "--merges",
+    "50",
+    "--out",
+    vocab,
+    "test/fixtures/text/tiny.en",
+    "test/fixtures/text/tiny.de",
+  ]);
+  assert.equal(learn.code, 0, learn.stderr);
+  const dim = loadBpe(vocab).size;
+  const config = JSON.parse(readFileSync("examples/transformer-base.json", "utf8"));
+  const data = {
+    class: "parallel_text",
+    source: "test/fixtures/text/tiny.en",
+    target: "test/fixtures/text/tiny.de",
+    vocab,
+  };
+  Object.assign(config, {
+    train: data,
+    dev: data,
+    num_epochs: 1,
+    extern_data: { data: { dim, sparse: true }, classes: { dim, sparse: true } },
+  });
+  const file = join(work, "config.json");
+  writeFileSync(file, JSON.stringify(config));
+  const t = repronet(["train", file, "--out", run]);
+  assert.equal(t.code, 0, t.stderr);
+});
+
+test("search writes one decoded hypothesis per dataset sequence, in order", () => {
+  const out = join(work, "hyps.txt");
+  const r = repronet(["search", run, "--data", "dev", "--beam", "3", "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(out, "utf8").split("\n").length, 5 + 1);
+});
+
+test("search is deterministic: same hypotheses twice and with another batch size", () => {
+  const a = repronet(["search", run, "--data", "dev"]);
+  const b = repronet(["search", run, "--data", "dev", "--max-seqs", "2"]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+});
+
+test("translate reads raw text lines and writes one line per line", () => {
+  const r = repronet(["translate", run, "--beam", "2"], "A dog.\nTwo men ride bikes.\n");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.split("\n").length, 3);
+});
+
+test("an unknown dataset key is a one-line error", () => {
+  const r = repronet(["search", run, "--data", "tst"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr.trim(), /^error: .*no dataset "tst"/);
+});
