@@ -73,3 +73,13 @@ test("a real change is detected: a different seed gives a different fingerprint"
   const c: Config = { ...referenceConfig(), random_seed: 8 };
   assert.notEqual(await trainedFingerprint(c), base);
 });
+
+test("the same network written as a RETURNN Python config trains to the same fingerprint", async () => {
+  const { loadConfig } = await import("../../src/config/index.js");
+  const loaded = await loadConfig("examples/transformer-base.config");
+  assert.equal(loaded.format, "python");
+  const c = loaded.config;
+  (c.train as Config).num_seqs = 96;
+  (c.dev as Config).num_seqs = 16;
+  assert.equal(await trainedFingerprint(c), base);
+});
