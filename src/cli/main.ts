@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ReproError } from "../util/errors.js";
+import { registerAverage } from "./average.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
@@ -8,8 +9,14 @@ import { registerVocab } from "./vocab.js";
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
-const commands: Register[] = [registerTrain, registerFingerprint, registerSearch, registerScore, registerVocab];
-
+const commands: Register[] = [
+  registerTrain,
+  registerFingerprint,
+  registerSearch,
+  registerScore,
+  registerVocab,
+  registerAverage,
+];
 
 export function buildProgram(): Command {
   const program = new Command("repronet")
