@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { type NamedTensor, writeSafetensors } from "../io/safetensors.js";
-import { checkpointDir, checkpointEpochs, paramsPath, readParams } from "../train/checkpoint.js";
+import { checkpointDir, listCheckpoints, paramsPath, readParams } from "../train/checkpoint.js";
 import { ReproError } from "../util/errors.js";
 
 export function averageCheckpoints(files: readonly string[]): Record<string, NamedTensor> {
@@ -62,7 +62,11 @@ export function registerAverage(program: Command): void {
       if ((o.last === undefined) === (o.epochs === undefined))
         throw new ReproError("average: give exactly one of --last and --epochs");
       const dir = checkpointDir(runDir);
-      const available = [...new Set(checkpointEpochs(dir))].sort((a, b) => a - b);
+      // Epoch checkpoints of the full network only: not pretraining, not mid-epoch (Ctrl-C) ones.
+      const available = listCheckpoints(dir)
+        .filter((id) => !id.pretrain && id.step === null)
+        .map((id) => id.epoch)
+        .sort((a, b) => a - b);
       const chosen = o.epochs ?? available.slice(-o.last!);
       for (const e of chosen)
         if (!available.includes(e)) throw new ReproError(`${dir}: no checkpoint of epoch ${e}`);

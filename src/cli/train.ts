@@ -2,7 +2,9 @@
  * `repronet train CONFIG --out DIR [--set key=value ...] [--threads N]`:
  * loads the config, applies overrides, checks the keys, builds the network
  * and trains it, printing RETURNN-style log lines to stdout. Running it again
- * on the same DIR resumes after the newest complete checkpoint.
+ * on the same DIR resumes after the newest complete checkpoint. Ctrl-C
+ * (SIGINT) saves a checkpoint at the next step boundary and exits with 130; a
+ * second Ctrl-C quits at once.
  */
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
@@ -43,14 +45,27 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
       const loaded = await loadConfig(configPath);
       const config = applyOverrides(loaded.config, o.set);
       checkTopLevelKeys(config, configPath);
-      await train({
-        config,
-        configFile: configPath,
-        outDir: o.out,
-        buildNetwork: opts.buildNetwork ?? buildNetwork,
-        threads: o.threads,
-        log: opts.log,
-        command: process.argv.slice(2),
-      });
+      const stop = new AbortController();
+      const onSigint = () => {
+        process.stderr.write(
+          "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
+        );
+        stop.abort();
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        await train({
+          config,
+          configFile: configPath,
+          outDir: o.out,
+          buildNetwork: opts.buildNetwork ?? buildNetwork,
+          threads: o.threads,
+          log: opts.log,
+          command: process.argv.slice(2),
+          signal: stop.signal,
+        });
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
     });
 }

@@ -5,6 +5,12 @@
  * resolved config and its hash, seeds, and the learning-rate control's error
  * measure. Written atomically; keys in a fixed order so two manifests diff
  * line by line.
+ *
+ * The top-level fields describe the latest invocation. `history` lists every
+ * invocation on the run directory (a fresh start, then each resume) with its
+ * command, config hash, framework version and commit, the checkpoint it
+ * resumed from, and how and where it stopped — so a run that was resumed with
+ * another config or code version says so.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,6 +20,25 @@ import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../util/atomic.js";
 
 export const MANIFEST_FORMAT = "repronet/manifest/1";
+
+export type RunOutcome = "running" | "finished" | "interrupted" | "failed";
+
+/** One invocation of `train` on a run directory. */
+export interface RunRecord {
+  started_at: string;
+  ended_at: string | null;
+  outcome: RunOutcome;
+  command: string[];
+  config_sha256: string;
+  framework: { version: string; commit: string | null; dirty: boolean | null };
+  node: string;
+  kernels: string;
+  threads: number;
+  /** The checkpoint it continued from (`epoch.001`, `epoch.003.step.17`), or null for a fresh start. */
+  resumed_from: string | null;
+  /** Epochs completed and global step when it stopped. */
+  stopped_at: { epoch: number; global_step: number } | null;
+}
 
 export interface Manifest {
   format: string;
@@ -30,6 +55,8 @@ export interface Manifest {
   /** Epoch of the checkpoint this run resumed from, or null for a fresh run. */
   resumed_from_epoch: number | null;
   started_at: string;
+  /** Every invocation on this run directory, oldest first; the last is this one. */
+  history: RunRecord[];
 }
 
 // --- config rendering ----------------------------------------------------------
@@ -156,6 +183,10 @@ export interface ManifestInput {
   errorMeasure: { key: string | null; reason: string };
   command?: string[];
   resumedFrom?: number | null;
+  /** The name of the checkpoint this run resumed from (for the history). */
+  resumedFromCheckpoint?: string | null;
+  /** The run directory's manifest before this run, whose history is continued. */
+  previous?: Manifest | null;
   /** For tests: where to look for the framework (default: this module's package). */
   root?: string | null;
   now?: Date;
@@ -163,21 +194,89 @@ export interface ManifestInput {
 
 export function buildManifest(m: ManifestInput): Manifest {
   const root = m.root === undefined ? frameworkRoot() : m.root;
+  const framework = { name: "repronet", version: frameworkVersion(root), ...gitState(root) };
+  const started = (m.now ?? new Date()).toISOString();
+  const hash = configHash(m.config);
+  const record: RunRecord = {
+    started_at: started,
+    ended_at: null,
+    outcome: "running",
+    command: m.command ?? [],
+    config_sha256: hash,
+    framework: { version: framework.version, commit: framework.commit, dirty: framework.dirty },
+    node: process.version,
+    kernels: m.kernels,
+    threads: m.threads,
+    resumed_from: m.resumedFromCheckpoint ?? null,
+    stopped_at: null,
+  };
   return {
     format: MANIFEST_FORMAT,
-    framework: { name: "repronet", version: frameworkVersion(root), ...gitState(root) },
+    framework,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     dependencies: dependencyVersions(root),
     kernels: m.kernels,
     threads: m.threads,
     command: m.command ?? [],
-    config: { path: m.configPath, sha256: configHash(m.config), resolved: renderConfig(m.config) },
+    config: { path: m.configPath, sha256: hash, resolved: renderConfig(m.config) },
     seeds: m.seeds,
     learning_rate_control: { error_measure: m.errorMeasure.key, reason: m.errorMeasure.reason },
     resumed_from_epoch: m.resumedFrom ?? null,
-    started_at: (m.now ?? new Date()).toISOString(),
+    started_at: started,
+    history: [...previousHistory(m.previous), record],
   };
+}
+
+/** The history a previous manifest carries (one written before histories existed counts as one run). */
+function previousHistory(prev: Manifest | null | undefined): RunRecord[] {
+  if (!prev) return [];
+  if (Array.isArray(prev.history)) return prev.history;
+  return [
+    {
+      started_at: prev.started_at,
+      ended_at: null,
+      outcome: "running",
+      command: prev.command ?? [],
+      config_sha256: prev.config?.sha256 ?? "",
+      framework: {
+        version: prev.framework?.version ?? "unknown",
+        commit: prev.framework?.commit ?? null,
+        dirty: prev.framework?.dirty ?? null,
+      },
+      node: prev.node,
+      kernels: prev.kernels,
+      threads: prev.threads,
+      resumed_from: null,
+      stopped_at: null,
+    },
+  ];
+}
+
+/** The manifest in `outDir`, or null when there is none (or it does not parse). */
+export function readManifest(outDir: string): Manifest | null {
+  try {
+    const m = JSON.parse(readFileSync(manifestPath(outDir), "utf8")) as Manifest;
+    return m && typeof m === "object" && m.format === MANIFEST_FORMAT ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Records how this run ended (the last history entry) and rewrites the manifest. */
+export function finishManifest(
+  outDir: string,
+  manifest: Manifest,
+  outcome: RunOutcome,
+  stoppedAt: RunRecord["stopped_at"],
+  now: Date = new Date(),
+): Manifest {
+  const history = manifest.history.slice();
+  const last = history.length - 1;
+  history[last] = { ...history[last], ended_at: now.toISOString(), outcome, stopped_at: stoppedAt };
+  const done = { ...manifest, history };
+  writeManifest(outDir, done);
+  return done;
 }
 
 export const manifestPath = (outDir: string): string => join(outDir, "manifest.json");

@@ -2,18 +2,25 @@
  * Checkpoints: `OUT/checkpoints/epoch.NNN.safetensors` holds the parameters and
  * nothing else (any safetensors reader, and `repronet fingerprint`, see exactly
  * the model); `epoch.NNN.state.safetensors` beside it holds what an exact
- * resume needs: optimizer slots as tensors, and as JSON metadata the step
- * counters, data position, RNG seed and learning-rate history.
+ * resume needs: optimizer slots and accumulated gradients as tensors, and as
+ * JSON metadata the step counters, data position, RNG seed, learning-rate
+ * history and the scores of an unfinished epoch.
+ *
+ * Names: `epoch.NNN` after epoch NNN, `epoch.pretrain.NNN` after a pretrain
+ * epoch (RETURNN's `.pretrain.NNN`), `epoch.NNN.step.S` inside epoch NNN after
+ * its first S steps (written when training is interrupted).
  *
  * Both files are written atomically (temp file, fsync, rename), the state
- * first. The parameter file's metadata carries the SHA-256 of the state file,
- * so a checkpoint counts as complete only when both files exist, parse, and
- * belong together: a crash at any point leaves the previous checkpoint as the
- * newest complete one.
+ * first. The state records the parameters' fingerprint and the parameter
+ * file's metadata the state file's SHA-256, so a checkpoint counts as complete
+ * only when both files exist, parse, belong together and the parameters are the
+ * ones the state describes: a crash at any point leaves the previous checkpoint
+ * as the newest complete one, and no checkpoint loads as valid but corrupt.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fingerprintParams } from "../diag/fingerprint.js";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../io/safetensors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
@@ -26,7 +33,7 @@ export const STATE_FORMAT = "repronet/train-state/1";
 export interface TrainState {
   /** Epochs completed. */
   epoch: number;
-  /** Parameter updates applied so far (dropout masks are keyed by it). */
+  /** Batches trained so far (dropout masks and per-step schedules are keyed by it). */
   globalStep: number;
   /** Where training continues: 1-based epoch and the index of its next batch. */
   dataPosition: { epoch: number; batch: number };
@@ -35,6 +42,10 @@ export interface TrainState {
   /** LearningRateControl.toJSON(). */
   learningRates: unknown;
   configHash: string;
+  /** Gradients summed since the last update (accum_grad_multiple_step > 1), by parameter name. */
+  accumulated?: { count: number; sums: Record<string, Float32Array> };
+  /** Inside an epoch: the epoch's score sums so far (ScoreSums.toJSON()) and its training seconds. */
+  epochProgress?: { sums: unknown; elapsed: number };
 }
 
 export interface NamedParam {
@@ -42,46 +53,98 @@ export interface NamedParam {
   readonly data: Float32Array;
 }
 
+/** Which checkpoint: after `epoch` (step null), or inside it after `step` batches. */
+export interface CheckpointId {
+  epoch: number;
+  pretrain: boolean;
+  step: number | null;
+}
+
 export const checkpointDir = (outDir: string): string => join(outDir, "checkpoints");
 
 const pad = (epoch: number) => String(epoch).padStart(3, "0");
-export const paramsPath = (dir: string, epoch: number): string =>
-  join(dir, `epoch.${pad(epoch)}.safetensors`);
-export const statePath = (dir: string, epoch: number): string =>
-  join(dir, `epoch.${pad(epoch)}.state.safetensors`);
+const asId = (id: number | CheckpointId): CheckpointId =>
+  typeof id === "number" ? { epoch: id, pretrain: false, step: null } : id;
+
+/** `epoch.003`, `epoch.pretrain.002`, `epoch.004.step.17`. */
+export function checkpointName(id: number | CheckpointId): string {
+  const { epoch, pretrain, step } = asId(id);
+  return `epoch.${pretrain ? "pretrain." : ""}${pad(epoch)}${step === null ? "" : `.step.${step}`}`;
+}
+export const paramsPath = (dir: string, id: number | CheckpointId): string =>
+  join(dir, `${checkpointName(id)}.safetensors`);
+export const statePath = (dir: string, id: number | CheckpointId): string =>
+  join(dir, `${checkpointName(id)}.state.safetensors`);
+
+const NAME = /^epoch\.(pretrain\.)?(\d+)(?:\.step\.(\d+))?\.safetensors$/;
+
+/** Where training continues after a checkpoint, as a sortable pair. */
+const position = (id: CheckpointId): [number, number] =>
+  id.step === null ? [id.epoch + 1, 0] : [id.epoch, id.step];
+const later = (a: CheckpointId, b: CheckpointId) => {
+  const [pa, pb] = [position(a), position(b)];
+  return pa[0] - pb[0] || pa[1] - pb[1];
+};
 
 const OPT_PREFIX = "optimizer/";
+const ACC_PREFIX = "accum/";
 
-/** Writes the checkpoint of `state.epoch` into `dir`: the state file, then the parameter file. */
+/** Test hook: `REPRONET_TEST_KILL_IN_CHECKPOINT=<point>[:<n>]` SIGKILLs the process at the n-th save's point. */
+let saves = 0;
+function killPoint(point: "before-state" | "after-state" | "after-params"): void {
+  const spec = process.env.REPRONET_TEST_KILL_IN_CHECKPOINT;
+  if (!spec) return;
+  const [at, n = "1"] = spec.split(":");
+  if (at === point && Number(n) === saves) process.kill(process.pid, "SIGKILL");
+}
+
+/** Writes a checkpoint into `dir`: the state file, then the parameter file. Returns the parameter file's path. */
 export function saveCheckpoint(
   dir: string,
   params: Iterable<[string, NamedParam]>,
   state: TrainState,
+  id: CheckpointId = { epoch: state.epoch, pretrain: false, step: null },
 ): string {
+  saves++;
   mkdirSync(dir, { recursive: true });
+  const list = [...params];
   const { slots, ...optMeta } = state.optimizer;
   const stateTensors: Record<string, NamedTensor> = {};
-  for (const [k, data] of Object.entries(slots)) {
-    stateTensors[`${OPT_PREFIX}${k}`] = { dtype: "F32", shape: [data.length], data };
-  }
-  const { optimizer: _, ...rest } = state;
+  const vector = (data: Float32Array): NamedTensor => ({ dtype: "F32", shape: [data.length], data });
+  for (const [k, data] of Object.entries(slots)) stateTensors[`${OPT_PREFIX}${k}`] = vector(data);
+  for (const [k, data] of Object.entries(state.accumulated?.sums ?? {}))
+    stateTensors[`${ACC_PREFIX}${k}`] = vector(data);
+  const { optimizer: _, accumulated, ...rest } = state;
+  const meta = {
+    ...rest,
+    optimizer: optMeta,
+    ...(accumulated && { accumulatedCount: accumulated.count }),
+    paramsFingerprint: fingerprintParams(list).digest,
+  };
   const stateBytes = encodeSafetensors(stateTensors, {
     format: STATE_FORMAT,
-    state: JSON.stringify({ ...rest, optimizer: optMeta }),
+    state: JSON.stringify(meta, finiteJson),
   });
   const paramTensors: Record<string, NamedTensor> = {};
-  for (const [name, p] of params) paramTensors[name] = { dtype: "F32", shape: [...p.shape], data: p.data };
+  for (const [name, p] of list) paramTensors[name] = { dtype: "F32", shape: [...p.shape], data: p.data };
   const paramBytes = encodeSafetensors(paramTensors, {
     format: PARAMS_FORMAT,
     epoch: String(state.epoch),
     global_step: String(state.globalStep),
     state_sha256: sha256(stateBytes),
   });
-  writeFileAtomic(statePath(dir, state.epoch), stateBytes);
-  const path = paramsPath(dir, state.epoch);
+  killPoint("before-state");
+  writeFileAtomic(statePath(dir, id), stateBytes);
+  killPoint("after-state");
+  const path = paramsPath(dir, id);
   writeFileAtomic(path, paramBytes);
+  killPoint("after-params");
   return path;
 }
+
+/** JSON replacer: non-finite numbers as strings ("NaN", "Infinity"); readers turn them back with Number(). */
+export const finiteJson = (_: string, v: unknown): unknown =>
+  typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
@@ -112,31 +175,37 @@ export function readParams(path: string): Map<string, NamedParam> {
 }
 
 export interface LoadedCheckpoint {
+  /** Epochs completed. */
   epoch: number;
+  id: CheckpointId;
   path: string;
   params: Map<string, NamedParam>;
   state: TrainState;
 }
 
 /** Loads and cross-checks a checkpoint pair; throws a ReproError when it is incomplete or inconsistent. */
-export function loadCheckpoint(dir: string, epoch: number): LoadedCheckpoint {
-  const path = paramsPath(dir, epoch);
+export function loadCheckpoint(dir: string, which: number | CheckpointId): LoadedCheckpoint {
+  const id = asId(which);
+  const path = paramsPath(dir, id);
   const params = decodeSafetensors(readBytes(path), path);
   if (params.metadata.format !== PARAMS_FORMAT) throw new ReproError(`${path}: not a repronet checkpoint`);
-  const sPath = statePath(dir, epoch);
+  const sPath = statePath(dir, id);
   const stateBytes = readBytes(sPath);
   if (sha256(stateBytes) !== params.metadata.state_sha256)
     throw new ReproError(`${sPath}: does not belong to ${path} (hash mismatch)`);
   const st = decodeSafetensors(stateBytes, sPath);
   if (st.metadata.format !== STATE_FORMAT) throw new ReproError(`${sPath}: not a repronet training state`);
-  const meta = JSON.parse(st.metadata.state) as Omit<TrainState, "optimizer"> & {
-    optimizer: Omit<OptimizerState, "slots">;
-  };
+  const { paramsFingerprint, accumulatedCount, ...meta } = JSON.parse(st.metadata.state) as Omit<
+    TrainState,
+    "optimizer" | "accumulated"
+  > & { optimizer: Omit<OptimizerState, "slots">; paramsFingerprint?: string; accumulatedCount?: number };
   const slots: Record<string, Float32Array> = {};
+  const sums: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(st.tensors)) {
-    if (!k.startsWith(OPT_PREFIX) || t.dtype !== "F32")
-      throw new ReproError(`${sPath}: unexpected tensor "${k}"`);
-    slots[k.slice(OPT_PREFIX.length)] = t.data;
+    if (t.dtype !== "F32") throw new ReproError(`${sPath}: unexpected tensor "${k}"`);
+    if (k.startsWith(OPT_PREFIX)) slots[k.slice(OPT_PREFIX.length)] = t.data;
+    else if (k.startsWith(ACC_PREFIX)) sums[k.slice(ACC_PREFIX.length)] = t.data;
+    else throw new ReproError(`${sPath}: unexpected tensor "${k}"`);
   }
   const named = new Map<string, NamedParam>();
   for (const [name, t] of Object.entries(params.tensors)) {
@@ -144,30 +213,85 @@ export function loadCheckpoint(dir: string, epoch: number): LoadedCheckpoint {
       throw new ReproError(`${path}: tensor "${name}" is ${t.dtype}, parameters are F32`);
     named.set(name, { shape: t.shape, data: t.data });
   }
-  return { epoch, path, params: named, state: { ...meta, optimizer: { ...meta.optimizer, slots } } };
+  if (paramsFingerprint !== undefined && fingerprintParams(named).digest !== paramsFingerprint)
+    throw new ReproError(`${path}: the parameters are not the ones its state file describes`);
+  const state: TrainState = { ...meta, optimizer: { ...meta.optimizer, slots } };
+  if (accumulatedCount !== undefined) state.accumulated = { count: accumulatedCount, sums };
+  return { epoch: state.epoch, id, path, params: named, state };
 }
 
-/** Epoch numbers that have a parameter file in `dir`, descending. */
-export function checkpointEpochs(dir: string): number[] {
+/** Checkpoints with a parameter file in `dir`, newest (furthest training position) first. */
+export function listCheckpoints(dir: string): CheckpointId[] {
   if (!existsSync(dir)) return [];
-  const epochs: number[] = [];
+  const ids: CheckpointId[] = [];
   for (const f of readdirSync(dir)) {
-    const m = /^epoch\.(\d+)\.safetensors$/.exec(f);
-    if (m) epochs.push(Number(m[1]));
+    const m = NAME.exec(f);
+    if (m)
+      ids.push({
+        epoch: Number(m[2]),
+        pretrain: m[1] !== undefined,
+        step: m[3] === undefined ? null : Number(m[3]),
+      });
   }
-  return epochs.sort((a, b) => b - a);
+  return ids.sort((a, b) => later(b, a) || Number(a.pretrain) - Number(b.pretrain));
+}
+
+/** Epoch numbers of end-of-epoch checkpoints in `dir`, descending. */
+export function checkpointEpochs(dir: string): number[] {
+  return listCheckpoints(dir)
+    .filter((id) => id.step === null)
+    .map((id) => id.epoch);
 }
 
 /** The newest complete checkpoint in `dir` (skipping incomplete or corrupt ones), or null. */
 export function latestCheckpoint(dir: string): LoadedCheckpoint | null {
-  for (const epoch of checkpointEpochs(dir)) {
+  for (const id of listCheckpoints(dir)) {
     try {
-      return loadCheckpoint(dir, epoch);
+      return loadCheckpoint(dir, id);
     } catch (e) {
       if (!(e instanceof ReproError) && !(e instanceof SyntaxError)) throw e;
     }
   }
   return null;
+}
+
+/** Deletes a checkpoint: the parameter file first, so a half-deleted one is incomplete, never half valid. */
+export function deleteCheckpoint(dir: string, id: CheckpointId): void {
+  rmSync(paramsPath(dir, id), { force: true });
+  rmSync(statePath(dir, id), { force: true });
+}
+
+/** Deletes checkpoints taken inside epochs that `done` (a complete checkpoint) has passed. */
+export function deleteSuperseded(dir: string, done: CheckpointId): void {
+  for (const id of listCheckpoints(dir))
+    if (id.step !== null && later(done, id) > 0) deleteCheckpoint(dir, id);
+}
+
+/** Removes temporary files a killed writer left behind (`.<name>.tmp-<pid>`). */
+export function removeStaleTemps(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir))
+    if (/^\.epoch\..*\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * `OUT/broken/epoch.NNN.broken.safetensors`: the parameters just before the step
+ * whose objective or gradient was not finite, with the error and the batch as
+ * metadata (RETURNN writes `model.NNN.broken`). Never read back as a checkpoint.
+ */
+export function saveBroken(
+  outDir: string,
+  epoch: number,
+  params: Iterable<[string, NamedParam]>,
+  meta: Record<string, string>,
+): string {
+  const dir = join(outDir, "broken");
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, NamedTensor> = {};
+  for (const [name, p] of params) tensors[name] = { dtype: "F32", shape: [...p.shape], data: p.data };
+  const path = join(dir, `epoch.${pad(epoch)}.broken.safetensors`);
+  writeFileAtomic(path, encodeSafetensors(tensors, { format: PARAMS_FORMAT, ...meta }));
+  return path;
 }
 
 /**

@@ -5,10 +5,12 @@
  * computed once, from earlier epochs, and then recorded, so a resumed run that
  * loads the history continues exactly.
  *
- * Policies (`learning_rate_control`): `constant`, `newbob_multi_epoch`. A
- * policy is a function (epoch, control) → learning rate; new ones (newbob,
- * warm-up schedules) register in POLICIES. `learning_rates` (list or dict
- * epoch → lr) presets epochs and wins over every policy.
+ * Policies (`learning_rate_control`): `constant`, `newbob` (= `newbob_rel`,
+ * `newbob_relative`), `newbob_abs`, `newbob_multi_epoch`. A policy is a
+ * function (epoch, control) → learning rate, registered in POLICIES.
+ * `learning_rates` (list or dict epoch → lr) presets epochs and wins over every
+ * policy. Per-step schedules (warm-up, noam) live in schedule.ts and scale
+ * the epoch's rate.
  */
 import { isPlainObject } from "../config/plain.js";
 import { didYouMean, ReproError } from "../util/errors.js";
@@ -16,8 +18,11 @@ import { didYouMean, ReproError } from "../util/errors.js";
 export interface NewbobSettings {
   numEpochs: number;
   updateInterval: number;
+  /** `newbob_relative_error_threshold` (newbob, newbob_multi_epoch). */
   threshold: number;
   growThreshold: number;
+  /** `newbob_error_threshold` (newbob_abs). */
+  errorThreshold: number;
   decay: number;
   growth: number;
   divByOld: boolean;
@@ -38,20 +43,32 @@ export interface LrSettings {
   errorMeasureRule: "repronet" | "returnn";
 }
 
+/** Meta keys that differ between identical runs (times): kept out of checkpoints, so their bytes are equal. */
+export const VOLATILE_META = ["eval_time", "finished_at", "train_time"];
+
 export interface EpochRecord {
   learningRate: number;
   /** `train_score`, `dev_score_<loss>`, `dev_error`, ... (RETURNN's names). */
   scores: Record<string, number>;
   /** Steps, seconds, ...: for people, never read back into decisions. */
-  meta?: Record<string, number | string>;
+  meta?: Record<string, number | string | boolean>;
 }
 
 /** An epoch's learning rate from the history of earlier epochs. */
 export type LrPolicy = (epoch: number, ctl: LearningRateControl) => number;
 
+const newbobRelative =
+  (s: LrSettings): LrPolicy =>
+  (epoch, ctl) =>
+    newbob(epoch, ctl, s, "relative");
+
 export const POLICIES: Record<string, (s: LrSettings) => LrPolicy> = {
-  constant: (s) => () => s.learningRate,
+  constant: (s) => (epoch, ctl) => ctl.mostRecent(epoch) ?? s.learningRate,
+  newbob: newbobRelative,
+  newbob_abs: (s) => (epoch, ctl) => newbob(epoch, ctl, s, "absolute"),
   newbob_multi_epoch: (s) => (epoch, ctl) => newbobMultiEpoch(epoch, ctl, s),
+  newbob_rel: newbobRelative,
+  newbob_relative: newbobRelative,
 };
 
 export class LearningRateControl {
@@ -74,10 +91,23 @@ export class LearningRateControl {
     return lr;
   }
 
+  /** RETURNN's set_default_learning_rate_for_epoch: records `lr` unless the epoch has a rate already. */
+  setDefault(epoch: number, lr: number): number {
+    const known = this.epochs.get(epoch);
+    if (known) return known.learningRate;
+    this.epochs.set(epoch, { learningRate: lr, scores: {} });
+    return lr;
+  }
+
   setScores(epoch: number, scores: Record<string, number>, meta?: EpochRecord["meta"]): void {
     const rec = this.epochs.get(epoch);
     if (!rec) throw new Error(`internal: scores for epoch ${epoch} before its learning rate`);
-    rec.scores = { ...rec.scores, ...scores };
+    const all = { ...rec.scores, ...scores };
+    rec.scores = Object.fromEntries(
+      Object.keys(all)
+        .sort()
+        .map((k) => [k, all[k]]),
+    );
     if (meta) rec.meta = { ...rec.meta, ...meta };
   }
 
@@ -93,6 +123,12 @@ export class LearningRateControl {
       .sort((a, b) => a - b);
   }
 
+  /** The last recorded learning rate before `epoch` (RETURNN's get_most_recent_learning_rate), if any. */
+  mostRecent(epoch: number): number | undefined {
+    const last = this.epochsBefore(epoch).at(-1);
+    return last === undefined ? undefined : this.epochs.get(last)!.learningRate;
+  }
+
   private computeFor(epoch: number): number {
     const s = this.settings;
     const n = s.minNumEpochsPerNewLr;
@@ -105,10 +141,26 @@ export class LearningRateControl {
     return Math.max(this.policy(epoch, this), s.minLearningRate);
   }
 
-  toJSON(): { errorKey: string | null; epochs: Record<string, EpochRecord> } {
+  /** The history; `volatile: false` leaves out the times (VOLATILE_META), as checkpoints do. */
+  toJSON(o: { volatile?: boolean } = {}): { errorKey: string | null; epochs: Record<string, EpochRecord> } {
     const epochs: Record<string, EpochRecord> = {};
-    for (const e of [...this.epochs.keys()].sort((a, b) => a - b)) epochs[String(e)] = this.epochs.get(e)!;
+    for (const e of [...this.epochs.keys()].sort((a, b) => a - b)) {
+      const rec = this.epochs.get(e)!;
+      const meta = rec.meta && o.volatile === false ? stable(rec.meta) : rec.meta;
+      epochs[String(e)] = meta === rec.meta ? rec : { ...rec, meta };
+    }
     return { errorKey: this.errorKey, epochs };
+  }
+
+  /** Takes the times (VOLATILE_META) of known epochs from a saved history, e.g. OUT/learning_rates.json. */
+  loadVolatileMeta(saved: unknown): void {
+    const epochs = (saved as { epochs?: Record<string, EpochRecord> } | null)?.epochs ?? {};
+    for (const [e, rec] of Object.entries(epochs)) {
+      const mine = this.epochs.get(Number(e));
+      if (!mine || !rec?.meta) continue;
+      const times = Object.fromEntries(Object.entries(rec.meta).filter(([k]) => VOLATILE_META.includes(k)));
+      mine.meta = { ...mine.meta, ...times };
+    }
   }
 
   /** Replaces the history with a saved one (presets for epochs it lacks stay). */
@@ -122,115 +174,56 @@ export class LearningRateControl {
   }
 }
 
-/** RETURNN's NewbobMultiEpoch.calc_learning_rate_for_epoch. */
-function newbobMultiEpoch(epoch: number, ctl: LearningRateControl, s: LrSettings): number {
+const stable = (meta: NonNullable<EpochRecord["meta"]>) =>
+  Object.fromEntries(Object.entries(meta).filter(([k]) => !VOLATILE_META.includes(k)));
+
+/** RETURNN's calc_relative_error between two epochs; undefined when a value is missing. */
+function relativeError(ctl: LearningRateControl, s: LrSettings, oldEpoch: number, newEpoch: number) {
+  const [oldE, newE] = [ctl.errorOf(oldEpoch), ctl.errorOf(newEpoch)];
+  if (oldE === undefined || newE === undefined) return undefined;
+  let rel = (newE - oldE) / Math.abs(s.newbob.divByOld ? oldE : newE);
+  const lr = ctl.epochs.get(newEpoch)!.learningRate;
+  if (s.relativeErrorRelativeLr && lr > 0) rel /= lr / s.learningRate;
+  return rel;
+}
+
+/** RETURNN's calc_learning_rate_decay_or_grow (growth applies when not decaying, unless told otherwise). */
+function decayOrGrow(lr: number, s: LrSettings, decay: boolean, grow = !decay): number {
+  if (decay) return lr * s.newbob.decay;
+  return grow ? lr * s.newbob.growth : lr;
+}
+
+/** RETURNN's NewbobRelative / NewbobAbs: compare the last two epochs. */
+function newbob(epoch: number, ctl: LearningRateControl, s: LrSettings, kind: "relative" | "absolute") {
   const before = ctl.epochsBefore(epoch);
   if (before.length === 0) return s.learningRate;
-  let lr = ctl.epochs.get(before[before.length - 1])!.learningRate;
+  const [prev, last] = [before.at(-2), before.at(-1)!];
+  const lr = ctl.epochs.get(last)!.learningRate;
+  if (prev === undefined) return lr;
+  if (kind === "relative") {
+    const rel = relativeError(ctl, s, prev, last);
+    return rel === undefined ? lr : decayOrGrow(lr, s, rel > s.newbob.threshold);
+  }
+  const [oldE, newE] = [ctl.errorOf(prev), ctl.errorOf(last)];
+  if (oldE === undefined || newE === undefined) return lr;
+  return decayOrGrow(lr, s, newE - oldE > s.newbob.errorThreshold);
+}
+
+/** RETURNN's NewbobMultiEpoch.calc_learning_rate_for_epoch. */
+function newbobMultiEpoch(epoch: number, ctl: LearningRateControl, s: LrSettings): number {
+  const lr = ctl.mostRecent(epoch) ?? s.learningRate;
   const nb = s.newbob;
   if (nb.updateInterval > 1 && epoch % nb.updateInterval !== 1) return lr;
   const last = ctl.epochsBefore(epoch, true).slice(-(nb.numEpochs + 1));
   if (last.length < 2) return lr;
-  const errors = last.map((e) => ctl.errorOf(e));
-  if (errors.some((e) => e === undefined)) return lr;
   let sum = 0;
   for (let i = 0; i + 1 < last.length; i++) {
-    const [oldE, newE] = [errors[i]!, errors[i + 1]!];
-    let rel = (newE - oldE) / Math.abs(nb.divByOld ? oldE : newE);
-    if (s.relativeErrorRelativeLr) rel /= ctl.epochs.get(last[i + 1])!.learningRate / s.learningRate;
+    const rel = relativeError(ctl, s, last[i], last[i + 1]);
+    if (rel === undefined) return lr;
     sum += rel;
   }
   const mean = sum / (last.length - 1);
-  if (mean > nb.threshold) lr *= nb.decay;
-  else if (mean < nb.growThreshold) lr *= nb.growth;
-  return lr;
-}
-
-// --- error measure ---------------------------------------------------------------
-
-/** RETURNN's score key of a loss: `<set>_score` with one loss, else `<set>_score_<name>` (likewise `_error`). */
-export function scoreKey(set: string, kind: "score" | "error", loss: string, numLosses: number): string {
-  return numLosses === 1 ? `${set}_${kind}` : `${set}_${kind}_${loss}`;
-}
-
-export interface LossInfo {
-  readonly name: string;
-  readonly scale: number;
-  readonly inObjective: boolean;
-  readonly hasValue: boolean;
-  readonly hasError: boolean;
-}
-
-/** Every score key the epochs will record, sorted. */
-export function allScoreKeys(losses: readonly LossInfo[], sets: readonly string[]): string[] {
-  const keys: string[] = [];
-  for (const set of sets)
-    for (const l of losses) {
-      if (l.hasValue) keys.push(scoreKey(set, "score", l.name, losses.length));
-      if (l.hasError) keys.push(scoreKey(set, "error", l.name, losses.length));
-    }
-  return keys.sort();
-}
-
-/** The main output's loss: an in-objective, non-zero-scaled loss on layer `output` (never an auxiliary one). */
-export function mainLoss(losses: readonly LossInfo[]): LossInfo | undefined {
-  const main = losses.filter((l) => l.inObjective && l.scale !== 0);
-  const under = main.filter((l) => l.name === "output" || l.name.startsWith("output/"));
-  for (const pick of ["output", "output/output", "output/output_prob"]) {
-    const hit = under.find((l) => l.name === pick);
-    if (hit) return hit;
-  }
-  if (under.length === 1) return under[0];
-  return main.length === 1 ? main[0] : undefined;
-}
-
-/** RETURNN's first-match rule (LearningRateControl.get_error_key), on the keys an epoch records. */
-export function returnnErrorKey(keys: readonly string[], configured: string | null): string | undefined {
-  const sorted = [...keys].sort();
-  const has = (k: string) => sorted.includes(k);
-  if (configured !== null) {
-    if (has(configured)) return configured;
-    if (has(`${configured}_output`)) return `${configured}_output`;
-  }
-  for (const k of ["dev_score", "dev_score_output"]) if (has(k)) return k;
-  const first = (ok: (k: string) => boolean) => sorted.find(ok);
-  return (
-    first((k) => k === "dev_score_output/output" || k.startsWith("dev_score_output/output_")) ??
-    first((k) => k.startsWith("dev_score_output/")) ??
-    first((k) => k.startsWith("dev_")) ??
-    (has("train_score") ? "train_score" : has("train_score_output") ? "train_score_output" : sorted[0])
-  );
-}
-
-/**
- * The error-measure key (contract point 6): the configured one (it must be a
- * key the epochs record), else the main output's dev score (train score
- * without a dev set), or RETURNN's rule on request. Null when no key fits.
- */
-export function chooseErrorMeasure(
-  s: Pick<LrSettings, "errorMeasure" | "errorMeasureRule">,
-  losses: readonly LossInfo[],
-  hasDev: boolean,
-): { key: string | null; reason: string } {
-  const keys = allScoreKeys(losses, hasDev ? ["dev", "train"] : ["train"]);
-  if (s.errorMeasureRule === "returnn") {
-    const key = returnnErrorKey(keys, s.errorMeasure) ?? null;
-    return { key, reason: "RETURNN's first-match rule (learning_rate_control_error_measure_rule: returnn)" };
-  }
-  if (s.errorMeasure !== null) {
-    if (!keys.includes(s.errorMeasure)) {
-      throw new ReproError(
-        `learning_rate_control_error_measure: "${s.errorMeasure}" is not a recorded score${didYouMean(s.errorMeasure, keys)} (recorded: ${keys.join(", ")})`,
-      );
-    }
-    return { key: s.errorMeasure, reason: "learning_rate_control_error_measure" };
-  }
-  const main = mainLoss(losses);
-  if (!main) return { key: null, reason: "no unique main output loss" };
-  return {
-    key: scoreKey(hasDev ? "dev" : "train", "score", main.name, losses.length),
-    reason: `main output loss ${main.name}`,
-  };
+  return decayOrGrow(lr, s, mean > nb.threshold, mean < nb.growThreshold);
 }
 
 // --- config ------------------------------------------------------------------------
@@ -257,11 +250,8 @@ export function parseLrSettings(config: Record<string, unknown>, where: string):
   const control = config.learning_rate_control ?? "constant";
   if (typeof control !== "string" || !Object.hasOwn(POLICIES, control)) {
     const known = Object.keys(POLICIES).sort();
-    const later = ["newbob", "newbob_abs", "newbob_rel"].includes(String(control))
-      ? " (not supported yet)"
-      : didYouMean(String(control), known);
     throw new ReproError(
-      `${where}: learning_rate_control ${JSON.stringify(control)}${later}; supported: ${known.join(", ")}`,
+      `${where}: learning_rate_control ${JSON.stringify(control)}${didYouMean(String(control), known)}; supported: ${known.join(", ")}`,
     );
   }
   const nonNeg = (v: number) => v >= 0;
@@ -296,6 +286,7 @@ export function parseLrSettings(config: Record<string, unknown>, where: string):
       updateInterval: num("newbob_multi_update_interval", numEpochs, posInt, "a positive integer"),
       threshold,
       growThreshold: num("newbob_relative_error_grow_threshold", threshold),
+      errorThreshold: num("newbob_error_threshold", -0.01),
       decay: num("newbob_learning_rate_decay", 0.5, (v) => v > 0, "a positive number"),
       growth: num("newbob_learning_rate_growth", 1.0, (v) => v > 0, "a positive number"),
       divByOld: bool("newbob_relative_error_div_by_old"),

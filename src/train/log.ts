@@ -119,7 +119,7 @@ export function formatEvalLine(
   return `${prefix} ${epoch} ${name}: score ${formatScores(scores)} error ${formatScores(errors)}`;
 }
 
-/** RETURNN's log levels: 1 epoch summaries, 3 epoch start/finish and saves, 5 every step. */
+/** RETURNN's log levels: 1 epoch summaries, 2 notes, 3 epoch start/finish, saves and resumes, 5 every step. */
 export type LogSink = (line: string) => void;
 
 export class Log {

@@ -41,6 +41,10 @@ export interface Optimizer {
   state(): OptimizerState;
   /** Restores `state()`; slots must match the parameters' sizes when they are next updated. */
   load(state: OptimizerState): void;
+  /** Keeps the state of the named parameters only (a network change); returns how many had state. */
+  retain(names: ReadonlySet<string>): number;
+  /** Forgets all state (pretrain_reset_optimizer). */
+  reset(): void;
 }
 
 const name = (v: unknown): string => (typeof v === "string" ? v.toLowerCase() : "");
@@ -114,6 +118,18 @@ abstract class Slotted implements Optimizer {
     const sorted = <T>(m: Map<string, T>) =>
       Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     return { class: String(this.description.class), slots: sorted(this.slots), steps: sorted(this.steps) };
+  }
+
+  retain(names: ReadonlySet<string>): number {
+    const owner = (key: string) => key.slice(key.indexOf("/") + 1);
+    for (const key of [...this.slots.keys()]) if (!names.has(owner(key))) this.slots.delete(key);
+    for (const name of [...this.steps.keys()]) if (!names.has(name)) this.steps.delete(name);
+    return this.steps.size;
+  }
+
+  reset(): void {
+    this.slots.clear();
+    this.steps.clear();
   }
 
   load(state: OptimizerState): void {

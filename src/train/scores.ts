@@ -6,7 +6,7 @@
 import { epochBatches, makeBatch } from "../data/index.js";
 import type { LossReport, TrainableNetwork } from "../network/types.js";
 import { tidy } from "../tensor/tensor.js";
-import { scoreKey } from "./learning-rate.js";
+import { scoreKey } from "./error-measure.js";
 import type { DataSettings } from "./settings.js";
 
 interface Sum {
@@ -71,15 +71,34 @@ export class ScoreSums {
     return out;
   }
 
-  /** RETURNN's keys: `<set>_score`/`<set>_error` with one loss, else `<set>_score_<name>`, ... */
-  scores(set: string): Record<string, number> {
-    const names = this.names();
+  /**
+   * RETURNN's keys: `<set>_score`/`<set>_error` with one loss, else
+   * `<set>_score_<name>`, ... `numLosses` is the loss count that decides the
+   * naming (the full network's during pretraining, so keys stay the same).
+   */
+  scores(set: string, numLosses = this.sums.size): Record<string, number> {
     const out: Record<string, number> = {};
     const costs = this.costs();
     const errors = this.errors();
-    for (const n of names) {
-      if (n in costs) out[scoreKey(set, "score", n, names.length)] = costs[n];
-      if (n in errors) out[scoreKey(set, "error", n, names.length)] = errors[n];
+    const n = this.sums.size === 1 ? numLosses : Math.max(numLosses, 2);
+    for (const name of this.names()) {
+      if (name in costs) out[scoreKey(set, "score", name, n)] = costs[name];
+      if (name in errors) out[scoreKey(set, "error", name, n)] = errors[name];
+    }
+    return out;
+  }
+
+  /** The sums so far, for a checkpoint inside an epoch (non-finite values as strings). */
+  toJSON(): { steps: number; sums: Record<string, Sum> } {
+    return { steps: this.steps, sums: Object.fromEntries(this.names().map((n) => [n, this.sums.get(n)!])) };
+  }
+
+  static fromJSON(json: unknown): ScoreSums {
+    const { steps, sums } = json as ReturnType<ScoreSums["toJSON"]>;
+    const out = new ScoreSums();
+    out.steps = steps;
+    for (const [name, s] of Object.entries(sums)) {
+      out.sums.set(name, { ...s, value: Number(s.value), error: Number(s.error), scale: Number(s.scale) });
     }
     return out;
   }

@@ -14,11 +14,19 @@ import {
   parseSeqOrdering,
 } from "../data/index.js";
 import { ReproError } from "../util/errors.js";
+import { type CleanupOptions, parseCleanup } from "./cleanup.js";
 import { type LrSettings, parseLrSettings } from "./learning-rate.js";
+import { type PretrainSettings, parsePretrain } from "./pretrain.js";
+import { parseSchedule, type ScheduleSettings } from "./schedule.js";
 
 export interface DataSettings {
   dataset: Dataset;
   batching: BatchingOptions;
+}
+
+/** A dataset scored after every epoch (`dev`, or one of `eval_datasets`). */
+export interface EvalSettings extends DataSettings {
+  name: string;
 }
 
 export interface TrainSettings {
@@ -31,9 +39,22 @@ export interface TrainSettings {
   logEveryNSteps: number;
   logZeroScaledLosses: boolean;
   saveInterval: number;
+  /** `accum_grad_multiple_step`: batches per update. */
+  accumulate: number;
   train: DataSettings;
   dev: DataSettings | null;
+  /** `dev` first, then `eval_datasets` by name. */
+  evals: EvalSettings[];
   lr: LrSettings;
+  schedule: ScheduleSettings;
+  pretrain: PretrainSettings | null;
+  /** `pretrain_learning_rate` (default `learning_rate`). */
+  pretrainLearningRate: number;
+  /** `pretrain_reset_optimizer`: forget optimizer state at each network change. */
+  pretrainResetOptimizer: boolean;
+  /** `use_learning_rate_control_always`: the control decides also in and right after pretraining. */
+  useLrControlAlways: boolean;
+  cleanup: CleanupOptions | null;
   /** The `optimizer` value (optimizerFromConfig builds it). */
   optimizer: unknown;
   /** Lines for the log about keys that have no effect here. */
@@ -43,19 +64,17 @@ export interface TrainSettings {
 /** RETURNN's default `random_seed`. */
 export const DEFAULT_RANDOM_SEED = 42;
 
-/** Keys the engine owns but does not implement yet (issue 4): an error, never silently ignored. */
+/** Keys the engine owns but does not implement yet: an error, never silently ignored. */
 const NOT_YET: Record<string, (v: unknown) => boolean> = {
-  accum_grad_multiple_step: (v) => v !== 1,
-  cleanup_old_models: (v) => v !== false,
-  eval_datasets: (v) => !(v && typeof v === "object" && Object.keys(v).length === 0),
-  learning_rate_schedule: () => true,
-  learning_rate_warmup_steps: (v) => v !== 0,
-  pretrain: (v) => v !== false && v !== "",
-  pretrain_learning_rate: () => true,
-  pretrain_reset_optimizer: () => true,
-  use_learning_rate_control_always: (v) => v !== false,
   dev_bleu_every_n_epochs: (v) => v !== 0,
 };
+
+/** Keys that only matter with pretraining. */
+const PRETRAIN_ONLY = [
+  "pretrain_learning_rate",
+  "pretrain_reset_optimizer",
+  "use_learning_rate_control_always",
+];
 
 /** RETURNN keys whose job `--out` does here. */
 const SUPERSEDED: Record<string, string> = {
@@ -76,6 +95,11 @@ export function parseTrainSettings(
   const notes = Object.keys(SUPERSEDED)
     .filter((k) => config[k] !== undefined)
     .map((k) => `note: config key ${k} has no effect: ${SUPERSEDED[k]}`);
+  const pretrain = parsePretrain(config, file);
+  if (!pretrain)
+    for (const k of PRETRAIN_ONLY)
+      if (config[k] !== undefined && config[k] !== null)
+        notes.push(`note: config key ${k} has no effect without pretrain`);
   const int = (key: string, fallback: number, min: number): number => {
     const v = config[key] ?? fallback;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
@@ -107,9 +131,9 @@ export function parseTrainSettings(
     maxSeqs: Math.max(0, int("max_seqs", -1, -1)),
     maxSeqLength: parseMaxSeqLength(config.max_seq_length, file),
   };
-  const data = (key: "train" | "dev"): DataSettings => {
+  const data = (key: string, spec: unknown): DataSettings => {
     const where = `${file}: ${key}`;
-    const { dataset, common } = datasetFromConfig(config[key], where);
+    const { dataset, common } = datasetFromConfig(spec, where);
     checkExternData(config.extern_data, dataset, where);
     const topOrdering = key === "train" ? (config.seq_ordering ?? config.batching) : undefined;
     const offset = common.random_seed_offset ?? 0;
@@ -131,6 +155,27 @@ export function parseTrainSettings(
       },
     };
   };
+  const train = data("train", config.train);
+  const dev = config.dev === undefined || config.dev === null ? null : data("dev", config.dev);
+  const evals: EvalSettings[] = dev ? [{ name: "dev", ...dev }] : [];
+  const extra = config.eval_datasets ?? {};
+  if (!isPlainObject(extra))
+    throw new ReproError(
+      `${file}: eval_datasets must be a dict name → dataset, got ${JSON.stringify(extra)}`,
+    );
+  for (const name of Object.keys(extra).sort()) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name) || name === "train" || name === "dev")
+      throw new ReproError(
+        `${file}: eval_datasets: "${name}" is not a usable name (letters, digits, _ and -; not train or dev)`,
+      );
+    evals.push({ name, ...data(name, extra[name]) });
+  }
+  const lr = parseLrSettings(config, file);
+  const pretrainLr = config.pretrain_learning_rate ?? lr.learningRate;
+  if (typeof pretrainLr !== "number" || !Number.isFinite(pretrainLr) || pretrainLr < 0)
+    throw new ReproError(
+      `${file}: pretrain_learning_rate must be a non-negative number, got ${JSON.stringify(pretrainLr)}`,
+    );
   return {
     numEpochs: int("num_epochs", 5, 1),
     randomSeed,
@@ -140,9 +185,17 @@ export function parseTrainSettings(
     logEveryNSteps: int("log_every_n_steps", 1, 1),
     logZeroScaledLosses: bool("log_zero_scaled_losses", true),
     saveInterval: int("save_interval", 1, 1),
-    train: data("train"),
-    dev: config.dev === undefined || config.dev === null ? null : data("dev"),
-    lr: parseLrSettings(config, file),
+    accumulate: int("accum_grad_multiple_step", 1, 1),
+    train,
+    dev,
+    evals,
+    lr,
+    schedule: parseSchedule(config, file),
+    pretrain,
+    pretrainLearningRate: pretrainLr,
+    pretrainResetOptimizer: bool("pretrain_reset_optimizer", false),
+    useLrControlAlways: bool("use_learning_rate_control_always", false),
+    cleanup: parseCleanup(config.cleanup_old_models, file),
     optimizer: config.optimizer,
     notes,
   };

@@ -1,88 +1,249 @@
 /**
- * Getting a run ready: the probe forward that creates lazily made parameters
- * and lists the losses, resuming from the newest complete checkpoint, and the
- * facts the manifest records.
+ * Getting a run ready: settings, the network (of the epoch training continues
+ * in), the error measure (from the full network's losses), resuming from the
+ * newest complete checkpoint, the manifest, and the step reporter.
  */
-import { epochBatches, makeBatch } from "../data/index.js";
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fingerprintParams } from "../diag/fingerprint.js";
-import type { ParamStore } from "../network/params.js";
+import { buildManifest, readManifest, writeManifest } from "../diag/manifest.js";
+import { kernels } from "../kernels/active.js";
 import type { TrainableNetwork } from "../network/types.js";
-import { tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import { latestCheckpoint } from "./checkpoint.js";
-import type { LearningRateControl, LossInfo } from "./learning-rate.js";
-import type { Log } from "./log.js";
-import type { Optimizer } from "./optimizer.js";
-import type { TrainSettings } from "./settings.js";
+import { GradAccumulator } from "./accumulate.js";
+import {
+  type CheckpointId,
+  checkpointDir,
+  checkpointName,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  removeStaleTemps,
+} from "./checkpoint.js";
+import { chooseErrorMeasure } from "./error-measure.js";
+import { TrainJsonl } from "./jsonl.js";
+import { LearningRateControl } from "./learning-rate.js";
+import { Log, type LogSink } from "./log.js";
+import { buildNet, carryOver, disposeNet, loadExact, type NetworkFactory } from "./networks.js";
+import { type Optimizer, optimizerFromConfig } from "./optimizer.js";
+import { Pretrain } from "./pretrain.js";
+import { type ProgressStream, progressBarFor } from "./progress.js";
+import { StepReporter } from "./report.js";
+import { ScoreSums } from "./scores.js";
+import { parseTrainSettings, type TrainSettings } from "./settings.js";
 
-/** One forward on the first training batch: creates lazily made parameters and lists the losses. */
-export function probe(net: TrainableNetwork, s: TrainSettings): LossInfo[] {
-  const first = epochBatches(s.train.dataset, s.train.batching, 1).batches[0];
-  if (!first) throw new ReproError("train: the dataset yields no batches");
-  const reports = tidy(() => net.forward(makeBatch(s.train.dataset, first), { train: true, step: 0 }).losses);
-  if (!net.params.list().some((p) => p.trainable))
-    throw new ReproError("the network has no trainable parameters");
-  if (!reports.some((l) => l.inObjective))
-    throw new ReproError("the network has no loss in the objective (every loss has scale 0?)");
-  return reports.map((l) => ({
-    name: l.name,
-    scale: l.scale,
-    inObjective: l.inObjective,
-    hasValue: l.value !== null,
-    hasError: l.error !== undefined,
-  }));
+export interface TrainOptions {
+  /** The resolved config (after `--set` overrides). */
+  config: Record<string, unknown>;
+  /** The config file, for messages and the manifest. */
+  configFile: string;
+  outDir: string;
+  buildNetwork: NetworkFactory;
+  /** `--threads`: wins over the config's `threads`. Recorded; results never depend on it. */
+  threads?: number;
+  /** Where log lines go (default: stdout). */
+  log?: LogSink;
+  /** Where the progress bar is drawn at log_verbosity 3–4 when it is a terminal (default: stderr). */
+  progress?: ProgressStream | null;
+  /** Seconds, for sec/step and elapsed (default: performance.now). */
+  clock?: () => number;
+  /** The command line, for the manifest. */
+  command?: string[];
+  /** Aborting it (Ctrl-C) saves a checkpoint at the next step boundary and stops with exit code 130. */
+  signal?: AbortSignal;
 }
 
-export interface ResumePoint {
-  /** The next epoch to train. */
+/** Where training continues inside an epoch. */
+export interface EpochProgress {
   epoch: number;
-  globalStep: number;
-  /** The checkpoint's epoch, or null for a fresh run. */
-  resumedFrom: number | null;
+  batch: number;
+  sums: ScoreSums;
+  elapsed: number;
 }
 
-/** Loads the newest complete checkpoint in `dir`, if any: parameters, optimizer state, learning rates, step. */
-export function resume(
-  dir: string,
-  net: TrainableNetwork,
-  opt: Optimizer,
-  lrc: LearningRateControl,
-  s: TrainSettings,
-  log: Log,
-): ResumePoint {
+/** What the loop works on. */
+export interface Run {
+  readonly o: TrainOptions;
+  readonly s: TrainSettings;
+  readonly log: Log;
+  readonly clock: () => number;
+  /** OUT/checkpoints */
+  readonly dir: string;
+  readonly optimizer: Optimizer;
+  readonly accum: GradAccumulator;
+  readonly lrc: LearningRateControl;
+  readonly pretrain: Pretrain | null;
+  readonly report: StepReporter;
+  readonly manifest: ReturnType<typeof buildManifest>;
+  /** The full network's number of losses (decides RETURNN's score key names). */
+  readonly numLosses: number;
+  net: TrainableNetwork;
+  /** The held network's dict key (pretraining); "" without pretraining. */
+  netKey: string;
+  globalStep: number;
+  /** The next epoch to train. */
+  readonly firstEpoch: number;
+  /** Set when training resumes inside `firstEpoch`. */
+  inside: EpochProgress | null;
+  resumedFrom: CheckpointId | null;
+  /** Fingerprint of the checkpoint resumed from (what a run with nothing left to do reports). */
+  loadedFingerprint: string | null;
+}
+
+export async function startRun(o: TrainOptions): Promise<Run> {
+  const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads });
+  const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
+  for (const note of s.notes) log.v(2, note);
+  const dir = checkpointDir(o.outDir);
+  removeStaleTemps(dir);
   const ck = latestCheckpoint(dir);
-  if (!ck) return { epoch: 1, globalStep: 0, resumedFrom: null };
-  if (ck.state.randomSeed !== s.randomSeed)
+  if (ck && ck.state.randomSeed !== s.randomSeed)
     throw new ReproError(
       `${ck.path}: trained with random_seed ${ck.state.randomSeed}, the config says ${s.randomSeed}`,
     );
-  if (ck.state.dataPosition.batch !== 0)
-    throw new ReproError(`${ck.path}: resuming within an epoch is not supported yet`);
-  const have = new Set(net.params.list().map((p) => p.name));
-  for (const name of have) if (!ck.params.has(name)) throw new ReproError(`${ck.path}: no parameter ${name}`);
-  for (const [name, p] of ck.params) {
-    if (!have.has(name)) throw new ReproError(`${ck.path}: parameter ${name} is not in the network`);
-    net.params.load(name, p.data, p.shape);
+  const pos = ck?.state.dataPosition ?? { epoch: 1, batch: 0 };
+  const pretrain = s.pretrain && new Pretrain(s.pretrain, o.config.network as never);
+  if (pretrain) log.v(3, `pretrain: ${pretrain.numEpochs} epochs, ${s.pretrain!.description}`);
+
+  // The network of the epoch training continues in, and the full network's losses.
+  const netEpoch = Math.min(pos.epoch, Math.max(s.numEpochs, 1));
+  const label = (e: number) => (pretrain?.isPretrainEpoch(e) ? `pretrain epoch ${e}` : "");
+  const built = await buildNet(
+    o.buildNetwork,
+    o.config,
+    o.configFile,
+    s,
+    pretrain?.netDictFor(netEpoch) ?? null,
+    label(netEpoch),
+  );
+  const netKey = pretrain?.netKeyFor(netEpoch) ?? "";
+  let losses = built.losses;
+  if (pretrain && netKey !== pretrain.netKeyFor(Number.MAX_SAFE_INTEGER)) {
+    const full = await buildNet(o.buildNetwork, o.config, o.configFile, s);
+    losses = full.losses;
+    disposeNet(full.net);
   }
-  opt.load(ck.state.optimizer);
-  lrc.load(ck.state.learningRates as Parameters<LearningRateControl["load"]>[0]);
-  log.v(3, `resuming from ${ck.path} (epoch ${ck.epoch}, step ${ck.state.globalStep})`);
-  return { epoch: ck.state.dataPosition.epoch, globalStep: ck.state.globalStep, resumedFrom: ck.epoch };
+  const measure = chooseErrorMeasure(s.lr, losses, s.dev !== null);
+  if (measure.key === null && s.lr.control !== "constant")
+    throw new ReproError(
+      `${o.configFile}: set learning_rate_control_error_measure (${measure.reason}; losses: ${losses.map((l) => l.name).join(", ")})`,
+    );
+  const lrc = new LearningRateControl(s.lr);
+  lrc.errorKey = measure.key;
+  const clock = o.clock ?? (() => performance.now() / 1000);
+  const optimizer = optimizerFromConfig(s.optimizer, o.configFile);
+  const accum = new GradAccumulator();
+  if (ck) resume(ck, { net: built.net, netEpoch, pretrain, optimizer, accum, lrc, log, s, outDir: o.outDir });
+  const manifest = buildManifest({
+    config: o.config,
+    configPath: o.configFile,
+    kernels: kernels().name,
+    threads: s.threads,
+    seeds: seedsOf(built.net, s),
+    errorMeasure: measure,
+    command: o.command,
+    resumedFrom: ck?.epoch ?? null,
+    resumedFromCheckpoint: ck ? checkpointName(ck.id) : null,
+    previous: readManifest(o.outDir),
+  });
+  writeManifest(o.outDir, manifest);
+  log.v(
+    3,
+    `learning-rate control ${s.lr.control}, error measure ${measure.key ?? "none"} (${measure.reason})`,
+  );
+  if (s.schedule.kind !== "constant" || s.schedule.warmupSteps > 0)
+    log.v(3, `learning-rate schedule: ${s.schedule.description}`);
+  const globalStep = ck?.state.globalStep ?? 0;
+  const report = new StepReporter(
+    log,
+    { everyNSteps: s.logEveryNSteps, zeroScaledLosses: s.logZeroScaledLosses, accumulate: s.accumulate },
+    new TrainJsonl(o.outDir, globalStep),
+    progressBarFor(o.progress === undefined ? process.stderr : o.progress, s.logVerbosity),
+  );
+  const progress = ck?.state.epochProgress;
+  return {
+    o,
+    s,
+    log,
+    clock,
+    dir,
+    optimizer,
+    accum,
+    lrc,
+    pretrain,
+    report,
+    manifest,
+    numLosses: losses.length,
+    net: built.net,
+    netKey,
+    globalStep,
+    firstEpoch: pos.epoch,
+    inside:
+      pos.batch > 0 && progress
+        ? {
+            epoch: pos.epoch,
+            batch: pos.batch,
+            sums: ScoreSums.fromJSON(progress.sums),
+            elapsed: progress.elapsed,
+          }
+        : null,
+    resumedFrom: ck?.id ?? null,
+    loadedFingerprint: ck ? fingerprintParams(ck.params).digest : null,
+  };
+}
+
+/**
+ * Loads a checkpoint: optimizer state, accumulated gradients, learning rates,
+ * and the parameters — exactly, or (when the checkpoint was written by another
+ * pretrain network than the one of the epoch training continues in) by name,
+ * as the network change would have done in the run that never stopped.
+ */
+function resume(
+  ck: LoadedCheckpoint,
+  t: {
+    net: TrainableNetwork;
+    netEpoch: number;
+    pretrain: Pretrain | null;
+    optimizer: Optimizer;
+    accum: GradAccumulator;
+    lrc: LearningRateControl;
+    log: Log;
+    s: TrainSettings;
+    outDir: string;
+  },
+): void {
+  const { state } = ck;
+  t.optimizer.load(state.optimizer);
+  t.accum.load(state.accumulated);
+  t.lrc.load(state.learningRates as Parameters<LearningRateControl["load"]>[0]);
+  t.lrc.loadVolatileMeta(readJson(join(t.outDir, "learning_rates.json")));
+  t.log.v(3, `resuming from ${ck.path} (epoch ${ck.epoch}, step ${state.globalStep})`);
+  // The checkpoint's network: the one of the epoch it was written in.
+  const ckNetEpoch = state.dataPosition.batch > 0 ? state.dataPosition.epoch : ck.epoch;
+  const changed = t.pretrain && t.pretrain.netKeyFor(ckNetEpoch) !== t.pretrain.netKeyFor(t.netEpoch);
+  const name = `${t.pretrain?.isPretrainEpoch(t.netEpoch) ? "pretrain " : ""}epoch ${t.netEpoch}`;
+  if (changed) carryOver(ck.params, t.net, t, name);
+  else loadExact(ck.params, t.net.params, ck.path);
 }
 
 /** The seeds the manifest records: config, parameters, data order and content per dataset. */
 export function seedsOf(net: TrainableNetwork, s: TrainSettings): Record<string, unknown> {
   const data = (d: TrainSettings["train"] | null) =>
     d && { order_seed: d.batching.seed, dataset: d.dataset.seed ?? null };
-  return { random_seed: s.randomSeed, params: net.params.seed, train: data(s.train), dev: data(s.dev) };
+  const out: Record<string, unknown> = {
+    random_seed: s.randomSeed,
+    params: net.params.seed,
+    train: data(s.train),
+    dev: data(s.dev),
+  };
+  for (const e of s.evals) if (e.name !== "dev") out[e.name] = data(e);
+  return out;
 }
 
-/** JSON replacer: non-finite numbers as strings ("NaN", "Infinity"), which LearningRateControl.load reads back. */
-export const finiteJson = (_: string, v: unknown): unknown =>
-  typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
-
-/** `sha256:...` over the store's parameters: what `repronet fingerprint` prints for the saved checkpoint. */
-export function fingerprintOf(params: ParamStore): string {
-  return fingerprintParams(params.list().map((p) => [p.name, { shape: p.value.shape, data: p.value.f32 }]))
-    .digest;
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
 }

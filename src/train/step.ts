@@ -1,22 +1,22 @@
 /**
- * One training step: forward with gradients, checks, global-norm clipping over
- * the parameters in name order, optimizer update. A non-finite objective or
- * gradient stops training before any parameter changes.
+ * One training batch: forward with gradients, checks, and the gradients added
+ * to the accumulator (the update itself is GradAccumulator.apply). A
+ * non-finite objective or gradient stops training before any parameter
+ * changes, with a NonFiniteError naming the loss values and the parameter —
+ * and, when the network can tell, the first layer (in topological order) whose
+ * output or gradient was not finite.
  */
 import type { Param } from "../network/params.js";
-import type { Batch, LossReport, StepResult, TrainableNetwork } from "../network/types.js";
-import { clipByGlobalNorm, globalNorm } from "../optim/clip.js";
+import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "../network/types.js";
+import { globalNorm } from "../optim/clip.js";
 import { valueAndGrads } from "../tensor/tape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import type { Optimizer } from "./optimizer.js";
+import type { GradAccumulator } from "./accumulate.js";
 
 export interface StepOptions {
-  lr: number;
   /** Global step (keys dropout masks). */
   step: number;
-  /** Global-norm clip; 0 = none. */
-  clip: number;
   /** For messages: `epoch 1, step 3`. */
   where: string;
 }
@@ -25,9 +25,12 @@ export interface StepOutcome {
   /** The objective. */
   loss: number;
   losses: readonly LossReport[];
-  /** Global gradient norm before clipping. */
+  /** Global norm of this batch's gradient. */
   gradNorm: number;
 }
+
+/** A step whose objective or gradient is not finite; training stops before the update. */
+export class NonFiniteError extends ReproError {}
 
 const describe = (losses: readonly LossReport[]) =>
   losses
@@ -36,23 +39,25 @@ const describe = (losses: readonly LossReport[]) =>
     .join(", ");
 
 /**
- * Runs one update of `params` (sorted by name; frozen ones are skipped).
- * `makeBatch` is called inside the step's scope, so the batch tensors die with it.
+ * Runs forward and backward for `params` (sorted by name; frozen ones are
+ * skipped) and adds the gradients to `acc`. `makeBatch` is called inside the
+ * step's scope, so the batch tensors die with it.
  */
-export function trainStep(
+export function forwardBackward(
   net: TrainableNetwork,
   params: readonly Param[],
-  optimizer: Optimizer,
+  acc: GradAccumulator,
   makeBatch: () => Batch,
   o: StepOptions,
 ): StepOutcome {
   return tidy(() => {
     const batch = makeBatch();
     const trainable = params.filter((p) => p.trainable);
+    const fwd = { train: true, step: o.step };
     let result: StepResult | undefined;
     const { value, grads } = valueAndGrads(
       () => {
-        result = net.forward(batch, { train: true, step: o.step });
+        result = net.forward(batch, fwd);
         if (!result.objective)
           throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
         return result.objective;
@@ -61,20 +66,21 @@ export function trainStep(
     );
     const losses = result!.losses;
     const loss = value.item();
+    // The network names the first layer (topological order) with a non-finite output or gradient.
+    const layer = () => {
+      const diagnosis = net.diagnoseNonFinite?.(batch, o.step);
+      return diagnosis ? `; ${diagnosis}` : "";
+    };
     if (!Number.isFinite(loss))
-      throw new ReproError(`${o.where}: objective is ${loss} (${describe(losses)})`);
-    const present = grads.filter((g): g is Tensor => g !== null);
-    const gradNorm = o.clip > 0 ? clipByGlobalNorm(present, o.clip) : globalNorm(present);
+      throw new NonFiniteError(`${o.where}: objective is ${loss} (${describe(losses)})${layer()}`);
+    const gradNorm = globalNorm(grads.filter((g): g is Tensor => g !== null));
     if (!Number.isFinite(gradNorm)) {
       const i = grads.findIndex((g) => g !== null && !Number.isFinite(globalNorm([g])));
-      throw new ReproError(
-        `${o.where}: gradient of ${trainable[i]?.name ?? "?"} is not finite (objective ${loss})`,
+      throw new NonFiniteError(
+        `${o.where}: gradient of ${trainable[i]?.name ?? "?"} is not finite (objective ${loss})${layer()}`,
       );
     }
-    optimizer.update(
-      trainable.map((p, i) => ({ name: p.name, value: p.value, grad: grads[i] })),
-      o.lr,
-    );
+    acc.add(trainable, grads);
     return { loss, losses, gradNorm };
   });
 }

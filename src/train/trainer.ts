@@ -1,58 +1,40 @@
 /**
- * The training loop (nanoGPT-sized): epochs of batches, one update per batch,
- * dev scores and a checkpoint after each epoch. Everything that decides a
- * number is a pure function of (config, epoch, global step): data order of
- * (seed, epoch), dropout of (seed, layer, step), parameters of their names —
- * so two runs agree bit for bit, and a run resumed from a checkpoint (which
- * stores the step, optimizer state and learning-rate history) is the run that
- * never stopped.
+ * The training loop (nanoGPT-sized): epochs of batches, an update every
+ * `accum_grad_multiple_step` batches, dev scores and a checkpoint after each
+ * epoch. Everything that decides a number is a pure function of (config,
+ * epoch, global step): data order of (seed, epoch), dropout of (seed, layer,
+ * step), parameters of their names, the network of a pretrain epoch of the
+ * config — so two runs agree bit for bit, and a run resumed from a checkpoint
+ * (which stores the step, optimizer state, accumulated gradients and
+ * learning-rate history, and inside an epoch its scores so far) is the run
+ * that never stopped.
  */
 import { join } from "node:path";
 import { epochBatches, makeBatch } from "../data/index.js";
-import { buildManifest, configHash, writeManifest } from "../diag/manifest.js";
-import { kernels } from "../kernels/active.js";
-import type { TrainableNetwork } from "../network/types.js";
+import { fingerprintParams } from "../diag/fingerprint.js";
+import { configHash, finishManifest } from "../diag/manifest.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
-import { checkpointDir, saveCheckpoint } from "./checkpoint.js";
-import { chooseErrorMeasure, LearningRateControl } from "./learning-rate.js";
 import {
-  formatEpochLine,
-  formatEvalLine,
-  formatFloat64,
-  formatStepLine,
-  hms,
-  Log,
-  type LogSink,
-} from "./log.js";
-import { type Optimizer, optimizerFromConfig } from "./optimizer.js";
-import { evaluate, ScoreSums, stepCosts } from "./scores.js";
-import { parseTrainSettings, type TrainSettings } from "./settings.js";
-import { fingerprintOf, finiteJson, probe, resume, seedsOf } from "./setup.js";
-import { trainStep } from "./step.js";
+  type CheckpointId,
+  checkpointName,
+  deleteCheckpoint,
+  deleteSuperseded,
+  finiteJson,
+  listCheckpoints,
+  saveBroken,
+  saveCheckpoint,
+  type TrainState,
+} from "./checkpoint.js";
+import { epochsToDelete } from "./cleanup.js";
+import { formatEpochLine, formatEvalLine, formatFloat64, hms } from "./log.js";
+import { buildNet, carryOver, disposeNet, paramsOf } from "./networks.js";
+import { evaluate, ScoreSums } from "./scores.js";
+import { type EpochProgress, type Run, startRun, type TrainOptions } from "./setup.js";
+import { forwardBackward, NonFiniteError, type StepOutcome } from "./step.js";
 
-/** Builds the network a config describes (the CLI's default is `buildNetwork` from src/network/build.ts). */
-export type NetworkFactory = (
-  config: Record<string, unknown>,
-  file: string,
-) => TrainableNetwork | Promise<TrainableNetwork>;
-
-export interface TrainOptions {
-  /** The resolved config (after `--set` overrides). */
-  config: Record<string, unknown>;
-  /** The config file, for messages and the manifest. */
-  configFile: string;
-  outDir: string;
-  buildNetwork: NetworkFactory;
-  /** `--threads`: wins over the config's `threads`. Recorded; results never depend on it. */
-  threads?: number;
-  /** Where log lines go (default: stdout). */
-  log?: LogSink;
-  /** Seconds, for sec/step and elapsed (default: performance.now). */
-  clock?: () => number;
-  /** The command line, for the manifest. */
-  command?: string[];
-}
+export type { NetworkFactory } from "./networks.js";
+export type { TrainOptions } from "./setup.js";
 
 export interface TrainResult {
   /** Last epoch trained (or found trained). */
@@ -64,143 +46,249 @@ export interface TrainResult {
   fingerprint: string;
 }
 
-/** What the loop works on. */
-interface Run {
-  readonly o: TrainOptions;
-  readonly s: TrainSettings;
-  readonly net: TrainableNetwork;
-  readonly optimizer: Optimizer;
-  readonly lrc: LearningRateControl;
-  readonly log: Log;
-  readonly clock: () => number;
-  globalStep: number;
-}
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after saving a checkpoint. */
+export const INTERRUPTED_EXIT_CODE = 130;
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads });
-  const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
-  for (const note of s.notes) log.v(2, note);
-  const net = await o.buildNetwork(o.config, o.configFile);
-  const run: Run = {
-    o,
-    s,
-    net,
-    optimizer: optimizerFromConfig(s.optimizer, o.configFile),
-    lrc: new LearningRateControl(s.lr),
-    log,
-    clock: o.clock ?? (() => performance.now() / 1000),
-    globalStep: 0,
-  };
-  const losses = probe(net, s);
-  const measure = chooseErrorMeasure(s.lr, losses, s.dev !== null);
-  if (measure.key === null && s.lr.control !== "constant")
-    throw new ReproError(
-      `${o.configFile}: set learning_rate_control_error_measure (${measure.reason}; losses: ${losses.map((l) => l.name).join(", ")})`,
-    );
-  run.lrc.errorKey = measure.key;
-  const start = resume(checkpointDir(o.outDir), net, run.optimizer, run.lrc, s, log);
-  run.globalStep = start.globalStep;
-  const manifest = {
-    config: o.config,
-    configPath: o.configFile,
-    kernels: kernels().name,
-    threads: s.threads,
-  };
-  writeManifest(
-    o.outDir,
-    buildManifest({
-      ...manifest,
-      seeds: seedsOf(net, s),
-      errorMeasure: measure,
-      command: o.command,
-      resumedFrom: start.resumedFrom,
-    }),
-  );
-  log.v(
-    3,
-    `learning-rate control ${s.lr.control}, error measure ${measure.key ?? "none"} (${measure.reason})`,
-  );
-
-  for (let epoch = start.epoch; epoch <= s.numEpochs; epoch++) {
-    const lr = run.lrc.learningRateFor(epoch);
-    log.v(3, `start epoch ${epoch} with learning rate ${formatFloat64(lr)}`);
-    const t0 = run.clock();
-    const scores = trainEpoch(run, epoch, lr);
-    finishEpoch(run, epoch, scores, run.clock() - t0);
+  const run = await startRun(o);
+  const { s, log } = run;
+  try {
+    if (o.signal?.aborted) throw interrupted(null);
+    for (let epoch = run.firstEpoch; epoch <= s.numEpochs; epoch++) {
+      await useNetworkOf(run, epoch);
+      const lr = epochLearningRate(run, epoch);
+      log.v(3, `start ${epochName(run, epoch)} with learning rate ${formatFloat64(lr)}`);
+      const { sums, elapsed } = await trainEpoch(run, epoch, lr);
+      finishEpoch(run, epoch, sums, elapsed);
+    }
+    if (run.firstEpoch > s.numEpochs)
+      log.v(
+        2,
+        `nothing to do: ${o.outDir} already holds epoch ${run.firstEpoch - 1} (num_epochs ${s.numEpochs})`,
+      );
+    stopped(run, "finished");
+  } catch (e) {
+    stopped(run, e instanceof ReproError && e.exitCode === INTERRUPTED_EXIT_CODE ? "interrupted" : "failed");
+    throw e;
+  } finally {
+    run.report.close();
   }
-  if (start.epoch > s.numEpochs)
-    log.v(2, `nothing to do: ${o.outDir} already holds epoch ${start.epoch - 1} (num_epochs ${s.numEpochs})`);
   return {
-    epoch: Math.max(start.epoch - 1, s.numEpochs),
+    epoch: Math.max(run.firstEpoch - 1, s.numEpochs),
     globalStep: run.globalStep,
-    resumedFrom: start.resumedFrom,
-    fingerprint: fingerprintOf(net.params),
+    resumedFrom: run.resumedFrom?.epoch ?? null,
+    fingerprint:
+      run.firstEpoch > s.numEpochs && run.loadedFingerprint
+        ? run.loadedFingerprint
+        : fingerprintParams(paramsOf(run.net)).digest,
   };
 }
 
-/** One pass over the epoch's batches, one update each; returns the epoch's train scores. */
-function trainEpoch(run: Run, epoch: number, lr: number): ScoreSums {
-  const { s, net, log, clock } = run;
-  const plan = epochBatches(s.train.dataset, s.train.batching, epoch);
-  if (plan.batches.length === 0)
+/** One pass over the epoch's batches (from where a checkpoint left off); returns its train scores. */
+async function trainEpoch(run: Run, epoch: number, lr: number) {
+  const { s, clock } = run;
+  const batches = epochBatches(s.train.dataset, s.train.batching, epoch).batches;
+  const n = batches.length;
+  if (n === 0)
     throw new ReproError(
       `${run.o.configFile}: train: epoch ${epoch} has no batches (all sequences skipped?)`,
     );
-  const sums = new ScoreSums();
-  const t0 = clock();
-  plan.batches.forEach((seqs, i) => {
+  const from = run.inside ?? { epoch, batch: 0, sums: new ScoreSums(), elapsed: 0 };
+  run.inside = null;
+  const { sums } = from;
+  const t0 = clock() - from.elapsed;
+  const prefix = run.pretrain?.isPretrainEpoch(epoch) ? "pretrain" : "train";
+  run.report.startEpoch(prefix, epoch, n, from.batch, t0 + from.elapsed);
+  for (let i = from.batch; i < n; i++) {
     const t = clock();
-    const where = `epoch ${epoch}, step ${i}`;
-    const params = net.params.list();
-    const batch = () => makeBatch(s.train.dataset, seqs);
-    const r = trainStep(net, params, run.optimizer, batch, {
-      lr,
-      step: run.globalStep,
-      clip: s.gradientClip,
-      where,
-    });
-    if (net.params.list().length !== params.length)
-      throw new Error(`internal: ${where}: the network created parameters during a training step`);
+    const stepLr = s.schedule.rate({ globalStep: run.globalStep, epoch, learningRate: lr });
+    const r = trainBatch(run, epoch, i, batches[i], stepLr);
     sums.add(r.losses);
-    run.globalStep++;
-    if (i % s.logEveryNSteps === 0 || i === plan.batches.length - 1) {
-      const { costs, errors } = stepCosts(r.losses, s.logZeroScaledLosses);
-      const timing = {
-        secPerStep: clock() - t,
-        elapsed: clock() - t0,
-        complete: (i + 1) / plan.batches.length,
-      };
-      log.v(5, formatStepLine({ epoch, step: i, costs, errors, loss: r.loss, ...timing }));
+    const now = clock();
+    const at = { prefix, epoch, step: i, steps: n, globalStep: run.globalStep++, learningRate: stepLr };
+    run.report.step({ ...at, ...r, secPerStep: now - t, elapsed: now - t0, now });
+    if ((await stopRequested(run)) && i + 1 < n) {
+      run.report.endEpoch();
+      throw interrupted(save(run, { epoch, batch: i + 1, sums, elapsed: clock() - t0 }));
     }
-  });
-  log.v(3, `train epoch ${epoch}, finished after ${plan.batches.length} steps, ${hms(clock() - t0)} elapsed`);
-  return sums;
+  }
+  run.report.endEpoch();
+  run.log.v(3, `${prefix} epoch ${epoch}, finished after ${n} steps, ${hms(clock() - t0)} elapsed`);
+  return { sums, elapsed: clock() - t0 };
 }
 
-/** Summary lines, dev scores, the learning-rate history, and the checkpoint (state first, then parameters). */
+/** Forward, backward, and (every accum_grad_multiple_step batches) the update. */
+function trainBatch(
+  run: Run,
+  epoch: number,
+  i: number,
+  seqs: number[],
+  lr: number,
+): StepOutcome & { updated: boolean } {
+  const { s, net } = run;
+  const params = net.params.list();
+  const where = `epoch ${epoch}, step ${i}`;
+  let r: StepOutcome;
+  try {
+    r = forwardBackward(net, params, run.accum, () => makeBatch(s.train.dataset, seqs), {
+      step: run.globalStep,
+      where,
+    });
+  } catch (e) {
+    if (e instanceof NonFiniteError) {
+      const meta = {
+        epoch: String(epoch),
+        step: String(i),
+        global_step: String(run.globalStep),
+        error: e.message,
+        seqs: seqs.join(","),
+      };
+      run.log.v(1, `Save broken model under ${saveBroken(run.o.outDir, epoch, paramsOf(net), meta)}`);
+    }
+    throw e;
+  }
+  if (net.params.list().length !== params.length)
+    throw new Error(`internal: ${where}: the network created parameters during a training step`);
+  const updated = (run.globalStep + 1) % s.accumulate === 0;
+  if (updated)
+    run.accum.apply(
+      params.filter((p) => p.trainable),
+      run.optimizer,
+      lr,
+      s.gradientClip,
+    );
+  return { ...r, updated };
+}
+
+/** Summary lines, eval scores, the learning-rate history, the checkpoint and cleanup. */
 function finishEpoch(run: Run, epoch: number, train: ScoreSums, elapsed: number): void {
-  const { s, o, net, lrc, log } = run;
-  log.v(1, formatEpochLine(epoch, train.costs(), train.errors(), elapsed));
-  const dev = s.dev ? evaluate(net, s.dev, epoch, run.globalStep) : null;
-  if (dev) log.v(1, formatEvalLine(epoch, "dev", dev.costs(), dev.errors()));
-  lrc.setScores(epoch, { ...train.scores("train"), ...dev?.scores("dev") }, { steps: train.steps });
+  const { s, o, net, lrc, log, clock } = run;
+  const word = epochWord(run, epoch);
+  log.v(1, formatEpochLine(epoch, train.costs(), train.errors(), elapsed, word));
+  const t0 = clock();
+  const scores = { ...train.scores("train", run.numLosses) };
+  for (const ev of s.evals) {
+    const r = evaluate(net, ev, epoch, run.globalStep);
+    log.v(1, formatEvalLine(epoch, ev.name, r.costs(), r.errors(), word));
+    Object.assign(scores, r.scores(ev.name, run.numLosses));
+  }
+  const meta = {
+    steps: train.steps,
+    train_time: round(elapsed),
+    eval_time: round(clock() - t0),
+    finished_at: new Date().toISOString(),
+    ...(run.pretrain?.isPretrainEpoch(epoch) && { pretrain: true }),
+  };
+  lrc.setScores(epoch, scores, meta);
   const history = JSON.parse(JSON.stringify(lrc.toJSON(), finiteJson));
   writeFileAtomic(join(o.outDir, "learning_rates.json"), `${JSON.stringify(history, null, 2)}\n`);
-  if (epoch % s.saveInterval !== 0 && epoch !== s.numEpochs) return;
-  const state = {
-    epoch,
+  const due = epoch % s.saveInterval === 0 || epoch === s.numEpochs || o.signal?.aborted;
+  if (!due) return;
+  const saved = save(run, null, epoch);
+  if (s.cleanup) cleanup(run);
+  if (o.signal?.aborted && epoch < s.numEpochs) throw interrupted(saved);
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Writes a checkpoint after `epoch`, or inside an epoch at `inside`; returns its name. */
+function save(run: Run, inside: EpochProgress | null, epoch = inside?.epoch ?? 0): string {
+  const { s, o, net } = run;
+  const id = idOf(run, epoch, inside?.batch ?? null);
+  const state: TrainState = {
+    epoch: inside ? epoch - 1 : epoch,
     globalStep: run.globalStep,
-    dataPosition: { epoch: epoch + 1, batch: 0 },
+    dataPosition: inside ? { epoch, batch: inside.batch } : { epoch: epoch + 1, batch: 0 },
     randomSeed: s.randomSeed,
     optimizer: run.optimizer.state(),
-    learningRates: history,
+    learningRates: JSON.parse(JSON.stringify(run.lrc.toJSON({ volatile: false }), finiteJson)),
     configHash: configHash(o.config),
+    accumulated: run.accum.state(),
+    ...(inside && { epochProgress: { sums: inside.sums.toJSON(), elapsed: inside.elapsed } }),
   };
-  const params = net.params
-    .list()
-    .map((p): [string, { shape: readonly number[]; data: Float32Array }] => [
-      p.name,
-      { shape: p.value.shape, data: p.value.f32 },
-    ]);
-  log.v(3, `Save model under ${saveCheckpoint(checkpointDir(o.outDir), params, state)}`);
+  run.log.v(3, `Save model under ${saveCheckpoint(run.dir, paramsOf(net), state, id)}`);
+  deleteSuperseded(run.dir, id);
+  return checkpointName(id);
+}
+
+const idOf = (run: Run, epoch: number, step: number | null): CheckpointId => ({
+  epoch,
+  pretrain: run.pretrain?.isPretrainEpoch(epoch) ?? false,
+  step,
+});
+
+/** cleanup_old_models: deletes the checkpoints RETURNN's rule does not keep. */
+function cleanup(run: Run): void {
+  const ids = listCheckpoints(run.dir).filter((id) => id.step === null);
+  const scores = new Map([...run.lrc.epochs].map(([e, r]) => [e, r.scores]));
+  const remove = new Set(
+    epochsToDelete(
+      ids.map((id) => id.epoch),
+      scores,
+      run.s.cleanup!,
+    ),
+  );
+  if (remove.size === 0) return;
+  run.log.v(3, `cleanup_old_models: deleting the checkpoints of epochs ${[...remove].join(", ")}`);
+  for (const id of ids) if (remove.has(id.epoch)) deleteCheckpoint(run.dir, id);
+}
+
+/** Pretraining: builds the network of `epoch` when it differs from the one held, carrying state over by name. */
+async function useNetworkOf(run: Run, epoch: number): Promise<void> {
+  const key = run.pretrain?.netKeyFor(epoch) ?? "";
+  if (key === run.netKey) return;
+  const label = run.pretrain!.isPretrainEpoch(epoch) ? `pretrain epoch ${epoch}` : "";
+  const { o, s } = run;
+  const next = await buildNet(
+    o.buildNetwork,
+    o.config,
+    o.configFile,
+    s,
+    run.pretrain!.netDictFor(epoch),
+    label,
+  );
+  carryOver(paramsOf(run.net), next.net, run, epochName(run, epoch));
+  disposeNet(run.net);
+  run.net = next.net;
+  run.netKey = key;
+}
+
+/**
+ * The epoch's learning rate, with RETURNN's pretraining rule: pretrain epochs
+ * use `pretrain_learning_rate`, the first epoch after pretraining
+ * `learning_rate`, unless `use_learning_rate_control_always`.
+ */
+function epochLearningRate(run: Run, epoch: number): number {
+  const { lrc, pretrain, s } = run;
+  if (!pretrain || s.useLrControlAlways) return lrc.learningRateFor(epoch);
+  if (pretrain.isPretrainEpoch(epoch)) return lrc.setDefault(epoch, s.pretrainLearningRate);
+  if (epoch === pretrain.numEpochs + 1) return lrc.setDefault(epoch, s.lr.learningRate);
+  return lrc.learningRateFor(epoch);
+}
+
+/** "epoch", or "pretrain epoch" during pretraining (RETURNN's get_epoch_str). */
+const epochWord = (run: Run, epoch: number) =>
+  run.pretrain?.isPretrainEpoch(epoch) ? "pretrain epoch" : "epoch";
+const epochName = (run: Run, epoch: number) => `${epochWord(run, epoch)} ${epoch}`;
+
+/** Lets signal handlers run (Ctrl-C), then says whether the run should stop. */
+async function stopRequested(run: Run): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return run.o.signal?.aborted ?? false;
+}
+
+function interrupted(saved: string | null): ReproError {
+  const what = saved ? `saved checkpoint ${saved}; run the same command to resume` : "nothing was saved";
+  return new ReproError(`interrupted: ${what}`, INTERRUPTED_EXIT_CODE);
+}
+
+/** Records in the manifest how and where this invocation stopped (best effort: never hides the real error). */
+function stopped(run: Run, outcome: "finished" | "interrupted" | "failed"): void {
+  const epochs = run.lrc.epochsBefore(Number.MAX_SAFE_INTEGER, true);
+  const at = { epoch: epochs.at(-1) ?? 0, global_step: run.globalStep };
+  try {
+    finishManifest(run.o.outDir, run.manifest, outcome, at);
+  } catch (e) {
+    if (outcome === "finished") throw e;
+  }
 }

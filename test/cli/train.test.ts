@@ -154,3 +154,41 @@ test("the program registers the train and fingerprint commands", () => {
   const names = buildProgram().commands.map((c) => c.name());
   assert.ok(names.includes("train") && names.includes("fingerprint"));
 });
+
+test("Ctrl-C during train saves a checkpoint at the next step boundary and ends with exit code 130", async () => {
+  const out = join(tmp(), "run");
+  const listeners = process.listenerCount("SIGINT");
+  const program = new Command("repronet").exitOverride();
+  const stderr = process.stderr.write.bind(process.stderr);
+  const notes: string[] = [];
+  process.stderr.write = ((s: string) => notes.push(s) > 0) as typeof process.stderr.write;
+  registerTrain(program, {
+    buildNetwork: fakeFactory(),
+    log: (l) => {
+      if (l.startsWith("train epoch 1, step 1,")) process.emit("SIGINT");
+    },
+  });
+  try {
+    await assert.rejects(
+      program.parseAsync([
+        "node",
+        "repronet",
+        "train",
+        configFile(fakeConfig({ num_epochs: 2 })),
+        "--out",
+        out,
+      ]),
+      (e: unknown) =>
+        e instanceof ReproError &&
+        e.exitCode === 130 &&
+        /saved checkpoint epoch\.001\.step\.2;/.test(e.message),
+    );
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.deepEqual(notes, [
+    "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
+  ]);
+  assert.ok(existsSync(join(out, "checkpoints", "epoch.001.step.2.safetensors")));
+  assert.equal(process.listenerCount("SIGINT"), listeners);
+});

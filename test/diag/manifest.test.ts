@@ -8,8 +8,10 @@ import {
   buildManifest,
   configHash,
   dependencyVersions,
+  finishManifest,
   frameworkRoot,
   gitState,
+  readManifest,
   renderConfig,
   writeManifest,
 } from "../../src/diag/manifest.js";
@@ -140,4 +142,56 @@ test("the manifest is written atomically as OUT/manifest.json", () => {
   assert.equal(path, join(out, "manifest.json"));
   assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), m);
   assert.deepEqual(readdirSync(out), ["manifest.json"]);
+});
+
+const input = (over: Partial<Parameters<typeof buildManifest>[0]> = {}) => ({
+  config: { num_epochs: 1 },
+  configPath: "x.json",
+  kernels: "js",
+  threads: 1,
+  seeds: {},
+  errorMeasure: { key: "dev_score", reason: "main output loss output" },
+  root: null,
+  ...over,
+});
+
+test("a fresh run's history has one entry, running until it is finished", () => {
+  const out = join(tmp(), "run");
+  const m = buildManifest(input({ command: ["train", "x.json"], now: new Date(0) }));
+  assert.equal(m.history.length, 1);
+  assert.deepEqual(m.history[0], {
+    started_at: "1970-01-01T00:00:00.000Z",
+    ended_at: null,
+    outcome: "running",
+    command: ["train", "x.json"],
+    config_sha256: configHash({ num_epochs: 1 }),
+    framework: { version: "unknown", commit: null, dirty: null },
+    node: process.version,
+    kernels: "js",
+    threads: 1,
+    resumed_from: null,
+    stopped_at: null,
+  });
+  writeManifest(out, m);
+  const done = finishManifest(out, m, "interrupted", { epoch: 2, global_step: 31 }, new Date(1000));
+  assert.deepEqual(readManifest(out), done);
+  assert.equal(done.history[0].outcome, "interrupted");
+  assert.equal(done.history[0].ended_at, "1970-01-01T00:00:01.000Z");
+  assert.deepEqual(done.history[0].stopped_at, { epoch: 2, global_step: 31 });
+});
+
+test("a resumed run continues the previous manifest's history", () => {
+  const first = finishManifest(join(tmp(), "a"), buildManifest(input()), "finished", {
+    epoch: 1,
+    global_step: 6,
+  });
+  const second = buildManifest(
+    input({ config: { num_epochs: 3 }, previous: first, resumedFrom: 1, resumedFromCheckpoint: "epoch.001" }),
+  );
+  assert.equal(second.history.length, 2);
+  assert.deepEqual(second.history[0], first.history[0]);
+  assert.equal(second.history[1].resumed_from, "epoch.001");
+  assert.equal(second.history[1].config_sha256, configHash({ num_epochs: 3 }));
+  assert.equal(second.resumed_from_epoch, 1);
+  assert.equal(readManifest(join(tmp(), "none")), null);
 });

@@ -3,14 +3,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readSafetensors } from "../../src/io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, readSafetensors } from "../../src/io/safetensors.js";
 import {
+  type CheckpointId,
   checkpointEpochs,
+  checkpointName,
+  deleteSuperseded,
   latestCheckpoint,
+  listCheckpoints,
   loadCheckpoint,
   type NamedParam,
   paramsPath,
   readParams,
+  removeStaleTemps,
   resolveParamsFile,
   saveCheckpoint,
   statePath,
@@ -127,4 +132,77 @@ test("a directory without a complete checkpoint is a one-line error", () => {
     (e: unknown) => e instanceof ReproError && /no complete checkpoint/.test(e.message),
   );
   assert.throws(() => resolveParamsFile(join(dir, "nope")), /no such file or directory/);
+});
+
+const id = (epoch: number, step: number | null = null, pretrain = false): CheckpointId => ({
+  epoch,
+  pretrain,
+  step,
+});
+
+test("checkpoint names: epoch.NNN, epoch.pretrain.NNN, and epoch.NNN.step.S inside an epoch", () => {
+  assert.equal(checkpointName(3), "epoch.003");
+  assert.equal(checkpointName(id(2, null, true)), "epoch.pretrain.002");
+  assert.equal(checkpointName(id(4, 17)), "epoch.004.step.17");
+  assert.equal(paramsPath("d", id(4, 17)), join("d", "epoch.004.step.17.safetensors"));
+});
+
+test("checkpoints are ordered by where training continues after them", () => {
+  const dir = tmp();
+  for (const c of [id(1, null, true), id(2, 5), id(2), id(3, 1), id(2, 12)])
+    saveCheckpoint(dir, params(c.epoch), state(c.epoch), c);
+  assert.deepEqual(listCheckpoints(dir).map(checkpointName), [
+    "epoch.003.step.1",
+    "epoch.002",
+    "epoch.002.step.12",
+    "epoch.002.step.5",
+    "epoch.pretrain.001",
+  ]);
+  assert.deepEqual(checkpointEpochs(dir), [2, 1]);
+  assert.deepEqual(latestCheckpoint(dir)?.id, id(3, 1));
+  deleteSuperseded(dir, id(2));
+  assert.deepEqual(listCheckpoints(dir).map(checkpointName), [
+    "epoch.003.step.1",
+    "epoch.002",
+    "epoch.pretrain.001",
+  ]);
+});
+
+test("parameters that are not the ones the state describes make a checkpoint incomplete", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  saveCheckpoint(dir, params(2), state(2));
+  // Same metadata (so the state hash still matches), one value changed.
+  const { tensors, metadata } = decodeSafetensors(readFileSync(paramsPath(dir, 2)), "x");
+  (tensors["out/W"].data as Float32Array)[0] = 99;
+  writeFileSync(paramsPath(dir, 2), encodeSafetensors(tensors, metadata));
+  assert.throws(() => loadCheckpoint(dir, 2), /the parameters are not the ones its state file describes/);
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+});
+
+test("accumulated gradients and an unfinished epoch's scores round-trip", () => {
+  const dir = tmp();
+  const st: TrainState = {
+    ...state(1),
+    dataPosition: { epoch: 2, batch: 3 },
+    accumulated: { count: 2, sums: { emb: Float32Array.of(1, 2, 3) } },
+    epochProgress: { sums: { steps: 3, sums: { out: { value: Number.NaN } } }, elapsed: 1.5 },
+  };
+  saveCheckpoint(dir, params(1), st, id(2, 3));
+  const back = loadCheckpoint(dir, id(2, 3)).state;
+  assert.deepEqual(back.accumulated, st.accumulated);
+  assert.deepEqual(back.epochProgress, { sums: { steps: 3, sums: { out: { value: "NaN" } } }, elapsed: 1.5 });
+});
+
+test("stale temporary files of a killed writer are removed", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  writeFileSync(join(dir, ".epoch.002.safetensors.tmp-123"), "x");
+  writeFileSync(join(dir, "notes.txt"), "x");
+  removeStaleTemps(dir);
+  assert.deepEqual(readdirSync(dir).sort(), [
+    "epoch.001.safetensors",
+    "epoch.001.state.safetensors",
+    "notes.txt",
+  ]);
 });

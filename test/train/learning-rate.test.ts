@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  chooseErrorMeasure,
-  LearningRateControl,
-  type LossInfo,
-  parseLrSettings,
-  returnnErrorKey,
-} from "../../src/train/learning-rate.js";
+import { LearningRateControl, parseLrSettings } from "../../src/train/learning-rate.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const settings = (config: Record<string, unknown>) => parseLrSettings(config, "c.json");
@@ -39,8 +33,10 @@ test("constant: every epoch gets learning_rate (default 1.0, as RETURNN)", () =>
 });
 
 test("learning_rates presets epochs (list or dict) and wins over the control", () => {
-  assert.deepEqual(run({ learning_rate: 0.1, learning_rates: [0.3, 0.2] }, [1, 1]), [0.3, 0.2, 0.1]);
-  assert.deepEqual(run({ learning_rate: 0.1, learning_rates: { "2": 0.5 } }, [1, 1]), [0.1, 0.5, 0.1]);
+  // As RETURNN's ConstantLearningRate: after the presets, the last recorded rate stays.
+  assert.deepEqual(run({ learning_rate: 0.1, learning_rates: [0.3, 0.2] }, [1, 1]), [0.3, 0.2, 0.2]);
+  assert.deepEqual(run({ learning_rate: 0.1, learning_rates: { "2": 0.5 } }, [1, 1]), [0.1, 0.5, 0.5]);
+  assert.deepEqual(run(newbob({ learning_rates: { "3": 0.01 } }), [1, 2, 3]), [1, 1, 0.01, 0.005]);
 });
 
 test("newbob_multi_epoch decays when the mean relative dev-score change over the window exceeds the threshold", () => {
@@ -123,7 +119,7 @@ test("unknown or unsupported learning_rate_control values are one-line errors", 
     () => settings({ learning_rate_control: "newbob_multi_epoc" }),
     /did you mean "newbob_multi_epoch"/,
   );
-  assert.throws(() => settings({ learning_rate_control: "newbob" }), /"newbob" \(not supported yet\)/);
+  assert.throws(() => settings({ learning_rate_control: "newbob_abss" }), /did you mean "newbob_abs"/);
   assert.throws(
     () => settings({ learning_rate: "fast" }),
     (e: unknown) => e instanceof ReproError && /learning_rate must be/.test(e.message),
@@ -131,60 +127,72 @@ test("unknown or unsupported learning_rate_control values are one-line errors", 
   assert.throws(() => settings({ learning_rates: "[0.1]" }), /learning_rates must be a list or a dict/);
 });
 
-// --- error measure -----------------------------------------------------------------
-
-const loss = (name: string, scale = 1, hasError = true): LossInfo => ({
-  name,
-  scale,
-  inObjective: scale !== 0,
-  hasValue: true,
-  hasError,
-});
-const rules = (
-  over: Partial<{ errorMeasure: string | null; errorMeasureRule: "repronet" | "returnn" }> = {},
-) => ({
-  errorMeasure: null,
-  errorMeasureRule: "repronet" as const,
-  ...over,
+test("newbob (relative): decays when (new - old) / new of the last two epochs exceeds the threshold", () => {
+  const cfg = { learning_rate: 1, learning_rate_control: "newbob", newbob_relative_error_threshold: -0.01 };
+  // e3: (9 - 10) / 9 = -0.111 <= -0.01 → keep. e4: (9.5 - 9) / 9.5 = 0.053 → 0.5.
+  // e5: (9.45 - 9.5) / 9.45 = -0.0053 > -0.01 → 0.25. e6: (8 - 9.45) / 8 = -0.18 → keep.
+  assert.deepEqual(run(cfg, [10, 9, 9.5, 9.45, 8]), [1, 1, 1, 0.5, 0.25, 0.25]);
+  assert.deepEqual(run({ ...cfg, learning_rate_control: "newbob_rel" }, [10, 9, 9.5]), [1, 1, 1, 0.5]);
 });
 
-test("default error measure: the main output's dev score, even when an auxiliary loss sorts first", () => {
-  const losses = [loss("output/output_att_entropy", 0), loss("aaa_aux", 0), loss("output/output_prob")];
-  assert.equal(chooseErrorMeasure(rules(), losses, true).key, "dev_score_output/output_prob");
-  assert.equal(chooseErrorMeasure(rules(), losses, false).key, "train_score_output/output_prob");
+test("newbob: growth applies whenever it does not decay; min_learning_rate bounds the decay", () => {
+  const cfg = {
+    learning_rate: 1,
+    learning_rate_control: "newbob",
+    newbob_learning_rate_growth: 1.5,
+    newbob_learning_rate_decay: 0.1,
+    min_learning_rate: 0.2,
+  };
+  // e3: (5 - 10) / 5 = -1 → grow 1.5. e4: (6 - 5) / 6 → decay 0.15 → bounded 0.2. e5: (4 - 6) / 4 → 0.3.
+  const lrs = run(cfg, [10, 5, 6, 4]);
+  assert.deepEqual(lrs.slice(0, 3), [1, 1, 1.5]);
+  assert.equal(lrs[3], 0.2);
+  assert.ok(Math.abs(lrs[4] - 0.3) < 1e-15, `${lrs}`);
 });
 
-test("with a single loss the key is RETURNN's plain dev_score", () => {
-  assert.equal(chooseErrorMeasure(rules(), [loss("output")], true).key, "dev_score");
+test("newbob_abs: decays when the absolute change new - old exceeds newbob_error_threshold", () => {
+  const cfg = { learning_rate: 0.8, learning_rate_control: "newbob_abs", newbob_error_threshold: -0.5 };
+  // e3: 9 - 10 = -1 → keep. e4: 8.6 - 9 = -0.4 > -0.5 → 0.4. e5: 7 - 8.6 = -1.6 → keep. e6: 7 - 7 = 0 → 0.2.
+  assert.deepEqual(run(cfg, [10, 9, 8.6, 7, 7]), [0.8, 0.8, 0.8, 0.4, 0.4, 0.2]);
+  // The default threshold is -0.01: an improvement of 0.005 decays.
+  assert.deepEqual(run({ learning_rate: 1, learning_rate_control: "newbob_abs" }, [1, 0.995]), [1, 1, 0.5]);
 });
 
-test("an auxiliary loss with a non-zero scale is not taken over the output's", () => {
-  assert.equal(
-    chooseErrorMeasure(rules(), [loss("aux_ctc", 0.5), loss("output")], true).key,
-    "dev_score_output",
-  );
+test("newbob and newbob_abs keep the rate without two epochs of scores", () => {
+  for (const control of ["newbob", "newbob_abs"]) {
+    assert.deepEqual(run({ learning_rate: 1, learning_rate_control: control }, [3], 2), [1, 1, 1]);
+    const ctl = new LearningRateControl(settings({ learning_rate: 1, learning_rate_control: control }));
+    ctl.errorKey = "dev_score";
+    ctl.learningRateFor(1);
+    ctl.setScores(1, { dev_score: 1 });
+    ctl.learningRateFor(2);
+    ctl.setScores(2, { train_score: 9 });
+    assert.equal(ctl.learningRateFor(3), 1, control);
+  }
 });
 
-test("RETURNN's first-match rule, on request, can land on an auxiliary loss", () => {
-  const losses = [loss("output/output_att_entropy", 0), loss("output/output_prob")];
-  const got = chooseErrorMeasure(rules({ errorMeasureRule: "returnn" }), losses, true);
-  assert.equal(got.key, "dev_score_output/output_att_entropy");
-  assert.equal(returnnErrorKey(["dev_error_x", "dev_score_x", "train_score"], null), "dev_error_x");
-  assert.equal(returnnErrorKey(["dev_score", "dev_score_output"], "dev_score"), "dev_score");
-  assert.equal(returnnErrorKey(["dev_score_output", "train_score"], "dev_score"), "dev_score_output");
+test("newbob_multi_epoch continues from the last recorded rate (presets included)", () => {
+  const cfg = newbob({ learning_rates: [0.1, 0.2] });
+  // e3: last rate 0.2; window [1, 2]: (2 - 1)/2 > 0 → 0.1.
+  assert.deepEqual(run(cfg, [1, 2]), [0.1, 0.2, 0.1]);
 });
 
-test("an explicit error measure must be a recorded key", () => {
-  const losses = [loss("output")];
-  assert.equal(chooseErrorMeasure(rules({ errorMeasure: "dev_error" }), losses, true).key, "dev_error");
-  assert.throws(
-    () => chooseErrorMeasure(rules({ errorMeasure: "dev_scor" }), losses, true),
-    (e: unknown) =>
-      e instanceof ReproError &&
-      /"dev_scor" is not a recorded score \(did you mean "dev_score"\?\)/.test(e.message),
-  );
+test("setDefault records a rate only for an epoch that has none (RETURNN's set_default_learning_rate_for_epoch)", () => {
+  const ctl = new LearningRateControl(settings({ learning_rate: 1, learning_rates: { "2": 0.3 } }));
+  assert.equal(ctl.setDefault(1, 0.05), 0.05);
+  assert.equal(ctl.setDefault(1, 0.07), 0.05);
+  assert.equal(ctl.setDefault(2, 0.07), 0.3);
+  assert.equal(ctl.learningRateFor(3), 0.3);
 });
 
-test("no unique main loss gives no key (the engine asks for an explicit measure)", () => {
-  assert.equal(chooseErrorMeasure(rules(), [loss("a"), loss("b")], true).key, null);
+test("times in the history stay out of the checkpoint copy and come back from learning_rates.json", () => {
+  const ctl = new LearningRateControl(settings({ learning_rate: 1 }));
+  ctl.learningRateFor(1);
+  ctl.setScores(1, { dev_score: 1 }, { steps: 4, train_time: 1.5, finished_at: "2025-01-01T00:00:00.000Z" });
+  const stable = ctl.toJSON({ volatile: false });
+  assert.deepEqual(stable.epochs["1"].meta, { steps: 4 });
+  const back = new LearningRateControl(settings({ learning_rate: 1 }));
+  back.load(JSON.parse(JSON.stringify(stable)));
+  back.loadVolatileMeta(JSON.parse(JSON.stringify(ctl.toJSON())));
+  assert.deepEqual(back.toJSON(), ctl.toJSON());
 });

@@ -1,0 +1,62 @@
+/**
+ * `OUT/train.jsonl`: one JSON record per training step, for tools and plots:
+ *
+ *   {"epoch":1,"step":0,"global_step":0,"cost":{"output/output_prob":3.17},"error":{...},
+ *    "loss":3.17,"learning_rate":0.001,"grad_norm":1.92,"sec_per_step":0.41}
+ *
+ * (`pretrain: true` in pretrain epochs, `update` when gradients are
+ * accumulated). Non-finite numbers are written as strings ("NaN"). On start,
+ * records at or after the global step training continues from are dropped, so
+ * a resumed run's file lists every step once.
+ */
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../util/atomic.js";
+import { finiteJson } from "./checkpoint.js";
+
+export interface StepRecord {
+  epoch: number;
+  step: number;
+  global_step: number;
+  pretrain?: boolean;
+  cost: Record<string, number>;
+  error: Record<string, number>;
+  loss: number;
+  learning_rate: number;
+  grad_norm: number;
+  sec_per_step: number;
+  update?: boolean;
+}
+
+export const trainJsonlPath = (outDir: string): string => join(outDir, "train.jsonl");
+
+export class TrainJsonl {
+  private fd: number | null;
+
+  /** Opens `OUT/train.jsonl` for appending, keeping only records of global steps before `fromStep`. */
+  constructor(outDir: string, fromStep: number) {
+    const path = trainJsonlPath(outDir);
+    const kept = existsSync(path)
+      ? readFileSync(path, "utf8")
+          .split("\n")
+          .filter((line) => {
+            try {
+              return line !== "" && (JSON.parse(line) as StepRecord).global_step < fromStep;
+            } catch {
+              return false; // a line cut by a crash
+            }
+          })
+      : [];
+    writeFileAtomic(path, kept.map((l) => `${l}\n`).join(""));
+    this.fd = openSync(path, "a");
+  }
+
+  write(record: StepRecord): void {
+    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(record, finiteJson)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Building the network a config (or a pretrain step) describes, and moving
+ * state across a network change. RETURNN rebuilds graph, session and optimizer
+ * when the pretrain network changes, so Adam's moments are lost; here
+ * parameters are copied by full name (a new one keeps its keyed initial value,
+ * which does not depend on which other layers exist), and the optimizer state
+ * of parameters that persist is kept — or forgotten with
+ * `pretrain_reset_optimizer: true`. The log says which.
+ */
+import { epochBatches, makeBatch } from "../data/index.js";
+import type { ParamStore } from "../network/params.js";
+import type { TrainableNetwork } from "../network/types.js";
+import { tidy } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import type { GradAccumulator } from "./accumulate.js";
+import type { NamedParam } from "./checkpoint.js";
+import type { LossInfo } from "./error-measure.js";
+import type { Log } from "./log.js";
+import type { Optimizer } from "./optimizer.js";
+import type { NetDict } from "./pretrain.js";
+import type { TrainSettings } from "./settings.js";
+
+/** Builds the network a config describes (the CLI's default is `buildNetwork` from src/network/network.ts). */
+export type NetworkFactory = (
+  config: Record<string, unknown>,
+  file: string,
+) => TrainableNetwork | Promise<TrainableNetwork>;
+
+export interface Built {
+  net: TrainableNetwork;
+  /** Its losses, from one forward on the first training batch. */
+  losses: LossInfo[];
+}
+
+/** Builds the network of `config` (with `netDict` as its network, for a pretrain step) and probes it. */
+export async function buildNet(
+  factory: NetworkFactory,
+  config: Record<string, unknown>,
+  file: string,
+  s: TrainSettings,
+  netDict: NetDict | null = null,
+  label = "",
+): Promise<Built> {
+  const net = await factory(
+    netDict ? { ...config, network: netDict } : config,
+    label ? `${file} (${label})` : file,
+  );
+  return { net, losses: probe(net, s) };
+}
+
+/** One forward on the first training batch: creates lazily made parameters and lists the losses. */
+export function probe(net: TrainableNetwork, s: TrainSettings): LossInfo[] {
+  const first = epochBatches(s.train.dataset, s.train.batching, 1).batches[0];
+  if (!first) throw new ReproError("train: the dataset yields no batches");
+  const reports = tidy(() => net.forward(makeBatch(s.train.dataset, first), { train: true, step: 0 }).losses);
+  if (!net.params.list().some((p) => p.trainable))
+    throw new ReproError("the network has no trainable parameters");
+  if (!reports.some((l) => l.inObjective))
+    throw new ReproError("the network has no loss in the objective (every loss has scale 0?)");
+  return reports.map((l) => ({
+    name: l.name,
+    scale: l.scale,
+    inObjective: l.inObjective,
+    hasValue: l.value !== null,
+    hasError: l.error !== undefined,
+  }));
+}
+
+/** The parameters' current values by name (views, not copies). */
+export function paramsOf(net: TrainableNetwork): Map<string, NamedParam> {
+  return new Map(net.params.list().map((p) => [p.name, { shape: p.value.shape, data: p.value.f32 }]));
+}
+
+/** Frees a network that is no longer used. */
+export function disposeNet(net: TrainableNetwork): void {
+  for (const p of net.params.list()) p.value.dispose();
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Loads a checkpoint's parameters into a network that must have exactly these parameters. */
+export function loadExact(from: ReadonlyMap<string, NamedParam>, to: ParamStore, where: string): void {
+  const have = new Set(to.list().map((p) => p.name));
+  for (const name of have) if (!from.has(name)) throw new ReproError(`${where}: no parameter ${name}`);
+  for (const [name, p] of from) {
+    if (!have.has(name)) throw new ReproError(`${where}: parameter ${name} is not in the network`);
+    to.load(name, p.data, p.shape);
+  }
+}
+
+export interface CopyReport {
+  copied: string[];
+  /** In the new network only: keep their initial value. */
+  fresh: string[];
+  /** In the old network only. */
+  dropped: string[];
+  /** Same name, other shape, left at the initial value (copy_param_mode "ifpossible"). */
+  reshaped: string[];
+}
+
+/** Copies parameters by name; a shape change is an error unless `ifPossible`. */
+export function copyParams(
+  from: ReadonlyMap<string, NamedParam>,
+  to: ParamStore,
+  ifPossible: boolean,
+  where: string,
+): CopyReport {
+  const r: CopyReport = { copied: [], fresh: [], dropped: [], reshaped: [] };
+  const target = new Map(to.list().map((p) => [p.name, p]));
+  for (const [name, p] of target) {
+    const old = from.get(name);
+    if (!old) r.fresh.push(name);
+    else if (sameShape(old.shape, p.value.shape)) {
+      to.load(name, old.data, old.shape);
+      r.copied.push(name);
+    } else if (ifPossible) r.reshaped.push(name);
+    else
+      throw new ReproError(
+        `${where}: parameter ${name} changes shape from [${old.shape}] to [${p.value.shape}] (set pretrain copy_param_mode: "ifpossible" to re-initialise it)`,
+      );
+  }
+  for (const name of from.keys()) if (!target.has(name)) r.dropped.push(name);
+  return r;
+}
+
+/**
+ * Moves training state onto a new network: parameters by name from `from`,
+ * optimizer state and accumulated gradients of the persisting parameters kept
+ * (or the optimizer reset), and a log line that says what happened.
+ */
+export function carryOver(
+  from: ReadonlyMap<string, NamedParam>,
+  to: TrainableNetwork,
+  t: { optimizer: Optimizer; accum: GradAccumulator; log: Log; s: TrainSettings },
+  what: string,
+): void {
+  const r = copyParams(from, to.params, t.s.pretrain?.copyIfPossible ?? false, what);
+  const names = new Set(r.copied);
+  t.accum.retain(names);
+  let opt: string;
+  if (t.s.pretrainResetOptimizer) {
+    t.optimizer.reset();
+    opt = "optimizer state reset (pretrain_reset_optimizer)";
+  } else {
+    const n = t.optimizer.retain(names);
+    opt = `optimizer state of ${n} persisting parameters kept (pretrain_reset_optimizer: true resets it)`;
+  }
+  const list = (xs: string[]) =>
+    xs.length === 0 ? "" : ` (${xs.slice(0, 5).join(", ")}${xs.length > 5 ? ", ..." : ""})`;
+  t.log.v(
+    3,
+    `${what}: network changed: ${r.copied.length} parameters copied, ${r.fresh.length} new${list(r.fresh)}, ${r.dropped.length} dropped${list(r.dropped)}${r.reshaped.length ? `, ${r.reshaped.length} re-initialised${list(r.reshaped)}` : ""}; ${opt}`,
+  );
+}

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { buildNetwork } from "../../src/network/network.js";
+import { KeyedStream } from "../../src/rng/keyed.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { GradAccumulator } from "../../src/train/accumulate.js";
+import { Log } from "../../src/train/log.js";
+import { carryOver, copyParams, paramsOf } from "../../src/train/networks.js";
+import { optimizerFromConfig } from "../../src/train/optimizer.js";
+import { parseTrainSettings } from "../../src/train/settings.js";
+import { ReproError } from "../../src/util/errors.js";
+
+const config = (network: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  random_seed: 5,
+  extern_data: { data: { dim: 6, sparse: true } },
+  train: { class: "synthetic", task: "copy", num_seqs: 4, vocab_size: 6, min_len: 2, max_len: 4, seed: 1 },
+  network,
+  ...over,
+});
+const small = {
+  emb: { class: "linear", from: "data", n_out: 8, activation: "tanh" },
+  output: { class: "softmax", from: "emb", loss: "ce", target: "data" },
+};
+const grown = {
+  emb: { class: "linear", from: "data", n_out: 8, activation: "tanh" },
+  l1: { class: "linear", from: "emb", n_out: 8, activation: "tanh" },
+  output: { class: "softmax", from: "l1", loss: "ce", target: "data" },
+};
+
+/** An optimizer with state for every parameter of `net` (one Adam update with random gradients). */
+function trainedOptimizer(net: ReturnType<typeof buildNetwork>) {
+  const opt = optimizerFromConfig({ class: "adam" }, "c.json");
+  const params = net.params.list();
+  opt.update(
+    params.map((p) => ({
+      name: p.name,
+      value: p.value,
+      grad: new Tensor(p.value.shape, new KeyedStream(1, `grad/${p.name}`).normal(p.value.size)),
+    })),
+    0.1,
+  );
+  return opt;
+}
+
+function carry(resetOptimizer: boolean) {
+  const a = buildNetwork(config(small), "a.json");
+  const optimizer = trainedOptimizer(a);
+  const before = optimizer.state();
+  const b = buildNetwork(config(grown), "b.json");
+  const fresh = paramsOf(buildNetwork(config(grown), "c.json"));
+  const lines: string[] = [];
+  const s = parseTrainSettings(
+    config(grown, { pretrain: "default", pretrain_reset_optimizer: resetOptimizer }),
+    "b.json",
+  );
+  carryOver(
+    paramsOf(a),
+    b,
+    { optimizer, accum: new GradAccumulator(), log: new Log((l) => lines.push(l)), s },
+    "pretrain epoch 2",
+  );
+  return { a: paramsOf(a), b: paramsOf(b), fresh, before, after: optimizer.state(), lines };
+}
+
+test("a network change copies parameters by name; new ones keep their keyed initial value", () => {
+  const { a, b, fresh } = carry(false);
+  for (const name of ["emb/W", "emb/b", "output/W", "output/b"])
+    assert.deepEqual(b.get(name), a.get(name), name);
+  assert.deepEqual(b.get("l1/W"), fresh.get("l1/W"));
+  assert.notDeepEqual(b.get("emb/W")?.data, fresh.get("emb/W")?.data);
+});
+
+test("a network change keeps the Adam moments and step counts of persisting parameters, and says so", () => {
+  const { before, after, lines } = carry(false);
+  assert.deepEqual(after, before);
+  assert.deepEqual(Object.keys(after.slots).sort(), [
+    "m/emb/W",
+    "m/emb/b",
+    "m/output/W",
+    "m/output/b",
+    "v/emb/W",
+    "v/emb/b",
+    "v/output/W",
+    "v/output/b",
+  ]);
+  assert.deepEqual(lines, [
+    "pretrain epoch 2: network changed: 4 parameters copied, 2 new (l1/W, l1/b), 0 dropped; optimizer state of 4 persisting parameters kept (pretrain_reset_optimizer: true resets it)",
+  ]);
+});
+
+test("pretrain_reset_optimizer: true forgets the optimizer state at a network change, and says so", () => {
+  const { after, lines } = carry(true);
+  assert.deepEqual(after.slots, {});
+  assert.deepEqual(after.steps, {});
+  assert.match(lines[0], /; optimizer state reset \(pretrain_reset_optimizer\)$/);
+});
+
+test("a parameter that changes shape is an error, or re-initialised with copy_param_mode ifpossible", () => {
+  const a = buildNetwork(config(small), "a.json");
+  const wide = { ...small, emb: { ...small.emb, n_out: 4 } };
+  const b = buildNetwork(config(wide), "b.json");
+  assert.throws(
+    () => copyParams(paramsOf(a), b.params, false, "pretrain epoch 2"),
+    (e: unknown) =>
+      e instanceof ReproError &&
+      /^pretrain epoch 2: parameter emb\/W changes shape from \[6,8\] to \[6,4\] \(set pretrain copy_param_mode: "ifpossible"/.test(
+        e.message,
+      ),
+  );
+  const r = copyParams(paramsOf(a), b.params, true, "pretrain epoch 2");
+  assert.deepEqual(r.reshaped, ["emb/W", "emb/b", "output/W"]);
+  assert.deepEqual(r.copied, ["output/b"]);
+});
