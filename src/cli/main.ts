@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ReproError } from "../util/errors.js";
 import { registerAverage } from "./average.js";
+import { registerDiff } from "./diff.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
@@ -16,6 +17,7 @@ const commands: Register[] = [
   registerScore,
   registerVocab,
   registerAverage,
+  registerDiff,
 ];
 
 export function buildProgram(): Command {

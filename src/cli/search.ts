@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { decodeAll } from "../search/decode.js";
-import { datasetOf, hypothesisText, loadRun, vocabsOf, withoutEos } from "../search/run-dir.js";
+import { withoutEos } from "../search/labels.js";
+import { datasetOf, hypothesisText, loadRun, vocabsOf } from "../search/run-dir.js";
 
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";

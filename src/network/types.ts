@@ -37,6 +37,12 @@ export interface ForwardOptions {
   readonly step: number;
 }
 
+/** A network that can beam-search (`repronet search`, dev BLEU). */
+export interface Searchable {
+  /** Best hypothesis per sequence (labels up to and including end-of-sequence 0) and its score. */
+  search(batch: Batch, opts?: { beamSize?: number }): { labels: Int32Array[]; scores: number[] };
+}
+
 /** What the engine needs of a network. */
 export interface TrainableNetwork {
   readonly params: ParamStore;
@@ -47,4 +53,6 @@ export interface TrainableNetwork {
    * topological order) whose output, else whose gradient, is non-finite.
    */
   diagnoseNonFinite?(batch: Batch, step: number): string | null;
+  /** Beam search, for networks with a rec layer to search (dev BLEU during training). */
+  search?: Searchable["search"];
 }

@@ -3,9 +3,7 @@
  * searched, and returned in input order. Each sequence's result does not
  * depend on the batch it lands in.
  */
-
-import type { Network } from "../network/network.js";
-import type { Batch } from "../network/types.js";
+import type { Batch, Searchable } from "../network/types.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 
 export interface DecodeOptions {
@@ -16,7 +14,7 @@ export interface DecodeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function decodeAll(net: Network, sources: readonly Int32Array[], o: DecodeOptions): Int32Array[] {
+export function decodeAll(net: Searchable, sources: readonly Int32Array[], o: DecodeOptions): Int32Array[] {
   const order = sources.map((_, i) => i).sort((a, b) => sources[a].length - sources[b].length || a - b);
   const results = new Array<Int32Array>(sources.length);
   for (let start = 0; start < order.length; start += o.maxSeqs) {

@@ -14,6 +14,7 @@ import { buildNetwork, type Network } from "../network/network.js";
 import { readParams, resolveParamsFile } from "../train/checkpoint.js";
 import { ReproError } from "../util/errors.js";
 import type { BpeModel } from "../vocab/bpe.js";
+import { withoutEos } from "./labels.js";
 
 export interface LoadedRun {
   readonly config: Record<string, unknown>;
@@ -69,12 +70,6 @@ export function vocabsOf(
   }
   const { sourceVocab, targetVocab } = vocabsFromConfig(train, `${where}: train`);
   return { source: sourceVocab, target: targetVocab };
-}
-
-/** A hypothesis' labels before end-of-sequence (0). */
-export function withoutEos(labels: Int32Array): number[] {
-  const end = labels.indexOf(0);
-  return Array.from(end >= 0 ? labels.subarray(0, end) : labels);
 }
 
 /** Turns a hypothesis into output text: subwords decoded when the dataset has a vocab, else label ids. */

@@ -71,8 +71,10 @@ export function chooseErrorMeasure(
   s: Pick<LrSettings, "errorMeasure" | "errorMeasureRule">,
   losses: readonly LossInfo[],
   hasDev: boolean,
+  /** Keys recorded besides the losses' scores (e.g. dev BLEU). */
+  extraKeys: readonly string[] = [],
 ): { key: string | null; reason: string } {
-  const keys = allScoreKeys(losses, hasDev ? ["dev", "train"] : ["train"]);
+  const keys = [...allScoreKeys(losses, hasDev ? ["dev", "train"] : ["train"]), ...extraKeys].sort();
   if (s.errorMeasureRule === "returnn") {
     const key = returnnErrorKey(keys, s.errorMeasure) ?? null;
     return { key, reason: "RETURNN's first-match rule (learning_rate_control_error_measure_rule: returnn)" };

@@ -55,6 +55,8 @@ export interface TrainSettings {
   /** `use_learning_rate_control_always`: the control decides also in and right after pretraining. */
   useLrControlAlways: boolean;
   cleanup: CleanupOptions | null;
+  /** `dev_bleu_every_n_epochs`: beam-search the dev set and record BLEU every N epochs (0: never). */
+  devBleuEvery: number;
   /** The `optimizer` value (optimizerFromConfig builds it). */
   optimizer: unknown;
   /** Lines for the log about keys that have no effect here. */
@@ -63,11 +65,6 @@ export interface TrainSettings {
 
 /** RETURNN's default `random_seed`. */
 export const DEFAULT_RANDOM_SEED = 42;
-
-/** Keys the engine owns but does not implement yet: an error, never silently ignored. */
-const NOT_YET: Record<string, (v: unknown) => boolean> = {
-  dev_bleu_every_n_epochs: (v) => v !== 0,
-};
 
 /** Keys that only matter with pretraining. */
 const PRETRAIN_ONLY = [
@@ -87,11 +84,6 @@ export function parseTrainSettings(
   file: string,
   overrides: { threads?: number } = {},
 ): TrainSettings {
-  for (const key of Object.keys(NOT_YET).sort()) {
-    const v = config[key];
-    if (v !== undefined && v !== null && NOT_YET[key](v))
-      throw new ReproError(`${file}: ${key} is not supported by the training engine yet`);
-  }
   const notes = Object.keys(SUPERSEDED)
     .filter((k) => config[k] !== undefined)
     .map((k) => `note: config key ${k} has no effect: ${SUPERSEDED[k]}`);
@@ -196,6 +188,7 @@ export function parseTrainSettings(
     pretrainResetOptimizer: bool("pretrain_reset_optimizer", false),
     useLrControlAlways: bool("use_learning_rate_control_always", false),
     cleanup: parseCleanup(config.cleanup_old_models, file),
+    devBleuEvery: devBleuEvery(int("dev_bleu_every_n_epochs", 0, 0), dev, file),
     optimizer: config.optimizer,
     notes,
   };
@@ -226,4 +219,9 @@ export function checkExternData(extern: unknown, dataset: Dataset, where: string
         `${where}: extern_data "${name}" has dim ${spec.dim}, the dataset's "${name}" has ${key.dim}`,
       );
   }
+}
+
+function devBleuEvery(n: number, dev: DataSettings | null, file: string): number {
+  if (n > 0 && dev === null) throw new ReproError(`${file}: dev_bleu_every_n_epochs needs a "dev" dataset`);
+  return n;
 }

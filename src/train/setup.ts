@@ -20,6 +20,7 @@ import {
   latestCheckpoint,
   removeStaleTemps,
 } from "./checkpoint.js";
+import { DEV_BLEU_KEYS } from "./dev-bleu.js";
 import { chooseErrorMeasure } from "./error-measure.js";
 import { TrainJsonl } from "./jsonl.js";
 import { LearningRateControl } from "./learning-rate.js";
@@ -123,7 +124,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
     losses = full.losses;
     disposeNet(full.net);
   }
-  const measure = chooseErrorMeasure(s.lr, losses, s.dev !== null);
+  const measure = chooseErrorMeasure(s.lr, losses, s.dev !== null, s.devBleuEvery > 0 ? DEV_BLEU_KEYS : []);
   if (measure.key === null && s.lr.control !== "constant")
     throw new ReproError(
       `${o.configFile}: set learning_rate_control_error_measure (${measure.reason}; losses: ${losses.map((l) => l.name).join(", ")})`,

@@ -27,6 +27,7 @@ import {
   type TrainState,
 } from "./checkpoint.js";
 import { epochsToDelete } from "./cleanup.js";
+import { devBleu, devBleuScores } from "./dev-bleu.js";
 import { formatEpochLine, formatEvalLine, formatFloat64, hms } from "./log.js";
 import { buildNet, carryOver, disposeNet, paramsOf } from "./networks.js";
 import { evaluate, ScoreSums } from "./scores.js";
@@ -171,6 +172,14 @@ function finishEpoch(run: Run, epoch: number, train: ScoreSums, elapsed: number)
     const r = evaluate(net, ev, epoch, run.globalStep);
     log.v(1, formatEvalLine(epoch, ev.name, r.costs(), r.errors(), word));
     Object.assign(scores, r.scores(ev.name, run.numLosses));
+  }
+  if (s.dev && s.devBleuEvery > 0 && epoch % s.devBleuEvery === 0) {
+    const bleu = devBleu(net, s.dev.dataset, o.configFile);
+    log.v(
+      1,
+      `${word} ${epoch} dev: bleu ${bleu.score.toFixed(2)} (${bleu.sentences} sentences, ${bleu.seconds.toFixed(1)} s)`,
+    );
+    Object.assign(scores, devBleuScores(bleu.score));
   }
   const meta = {
     steps: train.steps,
