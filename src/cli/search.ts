@@ -39,7 +39,11 @@ export function registerSearch(program: Command): void {
     .argument("<run_dir>", "a run directory written by `repronet train`")
     .requiredOption("--data <key>", "dataset of the run's config: dev, train, or a key of eval_datasets")
     .option("--out <file>", "output file (default: stdout); written atomically")
-    .option("--beam <n>", "beam size (default: the choice layer's beam_size)", positiveInt("--beam"))
+    .option(
+      "--beam <n>",
+      "beam size (default: the config's beam_size, else the choice layer's)",
+      positiveInt("--beam"),
+    )
     .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
     .option("--max-seqs <n>", "sequences per batch", positiveInt("--max-seqs"), 32)
     .action(
@@ -51,7 +55,8 @@ export function registerSearch(program: Command): void {
         const dataset = datasetOf(run.config, o.data, runDir);
         const sources = Array.from({ length: dataset.numSeqs }, (_, i) => dataset.get(i).data as Int32Array);
         const hyps = decodeAll(run.network, sources, {
-          beamSize: o.beam,
+          ...run.search,
+          beamSize: o.beam ?? run.search.beamSize,
           maxSeqs: o.maxSeqs,
           onProgress: progress("search"),
         });
@@ -65,7 +70,11 @@ export function registerSearch(program: Command): void {
     .command("translate")
     .description("translate raw text from stdin to stdout with a trained run (one sentence per line)")
     .argument("<run_dir>", "a run directory trained on parallel_text data")
-    .option("--beam <n>", "beam size (default: the choice layer's beam_size)", positiveInt("--beam"))
+    .option(
+      "--beam <n>",
+      "beam size (default: the config's beam_size, else the choice layer's)",
+      positiveInt("--beam"),
+    )
     .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
     .option("--max-seqs <n>", "sentences per batch", positiveInt("--max-seqs"), 32)
     .action((runDir: string, o: { beam?: number; checkpoint?: string; maxSeqs: number }) => {
@@ -75,7 +84,8 @@ export function registerSearch(program: Command): void {
       const lines = input.length === 0 ? [] : input.replace(/\n$/, "").split("\n");
       const sources = lines.map((l) => Int32Array.from(vocab.source.encode(l)));
       const hyps = decodeAll(run.network, sources, {
-        beamSize: o.beam,
+        ...run.search,
+        beamSize: o.beam ?? run.search.beamSize,
         maxSeqs: o.maxSeqs,
         onProgress: progress("translate"),
       });

@@ -22,7 +22,14 @@ export interface SearchResult {
   scores: number[];
 }
 
-import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "./types.js";
+import type {
+  Batch,
+  ForwardOptions,
+  LossReport,
+  SearchOptions,
+  StepResult,
+  TrainableNetwork,
+} from "./types.js";
 
 export class Network implements TrainableNetwork {
   /** Losses whose value never depends on a trainable parameter (e.g. `0.0 * x`): reported, never optimised. */
@@ -106,7 +113,7 @@ export class Network implements TrainableNetwork {
    * (labels up to and including end-of-sequence 0) and its score. Runs the
    * `search_output_layer` (default `decision`, else `output`) in evaluation mode.
    */
-  search(batch: Batch, opts: { beamSize?: number; outputLayer?: string } = {}): SearchResult {
+  search(batch: Batch, opts: SearchOptions = {}): SearchResult {
     const layer = opts.outputLayer ?? (this.graph.layers.has("decision") ? "decision" : "output");
     if (!this.graph.layers.has(layer))
       throw new ReproError(`${this.file}: no layer "${layer}" to search with`);

@@ -40,7 +40,14 @@ export interface ForwardOptions {
 /** A network that can beam-search (`repronet search`, dev BLEU). */
 export interface Searchable {
   /** Best hypothesis per sequence (labels up to and including end-of-sequence 0) and its score. */
-  search(batch: Batch, opts?: { beamSize?: number }): { labels: Int32Array[]; scores: number[] };
+  search(batch: Batch, opts?: SearchOptions): { labels: Int32Array[]; scores: number[] };
+}
+
+export interface SearchOptions {
+  /** Default: the choice layer's `beam_size`. */
+  readonly beamSize?: number;
+  /** The layer to search with (RETURNN's `search_output_layer`); default `decision`, else `output`. */
+  readonly outputLayer?: string;
 }
 
 /** What the engine needs of a network. */

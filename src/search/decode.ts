@@ -3,11 +3,10 @@
  * searched, and returned in input order. Each sequence's result does not
  * depend on the batch it lands in.
  */
-import type { Batch, Searchable } from "../network/types.js";
+import type { Batch, Searchable, SearchOptions } from "../network/types.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 
-export interface DecodeOptions {
-  beamSize?: number;
+export interface DecodeOptions extends SearchOptions {
   /** Sequences per batch. */
   maxSeqs: number;
   /** Called after each batch with the number of sequences done. */
@@ -20,7 +19,11 @@ export function decodeAll(net: Searchable, sources: readonly Int32Array[], o: De
   for (let start = 0; start < order.length; start += o.maxSeqs) {
     const ids = order.slice(start, start + o.maxSeqs);
     const labels = tidy(
-      () => net.search(sourceBatch(ids.map((i) => sources[i])), { beamSize: o.beamSize }).labels,
+      () =>
+        net.search(sourceBatch(ids.map((i) => sources[i])), {
+          beamSize: o.beamSize,
+          outputLayer: o.outputLayer,
+        }).labels,
     );
     ids.forEach((id, k) => {
       results[id] = labels[k];

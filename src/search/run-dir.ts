@@ -11,6 +11,7 @@ import { datasetFromConfig } from "../data/dataset.js";
 import { ParallelTextDataset, vocabsFromConfig } from "../data/parallel-text.js";
 import "../data/index.js";
 import { buildNetwork, type Network } from "../network/network.js";
+import type { SearchOptions } from "../network/types.js";
 import { readParams, resolveParamsFile } from "../train/checkpoint.js";
 import { ReproError } from "../util/errors.js";
 import type { BpeModel } from "../vocab/bpe.js";
@@ -21,6 +22,8 @@ export interface LoadedRun {
   readonly network: Network;
   /** The checkpoint file the parameters came from. */
   readonly checkpoint: string;
+  /** Search settings from the config: `beam_size` (the default beam) and `search_output_layer`. */
+  readonly search: SearchOptions;
 }
 
 export function loadRun(runDir: string, checkpoint?: string): LoadedRun {
@@ -44,7 +47,17 @@ export function loadRun(runDir: string, checkpoint?: string): LoadedRun {
     if (!s) throw new ReproError(`${file}: parameter "${p.name}" of the network is missing`);
     network.params.load(p.name, s.data as Float32Array, s.shape);
   }
-  return { config: resolved, network, checkpoint: file };
+  const beam = resolved.beam_size;
+  const layer = resolved.search_output_layer;
+  if (beam !== undefined && (typeof beam !== "number" || !Number.isSafeInteger(beam) || beam < 1)) {
+    throw new ReproError(
+      `${manifestPath}: beam_size must be a positive integer, got ${JSON.stringify(beam)}`,
+    );
+  }
+  if (layer !== undefined && typeof layer !== "string") {
+    throw new ReproError(`${manifestPath}: search_output_layer must be a layer name`);
+  }
+  return { config: resolved, network, checkpoint: file, search: { beamSize: beam, outputLayer: layer } };
 }
 
 /** The dataset a config key names (`dev`, `train`, or a key of `eval_datasets`). */

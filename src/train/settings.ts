@@ -77,6 +77,15 @@ const PRETRAIN_ONLY = [
 const SUPERSEDED: Record<string, string> = {
   model: "checkpoints go to OUT/checkpoints",
   learning_rate_file: "the learning-rate history goes to OUT/learning_rates.json",
+  task: "`repronet train` trains; searching is `repronet search`",
+  target: "each layer names its own target",
+  device: "repronet runs on its CPU kernels",
+  use_tensorflow: "repronet has its own engine",
+  debug_mode: "non-finite steps always name the first non-finite layer",
+  vocab: "datasets name their vocabularies (parallel_text `vocab`)",
+  search_data: "only `repronet search --data search_data` reads it",
+  search_output_layer: "only `repronet search` and `translate` read it",
+  beam_size: "only `repronet search` and `translate` read it (the default beam)",
 };
 
 export function parseTrainSettings(
