@@ -1,28 +1,164 @@
 /**
- * `npm run bench [-- --json]`: benchmarks for the active kernel sets. Prints a
- * table, or one JSON object per line with --json. Numbers depend on the
- * machine: report them with its name (`lscpu`).
+ * `npm run bench [-- --json] [-- --quick] [-- --steps N] [-- --js-steps N] [-- --no-torch]`
+ *
+ * For each available kernel set: GEMM GFLOP/s at 256/512/1024 (native at 1 and
+ * 2 threads), then the reference training step (bench/reference-config.ts:
+ * median ms/step, GFLOP/s, peak RSS — each kernel set in its own process), and
+ * the PyTorch reference (bench/torch_step_bench.py) with the ratio when
+ * `/usr/bin/python3 -c 'import torch'` works. --json prints one JSON object per
+ * line. The JS step is slow: --quick (or --js-steps 0) keeps a run short.
+ * Numbers depend on the machine: report them with its name (`lscpu`).
  */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { jsKernels } from "../src/kernels/js/index.js";
 import type { Kernels } from "../src/kernels/kernels.js";
+import { nativeKernels, nativeUnavailableReason } from "../src/kernels/native/index.js";
 import { benchGemm } from "./gemm.js";
+import { referenceBatch, referenceShape, stepFlops } from "./reference-config.js";
+import type { StepBenchResult } from "./reference-step.js";
 
-const json = process.argv.includes("--json");
-const kernelSets: Kernels[] = [jsKernels];
+const argv = process.argv.slice(2);
+const json = argv.includes("--json");
+const quick = argv.includes("--quick");
+function numberFlag(name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`${name} needs a non-negative integer`);
+  return v;
+}
+const steps = numberFlag("--steps", quick ? 5 : 20);
+const jsSteps = numberFlag("--js-steps", quick ? 0 : 2);
+const torchSteps = numberFlag("--torch-steps", quick ? 8 : 30);
+const withTorch = !argv.includes("--no-torch");
+const here = dirname(fileURLToPath(import.meta.url));
 
 function emit(row: Record<string, unknown>, text: string): void {
   console.log(json ? JSON.stringify(row) : text);
 }
 
-if (!json)
+const native = nativeKernels();
+const threadCounts = [1, 2];
+
+if (!json) {
   console.log(`machine: ${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, node ${process.version}`);
-for (const k of kernelSets) {
-  for (const n of [256, 512, 1024]) {
-    const r = benchGemm(k, n);
+  if (native) console.log(`native kernels: GEMM micro-kernel ${native.isa()}`);
+  else console.log(`native kernels unavailable: ${nativeUnavailableReason()}`);
+}
+
+// --- GEMM --------------------------------------------------------------------------------------
+
+const gemmRuns: { k: Kernels; threads: number }[] = [{ k: jsKernels, threads: 1 }];
+if (native) for (const t of threadCounts) gemmRuns.push({ k: native, threads: t });
+for (const { k, threads } of gemmRuns) {
+  if (k === native) native.setThreads(threads);
+  for (const n of quick && k === jsKernels ? [256, 512] : [256, 512, 1024]) {
+    const r = benchGemm(k, n, quick ? 0.3 : 1);
     emit(
-      { ...r },
-      `gemm ${k.name.padEnd(7)} n=${String(n).padEnd(5)} ${r.ms.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2)} GFLOP/s`,
+      { ...r, threads },
+      `gemm ${k.name.padEnd(7)} threads=${threads} n=${String(n).padEnd(5)} ${r.ms.toFixed(2).padStart(9)} ms  ${r.gflops.toFixed(1).padStart(6)} GFLOP/s`,
     );
   }
+}
+
+// --- reference step ----------------------------------------------------------------------------
+
+const s = referenceShape;
+if (!json) {
+  console.log(
+    `reference step: Transformer ${s.encLayers}+${s.decLayers} layers, d ${s.dModel}, ${s.heads} heads, FF ${s.ff}, vocab ${s.vocab}, ` +
+      `batch ${referenceBatch.sequences}×${referenceBatch.length}, ${(stepFlops() / 1e9).toFixed(1)} GFLOP/step`,
+  );
+}
+
+function childStep(kernels: "js" | "native", threads: number, n: number): StepBenchResult | null {
+  const r = spawnSync(
+    process.execPath,
+    [join(here, "reference-step-main.js"), kernels, String(threads), String(n), kernels === "js" ? "0" : "2"],
+    { encoding: "utf8", env: { ...process.env, REPRONET_KERNELS: "" }, maxBuffer: 1 << 20 },
+  );
+  if (r.status !== 0) {
+    console.error(
+      `reference step (${kernels}, ${threads} threads) failed: ${r.stderr.trim().split("\n").pop()}`,
+    );
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as StepBenchResult;
+}
+
+const stepRuns: { kernels: "js" | "native"; threads: number; steps: number }[] = [];
+if (native) for (const t of threadCounts) stepRuns.push({ kernels: "native", threads: t, steps });
+if (jsSteps > 0) stepRuns.push({ kernels: "js", threads: 1, steps: jsSteps });
+const results: StepBenchResult[] = [];
+for (const run of stepRuns) {
+  const r = childStep(run.kernels, run.threads, run.steps);
+  if (!r) continue;
+  results.push(r);
+  emit(
+    r as unknown as Record<string, unknown>,
+    `step ${r.kernels.padEnd(7)} threads=${r.threads} ${r.ms_per_step.toFixed(0).padStart(7)} ms/step  ` +
+      `${r.gflops.toFixed(1).padStart(6)} GFLOP/s  peak RSS ${r.peak_rss_mb.toFixed(0)} MB  (median of ${r.steps})`,
+  );
+}
+
+// --- PyTorch reference ---------------------------------------------------------------------------
+
+function torchAvailable(): boolean {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** bench/torch_step_bench.py of the repository (the run starts at its root), else next to dist/. */
+const torchScript = [
+  join(process.cwd(), "bench", "torch_step_bench.py"),
+  join(here, "..", "..", "bench", "torch_step_bench.py"),
+].find((p) => existsSync(p));
+
+if (withTorch && torchScript && torchAvailable()) {
+  const torchResults: { threads: number; ms: number }[] = [];
+  for (const t of threadCounts) {
+    const r = spawnSync(
+      "/usr/bin/python3",
+      [torchScript, "--threads", String(t), "--steps", String(torchSteps)],
+      { encoding: "utf8" },
+    );
+    const m = /median (\d+(?:\.\d+)?) ms\/step, ~(\d+(?:\.\d+)?) GFLOP\/s/.exec(r.stdout);
+    if (r.status !== 0 || !m) {
+      console.error(
+        `torch reference (${t} threads) failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`,
+      );
+      continue;
+    }
+    const ms = Number(m[1]);
+    torchResults.push({ threads: t, ms });
+    emit(
+      { bench: "reference_step", kernels: "torch", threads: t, ms_per_step: ms, gflops: Number(m[2]) },
+      `step torch   threads=${t} ${ms.toFixed(0).padStart(7)} ms/step  ${Number(m[2]).toFixed(1).padStart(6)} GFLOP/s`,
+    );
+  }
+  const bestTorch = Math.min(...torchResults.map((r) => r.ms));
+  const bestNative = Math.min(...results.filter((r) => r.kernels === "native").map((r) => r.ms_per_step));
+  if (Number.isFinite(bestTorch) && Number.isFinite(bestNative)) {
+    const ratio = bestNative / bestTorch;
+    emit(
+      { bench: "reference_step_ratio", native_ms: bestNative, torch_ms: bestTorch, ratio },
+      `native / torch (best thread setting each): ${ratio.toFixed(2)}×`,
+    );
+  }
+} else if (!json) {
+  console.log(
+    !withTorch
+      ? "torch: skipped"
+      : torchScript
+        ? "torch: not available (/usr/bin/python3 -c 'import torch' failed)"
+        : "torch: bench/torch_step_bench.py not found",
+  );
 }

@@ -46,14 +46,25 @@ function step(title, args, input) {
 
 for (const f of ["train.en.gz", "train.de.gz", "test_2016_flickr.en.gz", "test_2016_flickr.de.gz"]) {
   if (!existsSync(join(data, f))) {
-    process.stderr.write(`error: ${join(data, f)}: not found (Multi30k: see docs/data.md; --data DIR or MULTI30K_DIR)\n`);
+    process.stderr.write(
+      `error: ${join(data, f)}: not found (Multi30k: see docs/data.md; --data DIR or MULTI30K_DIR)\n`,
+    );
     process.exit(1);
   }
 }
 mkdirSync(work, { recursive: true });
 
 if (!existsSync(vocab)) {
-  step("prepare", ["vocab", "learn", "--merges", o.merges, "--out", vocab, join(data, "train.en.gz"), join(data, "train.de.gz")]);
+  step("prepare", [
+    "vocab",
+    "learn",
+    "--merges",
+    o.merges,
+    "--out",
+    vocab,
+    join(data, "train.en.gz"),
+    join(data, "train.de.gz"),
+  ]);
 }
 const trainArgs = ["train", "examples/multi30k-transformer.ts", "--out", run];
 if (o.epochs) trainArgs.push("--set", `num_epochs=${o.epochs}`);
@@ -65,11 +76,17 @@ step("average", ["average", run, "--last", o.average, "--out", averaged]);
 
 const source = gunzipSync(readFileSync(join(data, "test_2016_flickr.en.gz"))).toString("utf8");
 const started = Date.now();
-const hyps = step("translate test_2016_flickr", ["translate", run, "--checkpoint", averaged, "--beam", o.beam], source);
+const hyps = step(
+  "translate test_2016_flickr",
+  ["translate", run, "--checkpoint", averaged, "--beam", o.beam],
+  source,
+);
 const seconds = (Date.now() - started) / 1000;
 const hypFile = join(work, "test_2016_flickr.hyp.de");
 writeFileSync(hypFile, hyps);
 const sentences = hyps.split("\n").length - 1;
-process.stderr.write(`translated ${sentences} sentences in ${seconds.toFixed(1)} s (${(sentences / seconds).toFixed(1)} sentences/s, beam ${o.beam}, model load included)\n`);
+process.stderr.write(
+  `translated ${sentences} sentences in ${seconds.toFixed(1)} s (${(sentences / seconds).toFixed(1)} sentences/s, beam ${o.beam}, model load included)\n`,
+);
 
 step("score", ["score", join(data, "test_2016_flickr.de.gz"), "-i", hypFile, "-m", "bleu", "ter", "chrf"]);

@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
+import type { KernelsName } from "../kernels/active.js";
 import { buildNetwork } from "../network/network.js";
 import { type NetworkFactory, train } from "../train/trainer.js";
 import { ReproError } from "../util/errors.js";
@@ -20,6 +21,12 @@ export interface TrainCommandOptions {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function parseKernels(value: string): KernelsName {
+  if (value !== "js" && value !== "native" && value !== "auto")
+    throw new ReproError(`--kernels must be js, native or auto, got "${value}"`);
+  return value;
+}
 
 function parseThreads(value: string): number {
   const n = Number(value);
@@ -40,32 +47,39 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
       collect,
       [],
     )
-    .option("--threads <n>", "number of threads (recorded; results never depend on it)", parseThreads)
-    .action(async (configPath: string, o: { out: string; set: string[]; threads?: number }) => {
-      const loaded = await loadConfig(configPath);
-      const config = applyOverrides(loaded.config, o.set);
-      checkTopLevelKeys(config, configPath);
-      const stop = new AbortController();
-      const onSigint = () => {
-        process.stderr.write(
-          "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
-        );
-        stop.abort();
-      };
-      process.once("SIGINT", onSigint);
-      try {
-        await train({
-          config,
-          configFile: configPath,
-          outDir: o.out,
-          buildNetwork: opts.buildNetwork ?? buildNetwork,
-          threads: o.threads,
-          log: opts.log,
-          command: process.argv.slice(2),
-          signal: stop.signal,
-        });
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-      }
-    });
+    .option("--threads <n>", "kernel threads (default: all cores; results never depend on it)", parseThreads)
+    .option("--kernels <name>", "js, native, or auto (native when it loads; the default)", parseKernels)
+    .action(
+      async (
+        configPath: string,
+        o: { out: string; set: string[]; threads?: number; kernels?: KernelsName },
+      ) => {
+        const loaded = await loadConfig(configPath);
+        const config = applyOverrides(loaded.config, o.set);
+        checkTopLevelKeys(config, configPath);
+        const stop = new AbortController();
+        const onSigint = () => {
+          process.stderr.write(
+            "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
+          );
+          stop.abort();
+        };
+        process.once("SIGINT", onSigint);
+        try {
+          await train({
+            config,
+            configFile: configPath,
+            outDir: o.out,
+            buildNetwork: opts.buildNetwork ?? buildNetwork,
+            threads: o.threads,
+            kernels: o.kernels,
+            log: opts.log,
+            command: process.argv.slice(2),
+            signal: stop.signal,
+          });
+        } finally {
+          process.removeListener("SIGINT", onSigint);
+        }
+      },
+    );
 }

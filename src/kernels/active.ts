@@ -1,11 +1,82 @@
+/**
+ * The kernels ops run on. Chosen once at start-up, not per op: the default is
+ * the native kernels when the addon loads, else the pure-TS reference (with a
+ * one-time notice on stderr). `REPRONET_KERNELS=js|native|auto` overrides the
+ * default (so the whole test suite can run on either) and `REPRONET_THREADS`
+ * the native thread count; the CLI's `--kernels` / `--threads` call
+ * `selectKernels`.
+ */
+import { availableParallelism } from "node:os";
+import { ReproError } from "../util/errors.js";
 import { jsKernels } from "./js/index.js";
 import type { Kernels } from "./kernels.js";
+import { nativeKernels, nativeUnavailableReason } from "./native/index.js";
 
-/** The kernels ops run on. Set once at start-up (CLI `--kernels`), not per op. */
-let active: Kernels = jsKernels;
+export type KernelsName = "js" | "native" | "auto";
 
-export const kernels = (): Kernels => active;
+let active: Kernels | null = null;
+let noticeShown = false;
+
+export function kernels(): Kernels {
+  if (active === null) active = defaultKernels();
+  return active;
+}
 
 export function setKernels(k: Kernels): void {
   active = k;
+}
+
+function parseThreads(value: string | undefined, what: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new ReproError(`${what} must be an integer in [1, 256], got "${value}"`);
+  return n;
+}
+
+/**
+ * Makes `name` the active kernel set and returns it. "native" throws when the
+ * addon is unavailable; "auto" falls back to js with a one-time notice.
+ * `threads` (native only; default $REPRONET_THREADS, else all cores) sizes the
+ * kernel thread pool — results do not depend on it.
+ */
+export function selectKernels(name: KernelsName, threads?: number): Kernels {
+  if (name !== "js" && name !== "native" && name !== "auto") {
+    throw new ReproError(`unknown kernels "${String(name)}": expected js, native or auto`);
+  }
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256)) {
+    throw new ReproError(`threads must be an integer in [1, 256], got ${threads}`);
+  }
+  if (name === "js") {
+    active = jsKernels;
+    return active;
+  }
+  const native = nativeKernels();
+  if (native === null) {
+    if (name === "native") {
+      throw new ReproError(`native kernels unavailable: ${nativeUnavailableReason()}`);
+    }
+    if (!noticeShown) {
+      noticeShown = true;
+      process.stderr.write(
+        `repronet: native kernels unavailable (${nativeUnavailableReason()}); using the pure-TypeScript kernels\n`,
+      );
+    }
+    active = jsKernels;
+    return active;
+  }
+  native.setThreads(
+    threads ?? parseThreads(process.env.REPRONET_THREADS, "REPRONET_THREADS") ?? availableParallelism(),
+  );
+  active = native;
+  return active;
+}
+
+function defaultKernels(): Kernels {
+  const env = process.env.REPRONET_KERNELS;
+  if (env === undefined || env === "") return selectKernels("auto");
+  if (env !== "js" && env !== "native" && env !== "auto") {
+    throw new ReproError(`REPRONET_KERNELS must be js, native or auto, got "${env}"`);
+  }
+  return selectKernels(env);
 }

@@ -193,6 +193,63 @@ export interface Kernels {
 
   /** In-place Adam (TensorFlow's formulation, as RETURNN uses). */
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStep): void;
+
+  /**
+   * Fused scaled dot-product attention over [n, h] slices: q [n,h,tq,dk],
+   * k [n,h,tk,dk], v [n,h,tk,dv] → out [n,h,tq,dv]; `probs` [n,h,tq,tk] receives
+   * the softmax weights (before dropout, kept for the backward pass). It computes
+   * exactly what the composed ops compute on the same kernels: q' = q·fround(scale),
+   * energies q'·kᵀ, keys j ≥ lengths[⌊n/rowsPerLength⌋] (and j > i when causal)
+   * replaced by the −1e30 mask value, softmax, weights × `drop` (the dropout
+   * keep-mask multiplier, or null), then weights · v.
+   */
+  attention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    drop: Float32Array | null,
+    out: Float32Array,
+    probs: Float32Array,
+    spec: AttentionSpec,
+  ): void;
+  /**
+   * Philox4x32-10 words `first .. first + out.length − 1` of the stream with key
+   * (k0, k1) and counter words 2, 3 = (word2, word3): word w is lane w mod 4 of the
+   * block with counter (⌊w/4⌋ mod 2^32, ⌊⌊w/4⌋ / 2^32⌋, word2, word3) — exactly
+   * `philoxWords` of src/rng/philox.ts (the keyed RNG's bulk generator, which
+   * dropout masks come from). Arguments are unsigned 32-bit; first + out.length ≤ 2^53.
+   */
+  philoxWords(k0: number, k1: number, word2: number, word3: number, first: number, out: Uint32Array): void;
+
+  /** Gradients of `attention` with respect to q, k and v (all written, not accumulated). */
+  attentionBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    drop: Float32Array | null,
+    probs: Float32Array,
+    gout: Float32Array,
+    gq: Float32Array,
+    gk: Float32Array,
+    gv: Float32Array,
+    spec: AttentionSpec,
+  ): void;
+}
+
+export interface AttentionSpec {
+  n: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  /** Valid keys per slice row: row n uses lengths[⌊n / rowsPerLength⌋]. */
+  lengths: Int32Array;
+  rowsPerLength: number;
+  /** Multiplies the queries (rounded to float32 first, as a scalar tensor would be). */
+  scale: number;
+  /** Key j is visible to query i only when j ≤ i (decoder self-attention). */
+  causal: boolean;
 }
 
 export interface AdamStep {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { philoxBlock, philoxWords } from "./philox.js";
+import { kernels } from "../kernels/active.js";
+import { philoxBlock } from "./philox.js";
 
 /**
  * Randomness addressed by name, not by order.
@@ -77,7 +78,7 @@ export class KeyedStream {
   uint32(n: number, offset = 0): Uint32Array {
     checkRange(n, offset);
     const out = new Uint32Array(n);
-    philoxWords(this.key0, this.key1, 0, this.subsequence, offset, out);
+    kernels().philoxWords(this.key0, this.key1, 0, this.subsequence, offset, out);
     return out;
   }
 
@@ -147,7 +148,8 @@ export class KeyedStream {
 
   /** Fills the scratch buffer with words first .. first+count-1 (count <= CHUNK). */
   private words(first: number, count: number, attempt: number): Uint32Array {
-    philoxWords(this.key0, this.key1, attempt, this.subsequence, first, scratch, 0, count);
+    // The active kernels generate the words (the native ones are much faster; both are bit-identical).
+    kernels().philoxWords(this.key0, this.key1, attempt, this.subsequence, first, scratch.subarray(0, count));
     return scratch;
   }
 

@@ -5,6 +5,7 @@
  * keys that belong to other parts (network, search, vocab) are left alone.
  */
 
+import { availableParallelism } from "node:os";
 import { isPlainObject } from "../config/plain.js";
 import {
   type BatchingOptions,
@@ -13,6 +14,7 @@ import {
   parseMaxSeqLength,
   parseSeqOrdering,
 } from "../data/index.js";
+import type { KernelsName } from "../kernels/active.js";
 import { ReproError } from "../util/errors.js";
 import { type CleanupOptions, parseCleanup } from "./cleanup.js";
 import { type LrSettings, parseLrSettings } from "./learning-rate.js";
@@ -33,6 +35,8 @@ export interface TrainSettings {
   numEpochs: number;
   randomSeed: number;
   threads: number;
+  /** `kernels` / `--kernels`: js, native, or auto (native when it loads). */
+  kernels: KernelsName;
   /** 0: no clipping. */
   gradientClip: number;
   logVerbosity: number;
@@ -91,7 +95,7 @@ const SUPERSEDED: Record<string, string> = {
 export function parseTrainSettings(
   config: Record<string, unknown>,
   file: string,
-  overrides: { threads?: number } = {},
+  overrides: { threads?: number; kernels?: KernelsName } = {},
 ): TrainSettings {
   const notes = Object.keys(SUPERSEDED)
     .filter((k) => config[k] !== undefined)
@@ -116,9 +120,15 @@ export function parseTrainSettings(
     return v;
   };
   const randomSeed = int("random_seed", DEFAULT_RANDOM_SEED, Number.MIN_SAFE_INTEGER);
-  const threads = overrides.threads ?? int("threads", 1, 1);
+  // Default: every core (results never depend on the thread count).
+  const threads = overrides.threads ?? int("threads", availableParallelism(), 1);
   if (!Number.isSafeInteger(threads) || threads < 1)
     throw new ReproError(`--threads must be a positive integer, got ${threads}`);
+  const kernelsName = overrides.kernels ?? config.kernels ?? (process.env.REPRONET_KERNELS || "auto");
+  if (kernelsName !== "js" && kernelsName !== "native" && kernelsName !== "auto")
+    throw new ReproError(
+      `${file}: kernels must be "js", "native" or "auto", got ${JSON.stringify(kernelsName)}`,
+    );
   const clip = config.gradient_clip_global_norm ?? 0;
   if (typeof clip !== "number" || !(clip >= 0) || !Number.isFinite(clip))
     throw new ReproError(
@@ -181,6 +191,7 @@ export function parseTrainSettings(
     numEpochs: int("num_epochs", 5, 1),
     randomSeed,
     threads,
+    kernels: kernelsName,
     gradientClip: clip,
     logVerbosity: int("log_verbosity", 5, 0),
     logEveryNSteps: int("log_every_n_steps", 1, 1),

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fingerprintParams } from "../diag/fingerprint.js";
 import { buildManifest, readManifest, writeManifest } from "../diag/manifest.js";
-import { kernels } from "../kernels/active.js";
+import { type KernelsName, selectKernels } from "../kernels/active.js";
 import type { TrainableNetwork } from "../network/types.js";
 import { ReproError } from "../util/errors.js";
 import { GradAccumulator } from "./accumulate.js";
@@ -42,6 +42,8 @@ export interface TrainOptions {
   buildNetwork: NetworkFactory;
   /** `--threads`: wins over the config's `threads`. Recorded; results never depend on it. */
   threads?: number;
+  /** `--kernels`: wins over the config's `kernels` (and over $REPRONET_KERNELS). */
+  kernels?: KernelsName;
   /** Where log lines go (default: stdout). */
   log?: LogSink;
   /** Where the progress bar is drawn at log_verbosity 3–4 when it is a terminal (default: stderr). */
@@ -92,7 +94,8 @@ export interface Run {
 }
 
 export async function startRun(o: TrainOptions): Promise<Run> {
-  const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads });
+  const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads, kernels: o.kernels });
+  const active = selectKernels(s.kernels, s.threads);
   const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
   for (const note of s.notes) log.v(2, note);
   const dir = checkpointDir(o.outDir);
@@ -138,7 +141,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
   const manifest = buildManifest({
     config: o.config,
     configPath: o.configFile,
-    kernels: kernels().name,
+    kernels: active.name,
     threads: s.threads,
     seeds: seedsOf(built.net, s),
     errorMeasure: measure,

@@ -1,19 +1,14 @@
 /** search and translate on a tiny parallel-text run trained in the test. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadBpe } from "../../src/vocab/file.js";
+import { repronet, stderrLines } from "../helpers/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "repronet-search-"));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-function repronet(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["bin/repronet.js", ...args], { encoding: "utf8", input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const run = join(work, "run");
 
@@ -73,5 +68,6 @@ test("translate reads raw text lines and writes one line per line", () => {
 test("an unknown dataset key is a one-line error", () => {
   const r = repronet(["search", run, "--data", "tst"]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr.trim(), /^error: .*no dataset "tst"/);
+  assert.deepEqual(stderrLines(r.stderr).length, 1);
+  assert.match(stderrLines(r.stderr)[0], /^error: .*no dataset "tst"/);
 });

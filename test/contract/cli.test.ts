@@ -1,10 +1,10 @@
 /** The command-line contract on the reference config, in separate processes. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { repronet as run, stderrLines } from "../helpers/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "repronet-cli-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -14,10 +14,7 @@ const small = [
   'train={"class":"synthetic","task":"reverse","num_seqs":64,"vocab_size":24,"min_len":3,"max_len":10,"seed":1}',
 ];
 
-function repronet(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/repronet.js", ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const repronet = (...args: string[]) => run(args);
 
 function trainAndFingerprint(out: string, ...extra: string[]): string {
   const t = repronet("train", "examples/transformer-base.json", "--out", join(work, out), ...small, ...extra);
@@ -45,15 +42,9 @@ test("train prints RETURNN step lines", () => {
   );
 });
 
-function oneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
-  assert.notEqual(r.code, 0);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], pattern);
-}
-
-test("an unknown layer option is a one-line error naming file, layer and option", () => {
-  const config = join(work, "bad-option.json");
+/** A config file for a tiny copy task with the given network. */
+function tinyConfig(name: string, network: Record<string, unknown>): string {
+  const config = join(work, name);
   writeFileSync(
     config,
     JSON.stringify({
@@ -67,9 +58,23 @@ test("an unknown layer option is a one-line error naming file, layer and option"
         max_len: 3,
         seed: 1,
       },
-      network: { output: { class: "softmax", from: "data", target: "classes", loss: "ce", n_outt: 5 } },
+      network,
     }),
   );
+  return config;
+}
+
+function oneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  const lines = stderrLines(r.stderr);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], pattern);
+}
+
+test("an unknown layer option is a one-line error naming file, layer and option", () => {
+  const config = tinyConfig("bad-option.json", {
+    output: { class: "softmax", from: "data", target: "classes", loss: "ce", n_outt: 5 },
+  });
   const r = repronet("train", config, "--out", join(work, "bad-option"));
   oneLineError(
     r,
@@ -78,27 +83,11 @@ test("an unknown layer option is a one-line error naming file, layer and option"
 });
 
 test("a non-finite loss stops training with a one-line error and leaves no checkpoint", () => {
-  const config = join(work, "nan.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extern_data: { data: { dim: 5, sparse: true }, classes: { dim: 5, sparse: true } },
-      train: {
-        class: "synthetic",
-        task: "copy",
-        num_seqs: 4,
-        vocab_size: 5,
-        min_len: 2,
-        max_len: 3,
-        seed: 1,
-      },
-      network: {
-        emb: { class: "linear", from: "data", n_out: 3 },
-        broken: { class: "eval", from: "emb", eval: "source(0) * log(-1.0 - abs(source(0)))" },
-        output: { class: "softmax", from: "broken", target: "data", loss: "ce" },
-      },
-    }),
-  );
+  const config = tinyConfig("nan.json", {
+    emb: { class: "linear", from: "data", n_out: 3 },
+    broken: { class: "eval", from: "emb", eval: "source(0) * log(-1.0 - abs(source(0)))" },
+    output: { class: "softmax", from: "broken", target: "data", loss: "ce" },
+  });
   const out = join(work, "nan");
   const r = repronet("train", config, "--out", out);
   oneLineError(r, /epoch 1, step 0: objective is NaN/);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fingerprintParams } from "../../src/diag/fingerprint.js";
+import { kernels } from "../../src/kernels/active.js";
 import { liveTensorCount } from "../../src/tensor/tensor.js";
 import { latestCheckpoint, readParams } from "../../src/train/checkpoint.js";
 import { train } from "../../src/train/trainer.js";
@@ -163,7 +164,7 @@ test("save_interval saves every N epochs and the last one", async () => {
 test("the run writes manifest.json and learning_rates.json", async () => {
   const r = await run(fakeConfig({ num_epochs: 1 }));
   const m = JSON.parse(readFileSync(join(r.outDir, "manifest.json"), "utf8"));
-  assert.equal(m.kernels, "js");
+  assert.equal(m.kernels, kernels().name);
   assert.equal(m.seeds.random_seed, 3);
   assert.equal(m.seeds.train.dataset, 1);
   assert.equal(m.config.resolved.learning_rate, 0.05);

@@ -17,8 +17,8 @@ const strict = new TextDecoder("utf-8", { fatal: true });
 export const isGzip = (bytes: Uint8Array): boolean =>
   bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
-/** The raw bytes of `path`, gunzipped if it is gzip; errors name the file. */
-export function readTextBytes(path: string): Uint8Array {
+/** The raw bytes of `path`, gunzipped if it is gzip; errors name the file (and its role: "reference file"). */
+export function readTextBytes(path: string, what?: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -26,7 +26,7 @@ export function readTextBytes(path: string): Uint8Array {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? String(e));
-    throw new ReproError(`cannot read "${path}": ${why}`);
+    throw new ReproError(`cannot read ${what ? `${what} ` : ""}"${path}": ${why}`);
   }
   if (!isGzip(bytes)) return bytes;
   try {

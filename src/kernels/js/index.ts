@@ -1,4 +1,5 @@
 import type { Kernels } from "../kernels.js";
+import { attention, attentionBackward } from "./attention.js";
 import { binary, unary, where } from "./elementwise.js";
 import { matmul } from "./matmul.js";
 import {
@@ -12,6 +13,7 @@ import {
   softmax,
   softmaxBackward,
 } from "./nn.js";
+import { philoxWordsKernel } from "./random.js";
 import { copy, max, sum } from "./reduce.js";
 
 /** The portable reference kernels: plain TypeScript, single-threaded. */
@@ -33,4 +35,7 @@ export const jsKernels: Kernels = {
   gather,
   scatterAdd,
   adam,
+  attention,
+  attentionBackward,
+  philoxWords: philoxWordsKernel,
 };

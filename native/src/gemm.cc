@@ -1,0 +1,273 @@
+// GEMM driver: pack A into MR-row panels and B into NR-column panels (each
+// over the full k, widened to double), then compute C in blocks of MC×NC: the
+// block's double accumulators live in a per-thread buffer while k runs in
+// KC-blocks in ascending order, and are rounded to float32 once at the end.
+// See gemm.h for the arithmetic contract.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pool.h"
+
+namespace rn {
+namespace {
+
+constexpr int64_t KC = 256;
+// Below this many multiply-adds a matmul runs on the calling thread only.
+constexpr int64_t kParallelMacs = 1 << 17;
+
+// --- portable micro-kernel ------------------------------------------------------
+
+constexpr int GMR = 4;
+constexpr int GNR = 8;
+
+// acc + a·b with an exact product: the same bits as fma(a, b, acc).
+void kernel_generic(int64_t kc, const float* a, const double* b, double* c, int64_t ldc, bool first) {
+  double acc[GMR][GNR];
+  for (int i = 0; i < GMR; i++)
+    for (int j = 0; j < GNR; j++) acc[i][j] = first ? 0.0 : c[i * ldc + j];
+  for (int64_t p = 0; p < kc; p++) {
+    const float* ap = a + p * GMR;
+    const double* bp = b + p * GNR;
+    for (int i = 0; i < GMR; i++)
+      for (int j = 0; j < GNR; j++) acc[i][j] += double(ap[i]) * bp[j];
+  }
+  for (int i = 0; i < GMR; i++)
+    for (int j = 0; j < GNR; j++) c[i * ldc + j] = acc[i][j];
+}
+
+// --- ISA selection --------------------------------------------------------------
+
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && cpu_has_avx2_fma();
+#else
+  return false;
+#endif
+}
+
+MicroKernel best_kernel() {
+  MicroKernel k;
+  if (cpu_has_avx512() && micro_kernel_avx512(&k)) return k;
+  if (cpu_has_avx2_fma() && micro_kernel_avx2(&k)) return k;
+  return micro_kernel_generic();
+}
+
+MicroKernel& selected() {
+  static MicroKernel k = best_kernel();
+  return k;
+}
+
+// --- buffers ----------------------------------------------------------------------
+
+// Grow-only 64-byte aligned scratch.
+template <typename T>
+struct Scratch {
+  T* p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+  T* get(size_t count) {
+    if (count > n) {
+      std::free(p);
+      const size_t bytes = ((count * sizeof(T)) + 63) / 64 * 64;
+      p = static_cast<T*>(std::aligned_alloc(64, bytes));
+      n = count;
+    }
+    return p;
+  }
+};
+
+// A is packed as float (widened in the kernel: it is read once per column
+// panel), B as double (read once per row panel, many times).
+// Per calling thread (JS worker threads may call too); pool threads only write disjoint panels.
+thread_local Scratch<float> g_packA;
+thread_local Scratch<double> g_packB;
+
+// --- packing ----------------------------------------------------------------------
+
+// dst[p*w + r] = src[r*ld + p] for r < rows (zero for rows <= r < w), p < k: a
+// transposing pack of `rows` row-major rows, in 8-column steps so that reads
+// are contiguous runs and writes are sequential.
+template <typename T>
+void transpose_panel(const float* src, int64_t ld, int64_t rows, int64_t k, int w, T* dst) {
+  constexpr int64_t S = 8;
+  float tmp[32][S];
+  int64_t p = 0;
+  for (; p + S <= k; p += S) {
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t q = 0; q < S; q++) tmp[r][q] = src[r * ld + p + q];
+    for (int64_t q = 0; q < S; q++) {
+      T* d = dst + (p + q) * w;
+      for (int64_t r = 0; r < rows; r++) d[r] = tmp[r][q];
+      for (int64_t r = rows; r < w; r++) d[r] = 0;
+    }
+  }
+  for (; p < k; p++) {
+    T* d = dst + p * w;
+    for (int64_t r = 0; r < rows; r++) d[r] = src[r * ld + p];
+    for (int64_t r = rows; r < w; r++) d[r] = 0;
+  }
+}
+
+// dst[p*MR + ii] = A(i0 + ii, p), zero beyond m. A(i, p) = transA ? a[p*m + i] : a[i*k + p].
+// Written sequentially; a row-major A is read as MR parallel streams.
+void pack_a(const float* a, bool transA, int64_t m, int64_t k, int64_t i0, int mr, float* dst) {
+  const int64_t rows = std::min<int64_t>(mr, m - i0);
+  if (transA) {
+    for (int64_t p = 0; p < k; p++) {
+      const float* src = a + p * m + i0;
+      float* d = dst + p * mr;
+      int64_t ii = 0;
+      for (; ii < rows; ii++) d[ii] = src[ii];
+      for (; ii < mr; ii++) d[ii] = 0.0f;
+    }
+  } else {
+    transpose_panel(a + i0 * k, k, rows, k, mr, dst);
+  }
+}
+
+// dst[p*NR + jj] = B(p, j0 + jj), zero beyond n. B(p, j) = transB ? b[j*k + p] : b[p*n + j].
+void pack_b(const float* b, bool transB, int64_t n, int64_t k, int64_t j0, int nr, double* dst) {
+  const int64_t cols = std::min<int64_t>(nr, n - j0);
+  if (transB) {
+    transpose_panel(b + j0 * k, k, cols, k, nr, dst);
+  } else {
+    for (int64_t p = 0; p < k; p++) {
+      const float* src = b + p * n + j0;
+      double* d = dst + p * nr;
+      int64_t jj = 0;
+      for (; jj < cols; jj++) d[jj] = src[jj];
+      for (; jj < nr; jj++) d[jj] = 0.0;
+    }
+  }
+}
+
+}  // namespace
+
+MicroKernel micro_kernel_generic() { return MicroKernel{GMR, GNR, kernel_generic, "generic"}; }
+
+const char* gemm_isa() { return selected().isa; }
+
+bool set_gemm_isa(const char* name) {
+  MicroKernel k;
+  const std::string n(name);
+  if (n == "auto") k = best_kernel();
+  else if (n == "generic") k = micro_kernel_generic();
+  else if (n == "avx2") {
+    if (!cpu_has_avx2_fma() || !micro_kernel_avx2(&k)) return false;
+  } else if (n == "avx512") {
+    if (!cpu_has_avx512() || !micro_kernel_avx512(&k)) return false;
+  } else {
+    return false;
+  }
+  selected() = k;
+  return true;
+}
+
+void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
+  const int64_t batch = s.batch, m = s.m, n = s.n, k = s.k;
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    std::memset(c, 0, sizeof(float) * batch * m * n);
+    return;
+  }
+  const MicroKernel mk = selected();
+  const int MR = mk.mr, NR = mk.nr;
+  const int64_t mp = (m + MR - 1) / MR;  // row panels per matrix
+  const int64_t np = (n + NR - 1) / NR;  // column panels per matrix
+  const int64_t batchA = s.aBatchStride == 0 ? 1 : batch;
+  const int64_t batchB = s.bBatchStride == 0 ? 1 : batch;
+  const int64_t aPanel = k * MR, bPanel = k * NR;
+  float* pa = g_packA.get(static_cast<size_t>(batchA * mp * aPanel));
+  double* pb = g_packB.get(static_cast<size_t>(batchB * np * bPanel));
+  const bool par = threads() > 1 && batch * m * n * k >= kParallelMacs;
+
+  // Phase 1: pack every panel of A and B once.
+  const int64_t nA = batchA * mp, nB = batchB * np;
+  auto pack = [&](int64_t t) {
+    if (t < nA) {
+      const int64_t bi = t / mp, ip = t % mp;
+      pack_a(a + bi * s.aBatchStride, s.transA, m, k, ip * MR, MR, pa + t * aPanel);
+    } else {
+      t -= nA;
+      const int64_t bi = t / np, jp = t % np;
+      pack_b(b + bi * s.bBatchStride, s.transB, n, k, jp * NR, NR, pb + t * bPanel);
+    }
+  };
+  if (par) {
+    // Chunks of panels, each ~16K elements, so small panels do not cost a task each.
+    const int64_t per = std::max<int64_t>(1, 16384 / (k * std::max(MR, NR)));
+    parallel_range(nA + nB, per, [&](int64_t lo, int64_t hi) {
+      for (int64_t t = lo; t < hi; t++) pack(t);
+    });
+  } else {
+    for (int64_t t = 0; t < nA + nB; t++) pack(t);
+  }
+
+  // Phase 2: blocks of mcP×ncP panels; enough tasks to balance the threads.
+  int64_t mcP = std::max<int64_t>(1, 192 / MR);
+  int64_t ncP = std::max<int64_t>(1, 128 / NR);
+  auto ntasks = [&] { return batch * ((mp + mcP - 1) / mcP) * ((np + ncP - 1) / ncP); };
+  if (par) {
+    // Small blocks balance well under dynamic scheduling (and when a core is
+    // busy with another process); blocks of 2 panels still reuse the packed B.
+    const int64_t want = 8 * threads();
+    while (ntasks() < want && mcP > 2) mcP = (mcP + 1) / 2;
+    while (ntasks() < want && ncP > 2) ncP = (ncP + 1) / 2;
+  }
+  const int64_t mcb = (mp + mcP - 1) / mcP, ncb = (np + ncP - 1) / ncP;
+  auto block = [&](int64_t t) {
+    static thread_local std::vector<double> acc;  // the block's accumulators, MC×NC (padded)
+    const int64_t bi = t / (mcb * ncb);
+    const int64_t rem = t % (mcb * ncb);
+    const int64_t ib = rem / ncb, jb = rem % ncb;
+    const int64_t ip0 = ib * mcP, ip1 = std::min(mp, ip0 + mcP);
+    const int64_t jp0 = jb * ncP, jp1 = std::min(np, jp0 + ncP);
+    const int64_t ldc = (jp1 - jp0) * NR;
+    if (acc.size() < static_cast<size_t>((ip1 - ip0) * MR * ldc)) acc.resize((ip1 - ip0) * MR * ldc);
+    const float* A = pa + (batchA == 1 ? 0 : bi) * mp * aPanel;
+    const double* B = pb + (batchB == 1 ? 0 : bi) * np * bPanel;
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      const bool first = pc == 0;
+      for (int64_t jp = jp0; jp < jp1; jp++) {
+        const double* Bp = B + jp * bPanel + pc * NR;
+        for (int64_t ip = ip0; ip < ip1; ip++) {
+          const float* Ap = A + ip * aPanel + pc * MR;
+          mk.fn(kc, Ap, Bp, acc.data() + (ip - ip0) * MR * ldc + (jp - jp0) * NR, ldc, first);
+        }
+      }
+    }
+    // One rounding per element.
+    float* C = c + bi * m * n;
+    const int64_t i0 = ip0 * MR, i1 = std::min(m, ip1 * MR);
+    const int64_t j0 = jp0 * NR, j1 = std::min(n, jp1 * NR);
+    for (int64_t i = i0; i < i1; i++) {
+      const double* src = acc.data() + (i - i0) * ldc;
+      float* dst = C + i * n + j0;
+      for (int64_t j = 0; j < j1 - j0; j++) dst[j] = static_cast<float>(src[j]);
+    }
+  };
+  if (par) {
+    parallel_for(ntasks(), block);
+  } else {
+    const int64_t nt = ntasks();
+    for (int64_t t = 0; t < nt; t++) block(t);
+  }
+}
+
+}  // namespace rn

@@ -1,0 +1,164 @@
+/**
+ * Locating and loading the compiled addon (build/Release/repronet_native.node,
+ * built by `scripts/build-native.mjs` during `npm ci`). Loading never throws:
+ * it returns the addon or the reason it is unavailable.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The functions the C++ side exports (native/src/addon.cc). */
+export interface NativeAddon {
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, meta: Int32Array): void;
+  where(c: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, meta: Int32Array): void;
+  copy(
+    src: Float32Array | Int32Array,
+    sOff: number,
+    dst: Float32Array | Int32Array,
+    dOff: number,
+    meta: Int32Array,
+  ): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+  ): void;
+  sum(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void;
+  max(x: Float32Array, out: Float32Array, arg: Int32Array, outer: number, len: number, inner: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackward(
+    y: Float32Array,
+    gy: Float32Array,
+    gx: Float32Array,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ): void;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gy: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
+  crossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    loss: Float32Array,
+    probs: Float32Array,
+    rows: number,
+    classes: number,
+    smoothing: number,
+  ): void;
+  crossEntropyBackward(
+    probs: Float32Array,
+    labels: Int32Array,
+    gloss: Float32Array,
+    dlogits: Float32Array,
+    rows: number,
+    classes: number,
+    smoothing: number,
+  ): void;
+  gather(
+    x: Float32Array,
+    idx: Int32Array,
+    out: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
+  scatterAdd(
+    gy: Float32Array,
+    idx: Int32Array,
+    gx: Float32Array,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    weightDecay: number,
+  ): void;
+  philoxWords(k0: number, k1: number, word2: number, word3: number, first: number, out: Uint32Array): void;
+  attention(...args: unknown[]): void;
+  attentionBackward(...args: unknown[]): void;
+  setThreads(n: number): void;
+  threads(): number;
+  /** The GEMM micro-kernel in use: "avx512", "avx2" or "generic". */
+  isa(): string;
+  /** Forces a GEMM ISA ("auto" = the best this CPU has); false when unsupported here. */
+  setIsa(name: string): boolean;
+  readonly hardwareConcurrency: number;
+}
+
+export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string };
+
+const ADDON = join("build", "Release", "repronet_native.node");
+
+/** Candidate paths: $REPRONET_NATIVE_ADDON alone when set, else build/Release in this module's ancestors. */
+function candidates(): string[] {
+  const env = process.env.REPRONET_NATIVE_ADDON;
+  if (env) return [resolve(env)];
+  const out: string[] = [];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    out.push(join(dir, ADDON));
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return out;
+}
+
+let cached: LoadResult | null = null;
+
+export function loadAddon(): LoadResult {
+  if (cached) return cached;
+  const path = candidates().find((p) => existsSync(p));
+  if (!path) {
+    const where = process.env.REPRONET_NATIVE_ADDON || ADDON;
+    cached = { addon: null, reason: `${where} not found (run \`npm run build:native\`)` };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    cached = { addon, path };
+  } catch (e) {
+    cached = { addon: null, reason: `cannot load ${path}: ${(e as Error).message.split("\n")[0]}` };
+  }
+  return cached;
+}

@@ -1,0 +1,166 @@
+/**
+ * Fused ops against their composed versions (the oracle): values and
+ * gradients bit for bit, on the active kernels and on both kernel sets; plus a
+ * finite-difference gradient check (gradCheck's stated default tolerance).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { kernels, setKernels } from "../../../src/kernels/active.js";
+import { jsKernels } from "../../../src/kernels/js/index.js";
+import { nativeKernels } from "../../../src/kernels/native/index.js";
+import { attention, dropout, matmul, mul, softmax } from "../../../src/tensor/ops/index.js";
+import { Tensor } from "../../../src/tensor/tensor.js";
+import { gradCheck, randTensor } from "../../helpers/gradcheck.js";
+import { allFinite, assertBitwiseEqual, assertShape, weightedGrads, weights } from "./support.js";
+
+interface Case {
+  name: string;
+  n: number;
+  h: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  lengths: number[];
+  rowsPerLength: number;
+  causal: boolean;
+  rate: number;
+}
+
+const cases: Case[] = [
+  {
+    name: "encoder self-attention",
+    n: 3,
+    h: 2,
+    tq: 5,
+    tk: 5,
+    dk: 4,
+    dv: 3,
+    lengths: [5, 3, 1],
+    rowsPerLength: 1,
+    causal: false,
+    rate: 0,
+  },
+  {
+    name: "causal decoder with dropout",
+    n: 4,
+    h: 2,
+    tq: 6,
+    tk: 6,
+    dk: 3,
+    dv: 4,
+    lengths: [6, 4],
+    rowsPerLength: 2,
+    causal: true,
+    rate: 0.3,
+  },
+  {
+    name: "cross-attention, Tq ≠ Tk, an empty sequence",
+    n: 2,
+    h: 3,
+    tq: 3,
+    tk: 7,
+    dk: 5,
+    dv: 2,
+    lengths: [7, 0],
+    rowsPerLength: 1,
+    causal: false,
+    rate: 0.1,
+  },
+];
+
+/** A fixed uniform stream (what the keyed RNG would hand the op). */
+const uniformFrom = (seed: number) => (count: number) =>
+  Float32Array.from(weights(count, seed), (w) => (w + 1) / 2);
+
+/** Keep-mask [N, 1, Tq, Tk] as the composed version needs it. */
+function keepMask(c: Case): Tensor {
+  const m = new Float32Array(c.n * c.tq * c.tk);
+  for (let r = 0; r < c.n; r++) {
+    const len = c.lengths[Math.floor(r / c.rowsPerLength)];
+    for (let i = 0; i < c.tq; i++)
+      for (let j = 0; j < c.tk; j++) if (j < len && (!c.causal || j <= i)) m[(r * c.tq + i) * c.tk + j] = 1;
+  }
+  return new Tensor([c.n, 1, c.tq, c.tk], m);
+}
+
+function composed(c: Case, q: Tensor, k: Tensor, v: Tensor): Tensor {
+  const energy = matmul(mul(q, c.dk ** -0.5), k, { transB: true });
+  let w = softmax(energy, -1, keepMask(c));
+  if (c.rate > 0) w = dropout(w, c.rate, uniformFrom(99));
+  return matmul(w, v);
+}
+
+function fused(c: Case, q: Tensor, k: Tensor, v: Tensor): Tensor {
+  return attention(q, k, v, {
+    lengths: Int32Array.from(c.lengths),
+    rowsPerLength: c.rowsPerLength,
+    scale: c.dk ** -0.5,
+    causal: c.causal,
+    dropout: c.rate > 0 ? { rate: c.rate, uniform: uniformFrom(99) } : undefined,
+  });
+}
+
+function inputs(c: Case): [Tensor, Tensor, Tensor] {
+  return [
+    randTensor([c.n, c.h, c.tq, c.dk], 1, -2, 2),
+    randTensor([c.n, c.h, c.tk, c.dk], 2, -2, 2),
+    randTensor([c.n, c.h, c.tk, c.dv], 3, -2, 2),
+  ];
+}
+
+const kernelSets = [jsKernels, nativeKernels()].filter((k) => k !== null);
+
+for (const c of cases) {
+  for (const ks of kernelSets) {
+    test(`attention (${c.name}) on ${ks.name} kernels: value and gradients bitwise equal to the composed ops`, () => {
+      const before = kernels();
+      setKernels(ks);
+      try {
+        const xs = inputs(c);
+        const w = weights(c.n * c.h * c.tq * c.dv, 5);
+        const a = weightedGrads(() => fused(c, ...xs), xs, w);
+        const b = weightedGrads(() => composed(c, ...xs), xs, w);
+        assertBitwiseEqual(a.value, b.value, "value");
+        for (let i = 0; i < 3; i++) assertBitwiseEqual(a.grads[i]!, b.grads[i]!, `grad ${"qkv"[i]}`);
+        assert.ok(a.grads.every((g) => g !== null && allFinite(g)));
+      } finally {
+        setKernels(before);
+      }
+    });
+  }
+}
+
+test("attention: finite-difference gradient check on the active kernels (causal, ragged lengths)", () => {
+  const c: Case = {
+    name: "",
+    n: 2,
+    h: 1,
+    tq: 3,
+    tk: 3,
+    dk: 2,
+    dv: 2,
+    lengths: [3, 2],
+    rowsPerLength: 1,
+    causal: true,
+    rate: 0,
+  };
+  gradCheck((q, k, v) => fused(c, q, k, v), inputs(c));
+});
+
+test("attention: a sequence with no visible key gets uniform weights and no gradient to its queries and keys", () => {
+  const c = cases[2];
+  const [q, k, v] = inputs(c);
+  const r = weightedGrads(() => fused(c, q, k, v), [q, k, v], weights(c.n * c.h * c.tq * c.dv, 5));
+  // Row 1 (length 0): every query sees the mean of all values; q and k get exactly zero gradient.
+  const per = c.h * c.tq * c.dk;
+  assert.ok(r.grads[0]!.slice(per, 2 * per).every((g) => g === 0));
+  assert.ok(r.grads[1]!.slice(c.h * c.tk * c.dk).every((g) => g === 0));
+});
+
+test("attention: shapes are checked, and lengths must cover N", () => {
+  const [q, k, v] = inputs(cases[0]);
+  assertShape(fused(cases[0], q, k, v), [3, 2, 5, 3]);
+  assert.throws(() => attention(q, k, v, { lengths: Int32Array.of(5, 5), scale: 1 }), /lengths/);
+  assert.throws(() => attention(q, v, v, { lengths: Int32Array.of(5, 5, 5), scale: 1 }), /do not fit/);
+});
