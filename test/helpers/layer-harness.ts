@@ -330,3 +330,16 @@ export function maskingCheck(
     }
   }
 }
+
+/** Data of the given dims filled with uniform values in [-1, 1) from a seeded test generator. */
+export function randData(dims: readonly Dim[], seed: number): Data {
+  const r = testRandom(seed);
+  return dataOf(
+    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
+    dims,
+  );
+}
+
+/** |a − b| ≤ 1e-5·(1 + |b|). */
+export const closeTo = (a: number, b: number): void =>
+  assert.ok(Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b)), `${a} vs ${b}`);

@@ -5,16 +5,15 @@ import { layerClass } from "../../src/layers/registry.js";
 import { batchDim, Data, type Dim, staticDim } from "../../src/network/data.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { ReproError } from "../../src/util/errors.js";
-import { testRandom } from "../helpers/gradcheck.js";
-import { dataOf, layerGradCheck, maskingCheck, runLayer, timeDimOf } from "../helpers/layer-harness.js";
+import {
+  dataOf,
+  layerGradCheck,
+  maskingCheck,
+  randData as rand,
+  runLayer,
+  timeDimOf,
+} from "../helpers/layer-harness.js";
 
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
 const ints = (values: number[], dims: readonly Dim[]) =>
   new Data(
     new Tensor(

@@ -5,20 +5,17 @@ import "../../src/layers/dot.js";
 import "../../src/layers/merge-dims.js";
 import "../../src/layers/softmax-over-spatial.js";
 import "../../src/layers/split-dims.js";
-import { batchDim, type Data, type Dim, staticDim } from "../../src/network/data.js";
+import { batchDim, type Data, staticDim } from "../../src/network/data.js";
 import { ReproError } from "../../src/util/errors.js";
-import { testRandom } from "../helpers/gradcheck.js";
-import { dataOf, layerGradCheck, maskingCheck, runLayer, timeDimOf } from "../helpers/layer-harness.js";
-
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
-const close = (a: number, b: number) =>
-  assert.ok(Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b)), `${a} vs ${b}`);
+import {
+  closeTo as close,
+  dataOf,
+  layerGradCheck,
+  maskingCheck,
+  randData as rand,
+  runLayer,
+  timeDimOf,
+} from "../helpers/layer-harness.js";
 
 // The reference config's shapes: H=4 heads of k=8 (d=32), T_dec the rec loop axis.
 const H = 4;

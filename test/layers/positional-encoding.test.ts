@@ -1,25 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { positionalSignal } from "../../src/layers/positional-encoding.js";
-import { batchDim, type Data, type Dim, staticDim } from "../../src/network/data.js";
+import { batchDim, type Data, staticDim } from "../../src/network/data.js";
 import { ReproError } from "../../src/util/errors.js";
-import { testRandom } from "../helpers/gradcheck.js";
 import {
   dataOf,
   layerGradCheck,
   maskingCheck,
+  randData as rand,
   runLayer,
   sparseData,
   timeDimOf,
 } from "../helpers/layer-harness.js";
 
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
 const f32 = Math.fround;
 const B = batchDim(2);
 const T = timeDimOf([3, 2], "T");

@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/reduce.js";
-import { batchDim, type Data, type Dim, staticDim } from "../../src/network/data.js";
+import { batchDim, staticDim } from "../../src/network/data.js";
 import { ReproError } from "../../src/util/errors.js";
-import { testRandom } from "../helpers/gradcheck.js";
-import { dataOf, layerGradCheck, maskingCheck, runLayer, timeDimOf } from "../helpers/layer-harness.js";
+import {
+  closeTo as close,
+  dataOf,
+  layerGradCheck,
+  maskingCheck,
+  randData as rand,
+  runLayer,
+  timeDimOf,
+} from "../helpers/layer-harness.js";
 
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
-const close = (a: number, b: number) =>
-  assert.ok(Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b)), `${a} vs ${b}`);
 const B = batchDim(2);
 const T = timeDimOf([3, 1], "T");
 // (B=2, T=3 with lengths 3 and 1, F=2); the padded frames of entry 1 hold 1e6 and NaN.

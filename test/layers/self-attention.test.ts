@@ -7,23 +7,15 @@ import { slice } from "../../src/tensor/ops/index.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { ReproError } from "../../src/util/errors.js";
 
-import { testRandom } from "../helpers/gradcheck.js";
 import {
   dataOf,
   layerGradCheck,
   maskingCheck,
   type RunSetup,
+  randData as rand,
   runLayer,
   timeDimOf,
 } from "../helpers/layer-harness.js";
-
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
 
 const F = 4;
 const B = batchDim(2);

@@ -10,7 +10,6 @@ import {
   maskingCheck,
   randDense,
   runLayer,
-  sparseData,
 } from "../helpers/layer-harness.js";
 
 function knownParams(): ParamStore {

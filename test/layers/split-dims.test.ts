@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/split-dims.js";
-import { batchDim, type Data, type Dim, staticDim } from "../../src/network/data.js";
+import { batchDim, staticDim } from "../../src/network/data.js";
 import { ReproError } from "../../src/util/errors.js";
-import { testRandom } from "../helpers/gradcheck.js";
-import { dataOf, layerGradCheck, maskingCheck, runLayer, timeDimOf } from "../helpers/layer-harness.js";
+import {
+  dataOf,
+  layerGradCheck,
+  maskingCheck,
+  randData as rand,
+  runLayer,
+  timeDimOf,
+} from "../helpers/layer-harness.js";
 
-const rand = (dims: readonly Dim[], seed: number): Data => {
-  const r = testRandom(seed);
-  return dataOf(
-    Float32Array.from({ length: dims.reduce((n, d) => n * d.size, 1) }, () => r() * 2 - 1),
-    dims,
-  );
-};
 const B = batchDim(2);
 const Tenc = timeDimOf([3, 2], "T_enc");
 const Tdec = timeDimOf([2, 1], "T_dec", true);
