@@ -4,7 +4,6 @@
  * axis 1); `prev:x` is x shifted one step along it, and `prev:<choice>` is the
  * target shifted right with the choice's `initial_output`.
  */
-import type { LayerContext } from "../layers/layer.js";
 import * as ops from "../tensor/ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
@@ -51,7 +50,7 @@ function shiftSteps(x: Data): Data {
   );
 }
 
-export function runRecTraining(node: LayerNode, parent: Scope, _ctx: LayerContext): Data {
+export function runRecTraining(node: LayerNode, parent: Scope): Data {
   const file = parent.env.file;
   const key = recTarget(node, file);
   const target = parent.externs.get(key);

@@ -170,9 +170,9 @@ export class Scope implements ParentScope {
   }
 
   private compute(node: LayerNode): Data {
-    const ctx = this.contextFor(node);
     try {
-      if (node.unit) return this.env.search ? runRecSearch(node, this) : runRecTraining(node, this, ctx);
+      if (node.unit) return this.env.search ? runRecSearch(node, this) : runRecTraining(node, this);
+      const ctx = this.contextFor(node);
       const inputs = inputDropout(
         ctx,
         node.sources.map((r) => this.resolve(r)),
