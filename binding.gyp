@@ -11,7 +11,8 @@
         "native/src/elementwise.cc",
         "native/src/nn.cc",
         "native/src/attention.cc",
-        "native/src/random.cc"
+        "native/src/random.cc",
+        "native/src/philox_simd.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

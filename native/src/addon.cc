@@ -341,6 +341,20 @@ void PhiloxWords(const Napi::CallbackInfo& info) {
                    out.len);
 }
 
+// dropoutMask(k0, k1, word2, word3, first, rate, out: Float32Array)
+void DropoutMask(const Napi::CallbackInfo& info) {
+  const double first = dbl(info, 4);
+  if (!(first >= 0 && first <= 9007199254740991.0) || first != static_cast<double>(static_cast<uint64_t>(first)))
+    throw Napi::RangeError::New(info.Env(), "dropoutMask: first must be an integer in [0, 2^53)");
+  const double rate = dbl(info, 5);
+  if (!(rate >= 0 && rate < 1)) throw Napi::RangeError::New(info.Env(), "dropoutMask: rate must be in [0, 1)");
+  const Arr out = typed(info, 6, napi_float32_array, "out");
+  if (first + static_cast<double>(out.len) > 9007199254740991.0)
+    throw Napi::RangeError::New(info.Env(), "dropoutMask: positions beyond 2^53");
+  auto u32 = [&](size_t i) { return static_cast<uint32_t>(static_cast<int64_t>(dbl(info, i)) & 0xffffffffLL); };
+  rn::dropout_mask(u32(0), u32(1), u32(2), u32(3), static_cast<uint64_t>(first), rate, F(out), out.len);
+}
+
 // --- fused attention ------------------------------------------------------------
 
 // Optional Float32Array argument (null or undefined → nullptr).
@@ -453,6 +467,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"attention", Attention},
       {"attentionBackward", AttentionBackward},
       {"philoxWords", PhiloxWords},
+      {"dropoutMask", DropoutMask},
       {"setThreads", SetThreads},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -1,11 +1,13 @@
-// Fused attention, one (n, h) slice per task unit: a line-by-line port of
-// src/kernels/js/attention.ts (double sums in the same order, the same roundings).
+// Fused attention, one (n, h) slice per task unit: the composed ops' arithmetic
+// (src/tensor/ops/fused.ts), matrix products through sgemm (float32 FMA chains),
+// the softmax in double as the softmax kernel computes it.
 #include "attention.h"
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "gemm.h"
 #include "pool.h"
 
 namespace rn {
@@ -20,22 +22,31 @@ int64_t slices_per_task(const AttentionSpec& s) {
   return work >= (1 << 14) ? 1 : (1 << 14) / (work > 0 ? work : 1);
 }
 
+// Every matrix product goes through sgemm, as the composed ops' matmuls do, so
+// each dot product is the same float32 FMA chain (see gemm.h).
+void mm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool transA, bool transB) {
+  GemmSpec g;
+  g.batch = 1;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.transA = transA;
+  g.transB = transB;
+  g.aBatchStride = 0;
+  g.bBatchStride = 0;
+  sgemm(a, b, c, g);
+}
+
 void forward_slice(const float* q, const float* k, const float* v, int64_t len, const float* drop, float* out,
                    float* probs, const AttentionSpec& s, double* e, float* qs, float* w) {
   const int64_t tq = s.tq, tk = s.tk, dk = s.dk, dv = s.dv;
   const float scale = static_cast<float>(s.scale);
   for (int64_t x = 0; x < tq * dk; x++) qs[x] = q[x] * scale;
+  mm(qs, k, probs, tq, tk, dk, false, true);  // energies
   for (int64_t i = 0; i < tq; i++) {
     float* pr = probs + i * tk;
-    for (int64_t j = 0; j < tk; j++) {
-      if (!visible(i, j, len, s.causal)) {
-        pr[j] = kMask;
-        continue;
-      }
-      double acc = 0;
-      for (int64_t d = 0; d < dk; d++) acc += double(qs[i * dk + d]) * double(k[j * dk + d]);
-      pr[j] = static_cast<float>(acc);
-    }
+    for (int64_t j = 0; j < tk; j++)
+      if (!visible(i, j, len, s.causal)) pr[j] = kMask;
     float mxf = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < tk; j++)
       if (pr[j] > mxf) mxf = pr[j];
@@ -46,30 +57,24 @@ void forward_slice(const float* q, const float* k, const float* v, int64_t len, 
       sum += e[j];
     }
     for (int64_t j = 0; j < tk; j++) pr[j] = sum == 0 ? 0.0f : static_cast<float>(e[j] / sum);
-    for (int64_t j = 0; j < tk; j++) w[j] = drop ? pr[j] * drop[i * tk + j] : pr[j];
-    for (int64_t d = 0; d < dv; d++) {
-      double acc = 0;
-      for (int64_t j = 0; j < tk; j++) acc += double(w[j]) * double(v[j * dv + d]);
-      out[i * dv + d] = static_cast<float>(acc);
-    }
+    for (int64_t j = 0; j < tk; j++) w[i * tk + j] = drop ? pr[j] * drop[i * tk + j] : pr[j];
   }
+  mm(w, v, out, tq, dv, tk, false, false);
 }
 
 void backward_slice(const float* q, const float* k, const float* v, int64_t len, const float* drop,
                     const float* probs, const float* gout, float* gq, float* gk, float* gv, const AttentionSpec& s,
                     float* qs, float* ge, float* w) {
-  const int64_t tq = s.tq, tk = s.tk, dk = s.dk, dv = s.dv;
+  const int64_t tq = s.tq, tk = s.tk, dk = s.dk;
   const float scale = static_cast<float>(s.scale);
   for (int64_t x = 0; x < tq * dk; x++) qs[x] = q[x] * scale;
   for (int64_t x = 0; x < tq * tk; x++) w[x] = drop ? probs[x] * drop[x] : probs[x];
+  mm(gout, v, ge, tq, tk, s.dv, false, true);  // gradient of the (dropped-out) weights
   for (int64_t i = 0; i < tq; i++) {
     float* g = ge + i * tk;
     const float* pr = probs + i * tk;
-    for (int64_t j = 0; j < tk; j++) {
-      double acc = 0;
-      for (int64_t d = 0; d < dv; d++) acc += double(gout[i * dv + d]) * double(v[j * dv + d]);
-      g[j] = drop ? static_cast<float>(acc) * drop[i * tk + j] : static_cast<float>(acc);
-    }
+    if (drop)
+      for (int64_t j = 0; j < tk; j++) g[j] *= drop[i * tk + j];
     double dot = 0;
     for (int64_t j = 0; j < tk; j++)
       if (pr[j] != 0) dot += double(g[j]) * double(pr[j]);
@@ -77,24 +82,10 @@ void backward_slice(const float* q, const float* k, const float* v, int64_t len,
       g[j] = visible(i, j, len, s.causal) && pr[j] != 0 ? static_cast<float>(double(pr[j]) * (double(g[j]) - dot))
                                                         : 0.0f;
   }
-  for (int64_t i = 0; i < tq; i++)
-    for (int64_t d = 0; d < dk; d++) {
-      double acc = 0;
-      for (int64_t j = 0; j < tk; j++) acc += double(ge[i * tk + j]) * double(k[j * dk + d]);
-      gq[i * dk + d] = static_cast<float>(acc) * scale;
-    }
-  for (int64_t j = 0; j < tk; j++) {
-    for (int64_t d = 0; d < dk; d++) {
-      double acc = 0;
-      for (int64_t i = 0; i < tq; i++) acc += double(ge[i * tk + j]) * double(qs[i * dk + d]);
-      gk[j * dk + d] = static_cast<float>(acc);
-    }
-    for (int64_t d = 0; d < dv; d++) {
-      double acc = 0;
-      for (int64_t i = 0; i < tq; i++) acc += double(w[i * tk + j]) * double(gout[i * dv + d]);
-      gv[j * dv + d] = static_cast<float>(acc);
-    }
-  }
+  mm(ge, k, gq, tq, dk, tk, false, false);
+  for (int64_t x = 0; x < tq * dk; x++) gq[x] *= scale;
+  mm(ge, qs, gk, tk, dk, tq, true, false);
+  mm(w, gout, gv, tk, s.dv, tq, true, false);
 }
 
 }  // namespace
@@ -103,7 +94,7 @@ void attention_forward(const float* q, const float* k, const float* v, const int
                        float* out, float* probs, const AttentionSpec& s) {
   parallel_range(s.n * s.h, slices_per_task(s), [&](int64_t lo, int64_t hi) {
     std::vector<double> e(s.tk);
-    std::vector<float> qs(s.tq * s.dk), w(s.tk);
+    std::vector<float> qs(s.tq * s.dk), w(s.tq * s.tk);
     for (int64_t t = lo; t < hi; t++) {
       const int64_t len = lengths[(t / s.h) / s.rowsPerLength];
       const int64_t po = t * s.tq * s.tk;

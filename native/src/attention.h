@@ -1,7 +1,7 @@
 // Fused scaled dot-product attention with sequence masks (forward and
 // backward). It reproduces, bit for bit, the composed ops (src/tensor/ops/fused.ts
-// and src/kernels/js/attention.ts): q' = q·scale in float, dot products summed in
-// double and rounded once (the GEMM contract), masked positions set to the −1e30
+// on native kernels): q' = q·scale in float, dot products as float32 FMA chains
+// (the GEMM contract, gemm.h), masked positions set to the −1e30
 // mask value, softmax in double, an optional dropout keep-mask multiplier.
 #pragma once
 

@@ -1,11 +1,11 @@
 // GEMM driver: pack A into MR-row panels and B into NR-column panels (each
-// over the full k, widened to double), then compute C in blocks of MC×NC: the
-// block's double accumulators live in a per-thread buffer while k runs in
-// KC-blocks in ascending order, and are rounded to float32 once at the end.
-// See gemm.h for the arithmetic contract.
+// over the full k), then compute C in blocks of MC×NC, accumulating in place
+// in C while k runs in KC-blocks in ascending order (edge tiles go through a
+// small scratch tile). See gemm.h for the arithmetic contract.
 #include "gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -25,16 +25,16 @@ constexpr int64_t kParallelMacs = 1 << 17;
 constexpr int GMR = 4;
 constexpr int GNR = 8;
 
-// acc + a·b with an exact product: the same bits as fma(a, b, acc).
-void kernel_generic(int64_t kc, const float* a, const double* b, double* c, int64_t ldc, bool first) {
-  double acc[GMR][GNR];
+// One fused multiply-add per step (std::fma: the same bits as the vector FMA).
+void kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool first) {
+  float acc[GMR][GNR];
   for (int i = 0; i < GMR; i++)
-    for (int j = 0; j < GNR; j++) acc[i][j] = first ? 0.0 : c[i * ldc + j];
+    for (int j = 0; j < GNR; j++) acc[i][j] = first ? 0.0f : c[i * ldc + j];
   for (int64_t p = 0; p < kc; p++) {
     const float* ap = a + p * GMR;
-    const double* bp = b + p * GNR;
+    const float* bp = b + p * GNR;
     for (int i = 0; i < GMR; i++)
-      for (int j = 0; j < GNR; j++) acc[i][j] += double(ap[i]) * bp[j];
+      for (int j = 0; j < GNR; j++) acc[i][j] = std::fma(ap[i], bp[j], acc[i][j]);
   }
   for (int i = 0; i < GMR; i++)
     for (int j = 0; j < GNR; j++) c[i * ldc + j] = acc[i][j];
@@ -91,11 +91,9 @@ struct Scratch {
   }
 };
 
-// A is packed as float (widened in the kernel: it is read once per column
-// panel), B as double (read once per row panel, many times).
 // Per calling thread (JS worker threads may call too); pool threads only write disjoint panels.
 thread_local Scratch<float> g_packA;
-thread_local Scratch<double> g_packB;
+thread_local Scratch<float> g_packB;
 
 // --- packing ----------------------------------------------------------------------
 
@@ -123,35 +121,98 @@ void transpose_panel(const float* src, int64_t ld, int64_t rows, int64_t k, int 
   }
 }
 
-// dst[p*MR + ii] = A(i0 + ii, p), zero beyond m. A(i, p) = transA ? a[p*m + i] : a[i*k + p].
-// Written sequentially; a row-major A is read as MR parallel streams.
-void pack_a(const float* a, bool transA, int64_t m, int64_t k, int64_t i0, int mr, float* dst) {
+// Full panels with a compile-time width: fixed-size inner loops the compiler unrolls and vectorises.
+// dst[p*W + j] = src[p*ld + j] for p < kc, j < W.
+template <int W>
+void copy_full(const float* src, int64_t ld, int64_t kc, float* dst) {
+  for (int64_t p = 0; p < kc; p++) {
+    const float* s = src + p * ld;
+    float* d = dst + p * W;
+    for (int j = 0; j < W; j++) d[j] = s[j];
+  }
+}
+
+// dst[p*W + r] = src[r*ld + p] for r < W, p < kc.
+template <int W>
+void transpose_full(const float* src, int64_t ld, int64_t kc, float* dst) {
+  constexpr int64_t S = 8;
+  int64_t p = 0;
+  for (; p + S <= kc; p += S) {
+    float tmp[S][W];
+    for (int r = 0; r < W; r++)
+      for (int64_t q = 0; q < S; q++) tmp[q][r] = src[r * ld + p + q];
+    for (int64_t q = 0; q < S; q++)
+      for (int r = 0; r < W; r++) dst[(p + q) * W + r] = tmp[q][r];
+  }
+  for (; p < kc; p++)
+    for (int r = 0; r < W; r++) dst[p * W + r] = src[r * ld + p];
+}
+
+// The fixed-width version for the micro-kernels' panel widths; false for other widths.
+bool copy_fast(const float* src, int64_t ld, int64_t kc, int w, float* dst) {
+  switch (w) {
+    case 4: copy_full<4>(src, ld, kc, dst); return true;
+    case 6: copy_full<6>(src, ld, kc, dst); return true;
+    case 8: copy_full<8>(src, ld, kc, dst); return true;
+    case 12: copy_full<12>(src, ld, kc, dst); return true;
+    case 16: copy_full<16>(src, ld, kc, dst); return true;
+    case 32: copy_full<32>(src, ld, kc, dst); return true;
+    default: return false;
+  }
+}
+
+bool transpose_fast(const float* src, int64_t ld, int64_t kc, int w, float* dst) {
+  switch (w) {
+    case 4: transpose_full<4>(src, ld, kc, dst); return true;
+    case 6: transpose_full<6>(src, ld, kc, dst); return true;
+    case 8: transpose_full<8>(src, ld, kc, dst); return true;
+    case 12: transpose_full<12>(src, ld, kc, dst); return true;
+    case 16: transpose_full<16>(src, ld, kc, dst); return true;
+    case 32: transpose_full<32>(src, ld, kc, dst); return true;
+    default: return false;
+  }
+}
+
+// dst[p*MR + ii] = A(i0 + ii, p0 + p) for p < kc, zero beyond m.
+// A(i, p) = transA ? a[p*m + i] : a[i*k + p]. Written sequentially.
+void pack_a(const float* a, bool transA, int64_t m, int64_t k, int64_t i0, int mr, int64_t p0, int64_t kc,
+            float* dst) {
   const int64_t rows = std::min<int64_t>(mr, m - i0);
+  if (rows == mr) {
+    if (transA ? copy_fast(a + p0 * m + i0, m, kc, mr, dst) : transpose_fast(a + i0 * k + p0, k, kc, mr, dst))
+      return;
+  }
   if (transA) {
-    for (int64_t p = 0; p < k; p++) {
-      const float* src = a + p * m + i0;
+    for (int64_t p = 0; p < kc; p++) {
+      const float* src = a + (p0 + p) * m + i0;
       float* d = dst + p * mr;
       int64_t ii = 0;
       for (; ii < rows; ii++) d[ii] = src[ii];
       for (; ii < mr; ii++) d[ii] = 0.0f;
     }
   } else {
-    transpose_panel(a + i0 * k, k, rows, k, mr, dst);
+    transpose_panel(a + i0 * k + p0, k, rows, kc, mr, dst);
   }
 }
 
-// dst[p*NR + jj] = B(p, j0 + jj), zero beyond n. B(p, j) = transB ? b[j*k + p] : b[p*n + j].
-void pack_b(const float* b, bool transB, int64_t n, int64_t k, int64_t j0, int nr, double* dst) {
+// dst[p*NR + jj] = B(p0 + p, j0 + jj) for p < kc, zero beyond n.
+// B(p, j) = transB ? b[j*k + p] : b[p*n + j].
+void pack_b(const float* b, bool transB, int64_t n, int64_t k, int64_t j0, int nr, int64_t p0, int64_t kc,
+            float* dst) {
   const int64_t cols = std::min<int64_t>(nr, n - j0);
+  if (cols == nr) {
+    if (transB ? transpose_fast(b + j0 * k + p0, k, kc, nr, dst) : copy_fast(b + p0 * n + j0, n, kc, nr, dst))
+      return;
+  }
   if (transB) {
-    transpose_panel(b + j0 * k, k, cols, k, nr, dst);
+    transpose_panel(b + j0 * k + p0, k, cols, kc, nr, dst);
   } else {
-    for (int64_t p = 0; p < k; p++) {
-      const float* src = b + p * n + j0;
-      double* d = dst + p * nr;
+    for (int64_t p = 0; p < kc; p++) {
+      const float* src = b + (p0 + p) * n + j0;
+      float* d = dst + p * nr;
       int64_t jj = 0;
       for (; jj < cols; jj++) d[jj] = src[jj];
-      for (; jj < nr; jj++) d[jj] = 0.0;
+      for (; jj < nr; jj++) d[jj] = 0.0f;
     }
   }
 }
@@ -191,34 +252,16 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
   const int64_t np = (n + NR - 1) / NR;  // column panels per matrix
   const int64_t batchA = s.aBatchStride == 0 ? 1 : batch;
   const int64_t batchB = s.bBatchStride == 0 ? 1 : batch;
-  const int64_t aPanel = k * MR, bPanel = k * NR;
-  float* pa = g_packA.get(static_cast<size_t>(batchA * mp * aPanel));
-  double* pb = g_packB.get(static_cast<size_t>(batchB * np * bPanel));
   const bool par = threads() > 1 && batch * m * n * k >= kParallelMacs;
-
-  // Phase 1: pack every panel of A and B once.
+  // k runs in chunks of about KC (equal sizes): each chunk packs its slice of A
+  // and B, then updates every C tile. Packed chunks stay cache-sized for any k.
+  const int64_t chunks = (k + KC - 1) / KC;
+  const int64_t kcMax = (k + chunks - 1) / chunks;
+  float* pa = g_packA.get(static_cast<size_t>(batchA * mp * kcMax * MR));
+  float* pb = g_packB.get(static_cast<size_t>(batchB * np * kcMax * NR));
   const int64_t nA = batchA * mp, nB = batchB * np;
-  auto pack = [&](int64_t t) {
-    if (t < nA) {
-      const int64_t bi = t / mp, ip = t % mp;
-      pack_a(a + bi * s.aBatchStride, s.transA, m, k, ip * MR, MR, pa + t * aPanel);
-    } else {
-      t -= nA;
-      const int64_t bi = t / np, jp = t % np;
-      pack_b(b + bi * s.bBatchStride, s.transB, n, k, jp * NR, NR, pb + t * bPanel);
-    }
-  };
-  if (par) {
-    // Chunks of panels, each ~16K elements, so small panels do not cost a task each.
-    const int64_t per = std::max<int64_t>(1, 16384 / (k * std::max(MR, NR)));
-    parallel_range(nA + nB, per, [&](int64_t lo, int64_t hi) {
-      for (int64_t t = lo; t < hi; t++) pack(t);
-    });
-  } else {
-    for (int64_t t = 0; t < nA + nB; t++) pack(t);
-  }
 
-  // Phase 2: blocks of mcP×ncP panels; enough tasks to balance the threads.
+  // Blocks of mcP×ncP panels; enough tasks to balance the threads.
   int64_t mcP = std::max<int64_t>(1, 192 / MR);
   int64_t ncP = std::max<int64_t>(1, 128 / NR);
   auto ntasks = [&] { return batch * ((mp + mcP - 1) / mcP) * ((np + ncP - 1) / ncP); };
@@ -230,43 +273,71 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
     while (ntasks() < want && ncP > 2) ncP = (ncP + 1) / 2;
   }
   const int64_t mcb = (mp + mcP - 1) / mcP, ncb = (np + ncP - 1) / ncP;
-  auto block = [&](int64_t t) {
-    static thread_local std::vector<double> acc;  // the block's accumulators, MC×NC (padded)
-    const int64_t bi = t / (mcb * ncb);
-    const int64_t rem = t % (mcb * ncb);
-    const int64_t ib = rem / ncb, jb = rem % ncb;
-    const int64_t ip0 = ib * mcP, ip1 = std::min(mp, ip0 + mcP);
-    const int64_t jp0 = jb * ncP, jp1 = std::min(np, jp0 + ncP);
-    const int64_t ldc = (jp1 - jp0) * NR;
-    if (acc.size() < static_cast<size_t>((ip1 - ip0) * MR * ldc)) acc.resize((ip1 - ip0) * MR * ldc);
-    const float* A = pa + (batchA == 1 ? 0 : bi) * mp * aPanel;
-    const double* B = pb + (batchB == 1 ? 0 : bi) * np * bPanel;
-    for (int64_t pc = 0; pc < k; pc += KC) {
-      const int64_t kc = std::min(KC, k - pc);
-      const bool first = pc == 0;
+
+  for (int64_t chunk = 0; chunk < chunks; chunk++) {
+    const int64_t p0 = chunk * kcMax, kc = std::min(kcMax, k - p0);
+    const bool first = chunk == 0;
+    const int64_t aPanel = kc * MR, bPanel = kc * NR;
+
+    // Phase 1: pack this chunk of every panel of A and B.
+    auto pack = [&](int64_t t) {
+      if (t < nA) {
+        const int64_t bi = t / mp, ip = t % mp;
+        pack_a(a + bi * s.aBatchStride, s.transA, m, k, ip * MR, MR, p0, kc, pa + t * aPanel);
+      } else {
+        t -= nA;
+        const int64_t bi = t / np, jp = t % np;
+        pack_b(b + bi * s.bBatchStride, s.transB, n, k, jp * NR, NR, p0, kc, pb + t * bPanel);
+      }
+    };
+    if (par) {
+      // Chunks of panels, each ~16K elements, so small panels do not cost a task each.
+      const int64_t per = std::max<int64_t>(1, 16384 / (kc * std::max(MR, NR)));
+      parallel_range(nA + nB, per, [&](int64_t lo, int64_t hi) {
+        for (int64_t t = lo; t < hi; t++) pack(t);
+      });
+    } else {
+      for (int64_t t = 0; t < nA + nB; t++) pack(t);
+    }
+
+    // Phase 2: C += this chunk's product, tile by tile.
+    auto block = [&](int64_t t) {
+      alignas(64) float tile[64 * 64];  // an edge tile (MR×NR ≤ 64×64)
+      const int64_t bi = t / (mcb * ncb);
+      const int64_t rem = t % (mcb * ncb);
+      const int64_t ib = rem / ncb, jb = rem % ncb;
+      const int64_t ip0 = ib * mcP, ip1 = std::min(mp, ip0 + mcP);
+      const int64_t jp0 = jb * ncP, jp1 = std::min(np, jp0 + ncP);
+      const float* A = pa + (batchA == 1 ? 0 : bi) * mp * aPanel;
+      const float* B = pb + (batchB == 1 ? 0 : bi) * np * bPanel;
+      float* C = c + bi * m * n;
       for (int64_t jp = jp0; jp < jp1; jp++) {
-        const double* Bp = B + jp * bPanel + pc * NR;
+        const float* Bp = B + jp * bPanel;
+        const int64_t j0 = jp * NR, cols = std::min<int64_t>(NR, n - j0);
         for (int64_t ip = ip0; ip < ip1; ip++) {
-          const float* Ap = A + ip * aPanel + pc * MR;
-          mk.fn(kc, Ap, Bp, acc.data() + (ip - ip0) * MR * ldc + (jp - jp0) * NR, ldc, first);
+          const float* Ap = A + ip * aPanel;
+          const int64_t i0 = ip * MR, rows = std::min<int64_t>(MR, m - i0);
+          float* Ct = C + i0 * n + j0;
+          if (rows == MR && cols == NR) {
+            mk.fn(kc, Ap, Bp, Ct, n, first);
+            continue;
+          }
+          // Edge tile: the accumulators of the valid part go through `tile`.
+          if (!first)
+            for (int64_t i = 0; i < rows; i++)
+              for (int64_t j = 0; j < cols; j++) tile[i * NR + j] = Ct[i * n + j];
+          mk.fn(kc, Ap, Bp, tile, NR, first);
+          for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) Ct[i * n + j] = tile[i * NR + j];
         }
       }
+    };
+    if (par) {
+      parallel_for(ntasks(), block);
+    } else {
+      const int64_t nt = ntasks();
+      for (int64_t t = 0; t < nt; t++) block(t);
     }
-    // One rounding per element.
-    float* C = c + bi * m * n;
-    const int64_t i0 = ip0 * MR, i1 = std::min(m, ip1 * MR);
-    const int64_t j0 = jp0 * NR, j1 = std::min(n, jp1 * NR);
-    for (int64_t i = i0; i < i1; i++) {
-      const double* src = acc.data() + (i - i0) * ldc;
-      float* dst = C + i * n + j0;
-      for (int64_t j = 0; j < j1 - j0; j++) dst[j] = static_cast<float>(src[j]);
-    }
-  };
-  if (par) {
-    parallel_for(ntasks(), block);
-  } else {
-    const int64_t nt = ntasks();
-    for (int64_t t = 0; t < nt; t++) block(t);
   }
 }
 

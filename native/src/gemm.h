@@ -1,12 +1,13 @@
 // Packed, cache-blocked GEMM on float32 data with runtime-dispatched micro-kernels.
 //
-// Every output element is one float64 sum over k in ascending order, starting
-// from 0, rounded to float32 once at the end — the JS reference's contract.
-// Operands are widened to double (B when packed, A in the kernel); a float32×float32 product is
-// exact in double, so fma(a, b, acc) and acc + a·b give the same bits and the
-// AVX-512, AVX2 and portable kernels agree bit for bit with each other and
-// with the reference. Blocking, packing and the thread partition only decide
-// who computes which tile, so results are identical for any thread count.
+// Every output element is one chain of float32 fused multiply-adds over k in
+// ascending order, starting from 0: acc = fmaf(a[i,p], b[p,j], acc) for p = 0,
+// 1, ..., k-1. The AVX-512, AVX2 and portable (std::fma) kernels therefore
+// agree bit for bit with each other; the JS reference (float64 sums, one
+// rounding) agrees to float32 rounding. The accumulator is a float32 value
+// that may be stored to C and reloaded between k-blocks without changing it,
+// so blocking, packing and the thread partition only decide who computes
+// which tile: results are identical for any thread count.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +20,10 @@ struct GemmSpec {
   int64_t aBatchStride, bBatchStride;
 };
 
-// A micro-kernel computes an MR×NR tile of double accumulators: for each (i, j),
-// acc = first ? 0 : c[i*ldc + j]; for p < kc: acc = fma(double(a[p*MR + i]), b[p*NR + j], acc).
-// A panels hold float32, B panels double.
-typedef void (*MicroKernelFn)(int64_t kc, const float* a, const double* b, double* c, int64_t ldc, bool first);
+// A micro-kernel computes an MR×NR tile of float32 accumulators: for each (i, j),
+// acc = first ? 0 : c[i*ldc + j]; for p < kc: acc = fmaf(a[p*MR + i], b[p*NR + j], acc);
+// c[i*ldc + j] = acc.
+typedef void (*MicroKernelFn)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool first);
 
 struct MicroKernel {
   int mr, nr;

@@ -63,4 +63,9 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamSte
 void philox_words(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, uint32_t* out,
                   int64_t count);
 
+// Dropout keep-mask multipliers: out[i] = u >= rate ? float(1/(1-rate)) : 0 with u = (word (first+i) >> 8)·2^-24
+// of the same stream — the keyed RNG's uniform(first+i), compared in double as src/tensor/ops/nn.ts does.
+void dropout_mask(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, double rate,
+                  float* out, int64_t count);
+
 }  // namespace rn

@@ -3,12 +3,20 @@
 // (block mod 2^32, floor(block / 2^32), word2, word3), block = floor(w / 4).
 // Every word is a pure function of its position, so any split is exact.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels.h"
 #include "pool.h"
 
 namespace rn {
+
+typedef void (*PhiloxGroupFn)(uint64_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t*);
+// philox_simd.cc: 16 (AVX-512) or 8 (AVX2) blocks per call; null when not compiled in.
+PhiloxGroupFn philox_group_avx512();
+PhiloxGroupFn philox_group_avx2();
+
 namespace {
 
 inline void philox_block(uint32_t c[4], uint32_t k0, uint32_t k1) {
@@ -77,26 +85,82 @@ RN_CLONES void philox_group(uint64_t block0, uint32_t word2, uint32_t word3, uin
   }
 }
 
+struct Group {
+  PhiloxGroupFn fn;
+  int64_t words;  // words per call (4 per block)
+};
+
+Group pick_group() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    if (PhiloxGroupFn f = philox_group_avx512()) return Group{f, 64};
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    if (PhiloxGroupFn f = philox_group_avx2()) return Group{f, 32};
+  }
+#endif
+  return Group{philox_group, 4 * G};
+}
+
+const Group& group() {
+  static const Group g = pick_group();
+  return g;
+}
+
+}  // namespace
+
+namespace {
+
+// Words first .. first+count-1 into out, on this thread.
+void fill_words(const Group& gr, uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t w,
+                uint32_t* out, int64_t count) {
+  int64_t i = 0;
+  while (i < count) {
+    if (w % 4 == 0 && count - i >= gr.words) {
+      gr.fn(w / 4, word2, word3, k0, k1, out + i);
+      i += gr.words;
+      w += gr.words;
+      continue;
+    }
+    const uint64_t block = w / 4;
+    const int lane = static_cast<int>(w % 4);
+    uint32_t c[4] = {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), word2, word3};
+    philox_block(c, k0, k1);
+    for (int j = lane; j < 4 && i < count; j++, i++, w++) out[i] = c[j];
+  }
+}
+
 }  // namespace
 
 void philox_words(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, uint32_t* out,
                   int64_t count) {
   // Tasks of 8192 words, aligned to the output (independent of the thread count).
+  const Group gr = group();
   parallel_range(count, 8192, [&](int64_t lo, int64_t hi) {
-    uint64_t w = first + static_cast<uint64_t>(lo);
-    int64_t i = lo;
-    while (i < hi) {
-      if (w % 4 == 0 && hi - i >= 4 * G) {
-        philox_group(w / 4, word2, word3, k0, k1, out + i);
-        i += 4 * G;
-        w += 4 * G;
-        continue;
-      }
-      const uint64_t block = w / 4;
-      const int lane = static_cast<int>(w % 4);
-      uint32_t c[4] = {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), word2, word3};
-      philox_block(c, k0, k1);
-      for (int j = lane; j < 4 && i < hi; j++, i++, w++) out[i] = c[j];
+    fill_words(gr, k0, k1, word2, word3, first + static_cast<uint64_t>(lo), out + lo, hi - lo);
+  });
+}
+
+void dropout_mask(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, double rate,
+                  float* out, int64_t count) {
+  const float scale = static_cast<float>(1.0 / (1.0 - rate));
+  // u = m·2^-24 with m = word >> 8 an integer, and rate·2^24 is exact in double, so
+  // u >= rate  <=>  m >= ceil(rate·2^24): an integer comparison.
+  const int32_t threshold = static_cast<int32_t>(std::ceil(rate * 16777216.0));
+  // Tasks of 8192 elements (independent of the thread count); words are made 1024 at a time.
+  uint32_t scaleBits;
+  std::memcpy(&scaleBits, &scale, 4);
+  const Group gr = group();
+  parallel_range(count, 8192, [&](int64_t lo, int64_t hi) {
+    alignas(64) uint32_t words[1024];
+    for (int64_t i = lo; i < hi; i += 1024) {
+      const int64_t n = std::min<int64_t>(1024, hi - i);
+      fill_words(gr, k0, k1, word2, word3, first + static_cast<uint64_t>(i), words, n);
+      // The float bits of scale or +0, selected without a branch (vectorises).
+      for (int64_t j = 0; j < n; j++)
+        words[j] = (static_cast<int32_t>(words[j] >> 8) >= threshold ? ~0u : 0u) & scaleBits;
+      std::memcpy(out + i, words, static_cast<size_t>(n) * 4);
     }
   });
 }

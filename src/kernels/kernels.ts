@@ -220,6 +220,20 @@ export interface Kernels {
    * dropout masks come from). Arguments are unsigned 32-bit; first + out.length ≤ 2^53.
    */
   philoxWords(k0: number, k1: number, word2: number, word3: number, first: number, out: Uint32Array): void;
+  /**
+   * Dropout keep-mask multipliers from the same stream: out[i] = u ≥ rate ? 1/(1 − rate) : 0
+   * (rounded to float32), u = (word (first + i) >>> 8)·2^-24 — the keyed RNG's `uniform`,
+   * compared as `dropout` (src/tensor/ops/nn.ts) compares it. 0 ≤ rate < 1.
+   */
+  dropoutMask(
+    k0: number,
+    k1: number,
+    word2: number,
+    word3: number,
+    first: number,
+    rate: number,
+    out: Float32Array,
+  ): void;
 
   /** Gradients of `attention` with respect to q, k and v (all written, not accumulated). */
   attentionBackward(

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { Data } from "../network/data.js";
 import type { InitFn } from "../rng/initializers.js";
+import type { DropoutNoise } from "../tensor/ops/nn.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** Options every layer accepts (RETURNN's LayerBase options that we support). */
@@ -62,7 +63,7 @@ export interface LayerContext {
    */
   param(name: string, shape: readonly number[], init: InitFn): Tensor;
   /** Uniform [0,1) draws for dropout keyed by (seed, path/purpose, global step): `purpose` keeps masks apart. */
-  dropoutUniform(purpose: string): (n: number) => Float32Array;
+  dropoutUniform(purpose: string): DropoutNoise;
   /** Another layer's output, by the same names `from` accepts (`base:x`, `prev:x`, `data:classes`). */
   layer(name: string): Data;
   /** Set inside a `rec` unit. */

@@ -33,8 +33,12 @@ export function createContext(o: ContextOptions): LayerContext {
       o.onParam?.(fullName, value);
       return value;
     },
-    dropoutUniform: (purpose) => (n) =>
-      new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step).uniform(n),
+    dropoutUniform: (purpose) => {
+      const stream = () => new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step);
+      return Object.assign((n: number) => stream().uniform(n), {
+        keepMask: (rate: number, out: Float32Array) => stream().dropoutMaskInto(out, rate),
+      });
+    },
     layer: (name) => {
       if (!o.resolve) throw new Error(`${o.path}: no layer lookup available for "${name}"`);
       return o.resolve(name);

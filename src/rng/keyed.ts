@@ -100,6 +100,24 @@ export class KeyedStream {
     return out;
   }
 
+  /**
+   * Dropout multipliers: uniform(i) ≥ rate ? 1/(1 − rate) : 0 as float32, element
+   * for element what `dropout` (src/tensor/ops/nn.ts) makes of `uniform`, in one
+   * kernel call (no uniform array in between).
+   */
+  dropoutMask(n: number, rate: number, offset = 0): Float32Array {
+    const out = new Float32Array(n);
+    this.dropoutMaskInto(out, rate, offset);
+    return out;
+  }
+
+  /** `dropoutMask(out.length, rate, offset)` written into `out`. */
+  dropoutMaskInto(out: Float32Array, rate: number, offset = 0): void {
+    checkRange(out.length, offset);
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
+    kernels().dropoutMask(this.key0, this.key1, 0, this.subsequence, offset, rate, out);
+  }
+
   /** 1 where uniform(i) < keepProb, else 0: a dropout keep-mask. */
   bernoulliMask(n: number, keepProb: number, offset = 0): Uint8Array {
     checkRange(n, offset);

@@ -6,7 +6,12 @@
  * is returned or `keep`-ed. `liveTensorCount()` is what tests watch. Views
  * (reshape, stopGradient) share the buffer; disposing a tensor only drops its
  * reference, so a view never frees memory another tensor still uses.
+ *
+ * Op outputs (`empty`) come from a buffer pool (./buffer-pool.ts) and return
+ * to it when the last tensor over them is disposed: a tensor's `data` array is
+ * valid only while that tensor or a view of it is alive.
  */
+import { allocPooled, releaseBuffer, retainBuffer } from "./buffer-pool.js";
 import type { GradNode } from "./tape.js";
 
 export type DType = "float32" | "int32";
@@ -33,6 +38,7 @@ export class Tensor {
       throw new Error(`tensor data has ${data.length} elements, shape [${shape}] needs ${sizeOf(shape)}`);
     }
     this.buf = data;
+    if (data instanceof Float32Array) retainBuffer(data);
     live++;
     scopes[scopes.length - 1]?.push(this);
   }
@@ -74,6 +80,7 @@ export class Tensor {
   }
   dispose(): void {
     if (this.buf === null) return;
+    if (this.buf instanceof Float32Array) releaseBuffer(this.buf);
     this.buf = null;
     this.node = null;
     live--;
@@ -103,8 +110,9 @@ export const zeros = (shape: Shape): Tensor => new Tensor(shape, new Float32Arra
 export const full = (shape: Shape, v: number): Tensor =>
   new Tensor(shape, new Float32Array(sizeOf(shape)).fill(v));
 export const ones = (shape: Shape): Tensor => full(shape, 1);
+/** A tensor whose every element the caller writes: float32 contents are unspecified (pooled memory). */
 export const empty = (shape: Shape, dtype: DType = "float32"): Tensor =>
-  new Tensor(shape, dtype === "int32" ? new Int32Array(sizeOf(shape)) : new Float32Array(sizeOf(shape)));
+  new Tensor(shape, dtype === "int32" ? new Int32Array(sizeOf(shape)) : allocPooled(sizeOf(shape)));
 
 /** Number of tensors created and not yet disposed (the memory-growth probe). */
 export const liveTensorCount = (): number => live;

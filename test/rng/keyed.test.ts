@@ -177,3 +177,19 @@ test("invalid seeds, counts, offsets, subsequences and probabilities throw Range
   assert.throws(() => s.bernoulliMask(1, 1.5), RangeError);
   assert.throws(() => s.bernoulliMask(1, Number.NaN), RangeError);
 });
+
+test("dropoutMask is uniform(i) >= rate ? 1/(1-rate) : 0, element for element, at any offset", () => {
+  const s = new KeyedStream(7, "dropout/enc/att", 3);
+  for (const [n, rate, offset] of [
+    [10007, 0.1, 0],
+    [5000, 0.3, 13],
+    [17, 0.5, 2 ** 33 + 1],
+    [4096, 0, 5],
+  ] as const) {
+    const u = s.uniform(n, offset);
+    const want = Float32Array.from(u, (x) => (x >= rate ? 1 / (1 - rate) : 0));
+    const got = s.dropoutMask(n, rate, offset);
+    assert.deepEqual(got, want, `n ${n} rate ${rate} offset ${offset}`);
+  }
+  assert.throws(() => s.dropoutMask(4, 1), RangeError);
+});

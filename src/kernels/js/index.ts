@@ -13,7 +13,7 @@ import {
   softmax,
   softmaxBackward,
 } from "./nn.js";
-import { philoxWordsKernel } from "./random.js";
+import { dropoutMaskKernel, philoxWordsKernel } from "./random.js";
 import { copy, max, sum } from "./reduce.js";
 
 /** The portable reference kernels: plain TypeScript, single-threaded. */
@@ -38,4 +38,5 @@ export const jsKernels: Kernels = {
   attention,
   attentionBackward,
   philoxWords: philoxWordsKernel,
+  dropoutMask: dropoutMaskKernel,
 };

@@ -114,6 +114,15 @@ export interface NativeAddon {
     weightDecay: number,
   ): void;
   philoxWords(k0: number, k1: number, word2: number, word3: number, first: number, out: Uint32Array): void;
+  dropoutMask(
+    k0: number,
+    k1: number,
+    word2: number,
+    word3: number,
+    first: number,
+    rate: number,
+    out: Float32Array,
+  ): void;
   attention(...args: unknown[]): void;
   attentionBackward(...args: unknown[]): void;
   setThreads(n: number): void;

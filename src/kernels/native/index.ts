@@ -136,6 +136,10 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       if (out.length < SMALL) jsKernels.philoxWords(k0, k1, word2, word3, first, out);
       else a.philoxWords(k0, k1, word2, word3, first, out);
     },
+    dropoutMask(k0, k1, word2, word3, first, rate, out) {
+      if (out.length < SMALL) jsKernels.dropoutMask(k0, k1, word2, word3, first, rate, out);
+      else a.dropoutMask(k0, k1, word2, word3, first, rate, out);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { kernels } from "../../kernels/active.js";
 import type { AttentionSpec } from "../../kernels/kernels.js";
 import { record } from "../tape.js";
 import { empty, type Tensor } from "../tensor.js";
+import { type DropoutNoise, dropoutMultipliers } from "./nn.js";
 
 export interface AttentionOptions {
   /** Valid keys per batch entry: key j of row n is visible when j < lengths[⌊n / rowsPerLength⌋]. */
@@ -19,7 +20,7 @@ export interface AttentionOptions {
   /** Key j is visible to query i only when j ≤ i. */
   causal?: boolean;
   /** Dropout on the attention weights: keep where uniform ≥ rate, scaled by 1/(1 − rate), as `dropout`. */
-  dropout?: { rate: number; uniform: (n: number) => Float32Array };
+  dropout?: { rate: number; uniform: DropoutNoise };
 }
 
 /**
@@ -63,10 +64,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions):
   if (o.dropout && o.dropout.rate > 0) {
     const { rate, uniform } = o.dropout;
     if (rate >= 1) throw new Error(`dropout rate ${rate} must be < 1`);
-    const u = uniform(n * heads * tq * tk);
-    drop = new Float32Array(u.length);
-    const scale = 1 / (1 - rate);
-    for (let i = 0; i < u.length; i++) drop[i] = u[i] >= rate ? scale : 0;
+    drop = new Float32Array(n * heads * tq * tk);
+    dropoutMultipliers(uniform, rate, drop);
   }
   const out = empty([n, heads, tq, dv]);
   const probs = new Float32Array(n * heads * tq * tk);

@@ -1,7 +1,7 @@
 /** Neural-network ops. Fused ones (softmax, cross-entropy, layer norm) carry their own gradient. */
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
-import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, type Tensor, zeros } from "../tensor.js";
 import { unbroadcast } from "./broadcast.js";
 import { binaryRaw, where } from "./elementwise.js";
 import { axisIndex, transpose } from "./shape.js";
@@ -129,24 +129,39 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-6
 }
 
 /**
+ * Uniform [0, 1) draws for dropout; `keepMask(rate, out)`, when present, writes
+ * exactly `dropoutKeepMask(uniform(out.length), rate)` into `out` in one step
+ * (KeyedStream.dropoutMaskInto).
+ */
+export type DropoutNoise = ((n: number) => Float32Array) & {
+  keepMask?: (rate: number, out: Float32Array) => void;
+};
+
+/** The dropout multipliers for uniform draws `u`: u ≥ rate ? 1/(1−rate) : 0. */
+export function dropoutKeepMask(u: Float32Array, rate: number): Float32Array {
+  const keep = new Float32Array(u.length);
+  const scale = 1 / (1 - rate);
+  for (let i = 0; i < u.length; i++) keep[i] = u[i] >= rate ? scale : 0;
+  return keep;
+}
+
+/** The multipliers into `out`: by keepMask when the noise source has one, else from its uniform draws. */
+export function dropoutMultipliers(uniform: DropoutNoise, rate: number, out: Float32Array): void {
+  if (uniform.keepMask) uniform.keepMask(rate, out);
+  else out.set(dropoutKeepMask(uniform(out.length), rate));
+}
+
+/**
  * Inverted dropout: keeps an element where its uniform draw u ≥ rate and scales
  * by 1/(1−rate). `uniform(n)` must come from the keyed RNG; `noiseShape`
  * (broadcastable to x, e.g. [B, 1, D]) shares one draw across size-1 axes.
  */
-export function dropout(
-  x: Tensor,
-  rate: number,
-  uniform: (n: number) => Float32Array,
-  noiseShape?: Shape,
-): Tensor {
+export function dropout(x: Tensor, rate: number, uniform: DropoutNoise, noiseShape?: Shape): Tensor {
   if (rate <= 0) return x;
   if (rate >= 1) throw new Error(`dropout rate ${rate} must be < 1`);
   const shape = noiseShape ?? x.shape;
-  const u = uniform(sizeOf(shape));
-  const keep = new Float32Array(u.length);
-  const scale = 1 / (1 - rate);
-  for (let i = 0; i < u.length; i++) keep[i] = u[i] >= rate ? scale : 0;
   // Not `mul`: a one-element mask that happens to drop would count as a constant 0 and cut the graph.
-  const mask = new Tensor(shape, keep);
+  const mask = empty(shape);
+  dropoutMultipliers(uniform, rate, mask.f32);
   return record(binaryRaw("mul", x, mask), [x], (g) => [unbroadcast(binaryRaw("mul", g, mask), x.shape)]);
 }

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { allocPooled, clearBufferPool, pooledFreeBytes } from "../../src/tensor/buffer-pool.js";
+import { empty, Tensor, tidy } from "../../src/tensor/tensor.js";
+
+test("buffer pool: a disposed op output's memory is handed out again, viewed at the exact length", () => {
+  clearBufferPool();
+  const a = empty([100, 100]);
+  const buffer = a.f32.buffer;
+  a.dispose();
+  assert.ok(pooledFreeBytes() >= 100 * 100 * 4);
+  const b = empty([99, 101]); // same size class
+  assert.equal(b.f32.buffer, buffer);
+  assert.equal(b.size, 99 * 101);
+  b.dispose();
+  clearBufferPool();
+  assert.equal(pooledFreeBytes(), 0);
+});
+
+test("buffer pool: memory is not reused while a view of it is alive", () => {
+  clearBufferPool();
+  const a = empty([64, 128]);
+  const buffer = a.f32.buffer;
+  const view = new Tensor([128, 64], a.data);
+  a.dispose();
+  const b = empty([64, 128]);
+  assert.notEqual(b.f32.buffer, buffer);
+  view.dispose();
+  const c = empty([64, 128]);
+  assert.equal(c.f32.buffer, buffer);
+  b.dispose();
+  c.dispose();
+  clearBufferPool();
+});
+
+test("buffer pool: tidy returns op outputs to the pool, small arrays are plain allocations", () => {
+  clearBufferPool();
+  tidy(() => {
+    empty([5000]);
+  });
+  assert.ok(pooledFreeBytes() >= 5000 * 4);
+  const small = allocPooled(10);
+  assert.equal(small.buffer.byteLength, 40);
+  clearBufferPool();
+});
