@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { frameworkRoot, frameworkVersion } from "../diag/manifest.js";
 import { ReproError } from "../util/errors.js";
 import { registerAverage } from "./average.js";
 import { registerDiff } from "./diff.js";
@@ -23,6 +24,7 @@ const commands: Register[] = [
 export function buildProgram(): Command {
   const program = new Command("repronet")
     .description("Deterministic RETURNN-style training of sequence models")
+    .version(frameworkVersion(frameworkRoot()), "-V, --version")
     .exitOverride()
     .showHelpAfterError();
   for (const register of commands) register(program);
