@@ -7,9 +7,27 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Kernels } from "../kernels.js";
 
-/** The functions the C++ side exports (native/src/addon.cc). */
-export interface NativeAddon {
+/**
+ * The functions the C++ side exports (native/src/addon.cc). Those with the
+ * `Kernels` signature are taken from it; the rest take flattened arguments.
+ */
+export interface NativeAddon
+  extends Pick<
+    Kernels,
+    | "sum"
+    | "max"
+    | "softmax"
+    | "softmaxBackward"
+    | "layerNorm"
+    | "layerNormBackward"
+    | "crossEntropy"
+    | "crossEntropyBackward"
+    | "gather"
+    | "scatterAdd"
+    | "philoxWords"
+  > {
   unary(op: number, x: Float32Array, out: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, meta: Int32Array): void;
   where(c: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, meta: Int32Array): void;
@@ -33,74 +51,6 @@ export interface NativeAddon {
     aBatchStride: number,
     bBatchStride: number,
   ): void;
-  sum(x: Float32Array, out: Float32Array, outer: number, len: number, inner: number): void;
-  max(x: Float32Array, out: Float32Array, arg: Int32Array, outer: number, len: number, inner: number): void;
-  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
-  softmaxBackward(
-    y: Float32Array,
-    gy: Float32Array,
-    gx: Float32Array,
-    rows: number,
-    cols: number,
-    log: boolean,
-  ): void;
-  layerNorm(
-    x: Float32Array,
-    gamma: Float32Array,
-    beta: Float32Array,
-    y: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    rows: number,
-    cols: number,
-    eps: number,
-  ): void;
-  layerNormBackward(
-    x: Float32Array,
-    gamma: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    gy: Float32Array,
-    dx: Float32Array,
-    dgamma: Float32Array,
-    dbeta: Float32Array,
-    rows: number,
-    cols: number,
-  ): void;
-  crossEntropy(
-    logits: Float32Array,
-    labels: Int32Array,
-    loss: Float32Array,
-    probs: Float32Array,
-    rows: number,
-    classes: number,
-    smoothing: number,
-  ): void;
-  crossEntropyBackward(
-    probs: Float32Array,
-    labels: Int32Array,
-    gloss: Float32Array,
-    dlogits: Float32Array,
-    rows: number,
-    classes: number,
-    smoothing: number,
-  ): void;
-  gather(
-    x: Float32Array,
-    idx: Int32Array,
-    out: Float32Array,
-    outer: number,
-    len: number,
-    inner: number,
-  ): void;
-  scatterAdd(
-    gy: Float32Array,
-    idx: Int32Array,
-    gx: Float32Array,
-    outer: number,
-    len: number,
-    inner: number,
-  ): void;
   adam(
     p: Float32Array,
     g: Float32Array,
@@ -113,7 +63,6 @@ export interface NativeAddon {
     epsilon: number,
     weightDecay: number,
   ): void;
-  philoxWords(k0: number, k1: number, word2: number, word3: number, first: number, out: Uint32Array): void;
   dropoutMask(
     k0: number,
     k1: number,
