@@ -56,7 +56,7 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
       ) => {
         const loaded = await loadConfig(configPath);
         const config = applyOverrides(loaded.config, o.set);
-        checkTopLevelKeys(config, configPath);
+        checkTopLevelKeys(config, configPath, loaded.format);
         const stop = new AbortController();
         const onSigint = () => {
           process.stderr.write(

@@ -1,4 +1,5 @@
 import { didYouMean, ReproError } from "../util/errors.js";
+import type { ConfigFormat } from "./load.js";
 
 export interface ConfigKeyDoc {
   name: string;
@@ -75,12 +76,23 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
 /** The names in `CONFIG_KEYS`. */
 export const KNOWN_CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS.map((k) => k.name));
 
-/** Throws a ReproError naming the first unknown top-level key, with a did-you-mean hint. */
-export function checkTopLevelKeys(config: Record<string, unknown>, file: string): void {
+/**
+ * Throws a ReproError naming the first unknown top-level key, with a did-you-mean
+ * hint; in a Python config, where helper variables are common, a key with no
+ * close match gets the hint that `_`-prefixed names stay local.
+ */
+export function checkTopLevelKeys(
+  config: Record<string, unknown>,
+  file: string,
+  format?: ConfigFormat,
+): void {
   for (const key of Object.keys(config)) {
-    if (!KNOWN_CONFIG_KEYS.has(key)) {
-      throw new ReproError(`${file}: unknown config key "${key}"${didYouMean(key, KNOWN_CONFIG_KEYS)}`);
+    if (KNOWN_CONFIG_KEYS.has(key)) continue;
+    let hint = didYouMean(key, KNOWN_CONFIG_KEYS);
+    if (hint === "" && format === "python") {
+      hint = ` (a helper variable? name it "_${key}": names starting with "_" stay local to the config)`;
     }
+    throw new ReproError(`${file}: unknown config key "${key}"${hint}`);
   }
 }
 

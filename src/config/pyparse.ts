@@ -9,7 +9,9 @@ import { type Position, syntaxError, type Token, tokenize, unsupported } from ".
  * `file:line:col: unsupported Python syntax: ...` ReproError. A later assignment
  * to a name overrides an earlier one. Bare string statements (docstrings) are
  * ignored. Dict keys must be strings or numbers (numbers become their decimal
- * string, as JSON object keys).
+ * string, as JSON object keys). Names starting with `_` are config-local
+ * helpers (`_dim = 512`, then `"n_out": _dim`): they can be referenced but are
+ * not part of the returned config, so the unknown-key check never sees them.
  */
 export function parsePythonConfig(text: string, file: string): Record<string, unknown> {
   const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
@@ -42,6 +44,11 @@ const ARITHMETIC = new Set(["+", "-", "*", "/", "//", "%", "**", "@"]);
 const BITWISE = new Set(["&", "|", "^", "<<", ">>", "~"]);
 const COMPARISON = new Set(["<", ">", "<=", ">=", "==", "!="]);
 
+/** A config-local helper name, kept out of the parsed config. */
+export function isLocalName(name: string): boolean {
+  return name.startsWith("_");
+}
+
 /** An expression before name resolution: references resolve only once no operator follows them. */
 type Operand = { value: unknown } | { ref: Token };
 
@@ -64,7 +71,11 @@ class Parser {
       }
       lineStart = this.statement(lineStart);
     }
-    return this.result;
+    const config: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(this.result)) {
+      if (!isLocalName(name)) setOwn(config, name, value);
+    }
+    return config;
   }
 
   private peek(ahead = 0): Token {

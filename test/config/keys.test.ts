@@ -22,6 +22,19 @@ test("an unknown key far from every known key has no hint", () => {
   );
 });
 
+test("in a Python config an unknown key without a close match suggests a local _ name", () => {
+  assert.throws(
+    () => checkTopLevelKeys({ network: {}, zzzzzzzzzzzz: 1 }, "c.py", "python"),
+    new ReproError(
+      'c.py: unknown config key "zzzzzzzzzzzz" (a helper variable? name it "_zzzzzzzzzzzz": names starting with "_" stay local to the config)',
+    ),
+  );
+  assert.throws(
+    () => checkTopLevelKeys({ learning_rat: 1 }, "c.py", "python"),
+    new ReproError('c.py: unknown config key "learning_rat" (did you mean "learning_rate"?)'),
+  );
+});
+
 test("known keys pass", () => {
   assert.doesNotThrow(() =>
     checkTopLevelKeys({ network: {}, newbob_learning_rate_decay: 0.7, batching: "random" }, "c"),

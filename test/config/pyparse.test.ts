@@ -173,6 +173,11 @@ test("an undefined name is an error", () => {
   );
 });
 
+test("names starting with _ are local helpers: usable in later values, absent from the config", () => {
+  const config = parse("_dim = 512\n__ff = [2048]\nnetwork = {'ff': {'n_out': _dim, 'sizes': __ff}}");
+  assert.deepEqual(config, { network: { ff: { n_out: 512, sizes: [2048] } } });
+});
+
 test("other syntax errors name line and column", () => {
   rejects("a = 1 2", "net.config:1:7: invalid syntax: a number cannot follow a value here (missing comma?)");
   rejects(
