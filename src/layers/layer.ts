@@ -24,7 +24,14 @@ export const commonOptions = {
   reuse_params: z
     .union([
       z.string(),
-      z.object({ map: z.record(z.string(), z.object({ reuse_layer: z.string() }).strict()) }).strict(),
+      z
+        .object({
+          map: z.record(
+            z.string(),
+            z.object({ reuse_layer: z.string(), transpose: z.boolean().optional() }).strict(),
+          ),
+        })
+        .strict(),
     ])
     .optional(),
   trainable: z.boolean().optional(),

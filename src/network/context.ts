@@ -1,6 +1,7 @@
 /** The LayerContext the runner hands to each layer (also used directly by layer tests). */
 import type { LayerContext, RecInfo } from "../layers/layer.js";
 import { KeyedStream } from "../rng/keyed.js";
+import { transpose } from "../tensor/ops/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Data } from "./data.js";
 import type { ParamStore } from "./params.js";
@@ -15,11 +16,18 @@ export interface ContextOptions {
   resolve?: (name: string) => Data;
   /** Parameter owner: `path`, or the layer `reuse_params` names. Per-param overrides in `paramOwners`. */
   paramOwner?: string;
-  paramOwners?: Readonly<Record<string, string>>;
+  paramOwners?: Readonly<Record<string, ParamReuse>>;
   trainable?: boolean;
   rec?: RecInfo;
   /** Called with each parameter the layer uses (for per-layer L2). */
   onParam?: (fullName: string, value: Tensor) => void;
+}
+
+/** One entry of `reuse_params: {map: ...}`: whose parameter, and whether this layer uses it transposed. */
+export interface ParamReuse {
+  owner: string;
+  /** The owner's 2-D parameter is used as its transpose (output softmax tied to an embedding). */
+  transpose?: boolean;
 }
 
 export function createContext(o: ContextOptions): LayerContext {
@@ -28,10 +36,17 @@ export function createContext(o: ContextOptions): LayerContext {
     train: o.train,
     rec: o.rec,
     param: (name, shape, init) => {
-      const fullName = `${o.paramOwners?.[name] ?? o.paramOwner ?? o.path}/${name}`;
-      const value = o.params.get(fullName, shape, init, o.trainable ?? true);
+      const reuse = o.paramOwners?.[name];
+      const fullName = `${reuse?.owner ?? o.paramOwner ?? o.path}/${name}`;
+      if (reuse?.transpose && shape.length !== 2) {
+        throw new Error(
+          `reuse_params: parameter "${name}" has ${shape.length} axes; only 2-D ones can be transposed`,
+        );
+      }
+      const stored = reuse?.transpose ? [shape[1], shape[0]] : shape;
+      const value = o.params.get(fullName, stored, init, o.trainable ?? true);
       o.onParam?.(fullName, value);
-      return value;
+      return reuse?.transpose ? transpose(value) : value;
     },
     dropoutUniform: (purpose) => {
       const stream = () => new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step);

@@ -209,7 +209,12 @@ export class Scope implements ParentScope {
       paramOwner: typeof reuse === "string" ? owner(reuse) : undefined,
       paramOwners:
         reuse && typeof reuse === "object"
-          ? Object.fromEntries(Object.entries(reuse.map).map(([p, r]) => [p, owner(r.reuse_layer)]))
+          ? Object.fromEntries(
+              Object.entries(reuse.map).map(([p, r]) => [
+                p,
+                { owner: owner(r.reuse_layer), transpose: r.transpose },
+              ]),
+            )
           : undefined,
       trainable: node.opts.trainable ?? true,
       rec: this.step

@@ -7,7 +7,7 @@
  * output or gradient was not finite.
  */
 import type { Param } from "../network/params.js";
-import type { Batch, ForwardOptions, LossReport, StepResult, TrainableNetwork } from "../network/types.js";
+import type { Batch, LossReport, StepResult, TrainableNetwork } from "../network/types.js";
 import { globalNorm } from "../optim/clip.js";
 import { valueAndGrads } from "../tensor/tape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";

@@ -117,6 +117,84 @@ test("per-layer L2 adds L2·Σp²/2 to the training objective only", () => {
   assert.equal(obj(withL2, false), obj(plain, false));
 });
 
+test("reuse_params with transpose ties the output softmax to the embedding", () => {
+  const net = buildNetwork(
+    {
+      extern_data: { data: { dim: 5, sparse: true } },
+      network: {
+        emb: { class: "linear", from: "data", n_out: 3, with_bias: false },
+        output: {
+          class: "softmax",
+          from: "emb",
+          target: "data",
+          loss: "ce",
+          reuse_params: { map: { W: { reuse_layer: "emb", transpose: true } } },
+        },
+      },
+    },
+    "tied.json",
+  );
+  assert.deepEqual(
+    net.params.list().map((p) => [p.name, p.value.shape]),
+    [
+      ["emb/W", [5, 3]],
+      ["output/b", [5]],
+    ],
+  );
+  const batch = batchOf([[1, 2, 3]], [[1, 2, 3, 0]], () => 0);
+  const [W, b] = net.params.list().map((p) => p.value.toArray());
+  // CE of softmax(W[x]·Wᵀ + b) at target x, averaged over the 3 frames, in float64.
+  const expected =
+    [1, 2, 3]
+      .map((x) => {
+        const logits = [0, 1, 2, 3, 4].map(
+          (v) => b[v] + [0, 1, 2].reduce((s, j) => s + W[x * 3 + j] * W[v * 3 + j], 0),
+        );
+        const lse = Math.log(logits.reduce((s, l) => s + Math.exp(l), 0));
+        return lse - logits[x];
+      })
+      .reduce((s, l) => s + l, 0) / 3;
+  const objective = () => tidy(() => net.forward(batch, { train: true, step: 0 }).objective!.item());
+  assert.ok(Math.abs(objective() - expected) < 1e-5);
+  // Both uses of emb/W contribute to its gradient.
+  const { grads } = lossesAndGrads(net, batch);
+  const data = net.params.list()[0].value.f32;
+  const eps = 1e-2;
+  for (let i = 0; i < data.length; i++) {
+    const orig = data[i];
+    data[i] = orig + eps;
+    const plus = objective();
+    data[i] = orig - eps;
+    const minus = objective();
+    data[i] = orig;
+    const numeric = (plus - minus) / (2 * eps);
+    assert.ok(Math.abs(grads[0]![i] - numeric) <= 2e-3 + 2e-2 * Math.abs(numeric), `emb/W[${i}]`);
+  }
+});
+
+test("transposed reuse_params needs a 2-D parameter", () => {
+  assert.throws(
+    () =>
+      buildNetwork(
+        {
+          extern_data: { data: { dim: 5, sparse: true } },
+          network: {
+            emb: { class: "linear", from: "data", n_out: 3 },
+            output: {
+              class: "softmax",
+              from: "emb",
+              target: "data",
+              loss: "ce",
+              reuse_params: { map: { b: { reuse_layer: "emb", transpose: true } } },
+            },
+          },
+        },
+        "tied.json",
+      ),
+    /tied.json: layer "output": reuse_params: parameter "b" has 1 axes; only 2-D ones can be transposed/,
+  );
+});
+
 test("after a non-finite step the first non-finite layer is named", () => {
   const net = buildNetwork(
     {
