@@ -30,6 +30,7 @@ import { type Optimizer, optimizerFromConfig } from "./optimizer.js";
 import { Pretrain } from "./pretrain.js";
 import { type ProgressStream, progressBarFor } from "./progress.js";
 import { StepReporter } from "./report.js";
+import { resumeNote } from "./resume-notes.js";
 import { ScoreSums } from "./scores.js";
 import { parseTrainSettings, type TrainSettings } from "./settings.js";
 
@@ -138,6 +139,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
   const optimizer = optimizerFromConfig(s.optimizer, o.configFile);
   const accum = new GradAccumulator();
   if (ck) resume(ck, { net: built.net, netEpoch, pretrain, optimizer, accum, lrc, log, s, outDir: o.outDir });
+  const previous = readManifest(o.outDir);
   const manifest = buildManifest({
     config: o.config,
     configPath: o.configFile,
@@ -148,9 +150,11 @@ export async function startRun(o: TrainOptions): Promise<Run> {
     command: o.command,
     resumedFrom: ck?.epoch ?? null,
     resumedFromCheckpoint: ck ? checkpointName(ck.id) : null,
-    previous: readManifest(o.outDir),
+    previous,
   });
   writeManifest(o.outDir, manifest);
+  const changed = ck ? resumeNote(previous, manifest) : null;
+  if (changed) log.v(2, changed);
   log.v(
     3,
     `learning-rate control ${s.lr.control}, error measure ${measure.key ?? "none"} (${measure.reason})`,

@@ -144,6 +144,13 @@ test("resume: 1 epoch, then 3 on the same OUT, equals 3 in one go", async () => 
   const again = await run(cfg(3), { dropout: 0.1 }, out);
   assert.equal(again.fingerprint, once.fingerprint);
   assert.ok(again.lines.some((l) => l.startsWith("nothing to do")));
+  // More epochs is no change worth a note; another learning rate is.
+  assert.ok(!resumed.lines.some((l) => l.startsWith("note: resuming")));
+  const changed = await run({ ...cfg(4), learning_rate: 0.5 }, { dropout: 0.1 }, out);
+  assert.ok(
+    changed.lines.some((l) => l.startsWith("note: resuming with changes") && l.includes("learning_rate")),
+    changed.lines.join("\n"),
+  );
 });
 
 test("resuming with another random_seed is an error", async () => {

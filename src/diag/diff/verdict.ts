@@ -47,7 +47,8 @@ export function envCauses(e: EnvironmentSection): string[] {
   return [...out, ...e.history];
 }
 
-function causesText(config: ConfigSection | null, env: EnvironmentSection | null): string[] {
+/** The causes named in a verdict: config changes grouped, then environment changes. */
+export function causesText(config: ConfigSection | null, env: EnvironmentSection | null): string[] {
   const cc = config ? configCauses(config) : [];
   return [...(cc.length > 0 ? [`config (${listShort(cc, 3)})`] : []), ...(env ? envCauses(env) : [])];
 }
