@@ -1,4 +1,5 @@
 export {
+  CONFIG_DEFAULTS,
   CONFIG_KEYS,
   type ConfigKeyDoc,
   checkTopLevelKeys,

@@ -3,6 +3,8 @@ import type { ConfigFormat } from "./load.js";
 
 export interface ConfigKeyDoc {
   name: string;
+  /** What training uses when the key is unset (absent where it depends on other keys or the machine). */
+  default?: unknown;
   description: string;
 }
 
@@ -14,53 +16,53 @@ export interface ConfigKeyDoc {
  */
 // biome-ignore format: one row per key
 export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
-  { name: "accum_grad_multiple_step", description: "Accumulate gradients over this many steps before each update." },
-  { name: "batch_size", description: "Maximum number of frames per batch (longest sequence × number of sequences)." },
+  { name: "accum_grad_multiple_step", default: 1, description: "Accumulate gradients over this many steps before each update." },
+  { name: "batch_size", default: 1, description: "Maximum number of frames per batch (longest sequence × number of sequences)." },
   { name: "batching", description: "Older RETURNN name for `seq_ordering`." },
   { name: "beam_size", description: "Default beam size of `repronet search` / `translate` (else the choice layer's `beam_size`)." },
   { name: "cleanup_old_models", description: "Delete old checkpoints: true, or a dict with keep_last_n, keep_best_n, keep." },
   { name: "debug_mode", description: "RETURNN key; no effect here (a non-finite step always names the first non-finite layer)." },
   { name: "dev", description: "Development dataset, scored after each epoch; drives learning-rate control." },
-  { name: "dev_bleu_every_n_epochs", description: "Beam-search the dev set every N epochs and record `dev_bleu` and `dev_error_bleu` (= 100 − BLEU, usable as learning_rate_control_error_measure)." },
+  { name: "dev_bleu_every_n_epochs", default: 0, description: "Beam-search the dev set every N epochs and record `dev_bleu` and `dev_error_bleu` (= 100 − BLEU, usable as learning_rate_control_error_measure)." },
   { name: "device", description: "RETURNN key; no effect here (repronet runs on its CPU kernels: see `kernels`)." },
   { name: "eval_datasets", description: "Further datasets, by name, scored after each epoch." },
   { name: "extern_data", description: "Input and target data streams (e.g. data, classes) with dim, shape and sparse." },
-  { name: "gradient_clip_global_norm", description: "Clip gradients to this global L2 norm." },
+  { name: "gradient_clip_global_norm", default: 0, description: "Clip gradients to this global L2 norm." },
   { name: "kernels", description: '"native", "js" or "auto" (default: native when the addon loads); `--kernels` wins.' },
-  { name: "learning_rate", description: "Initial learning rate." },
-  { name: "learning_rate_control", description: 'Learning-rate schedule driven by dev scores ("constant", "newbob", "newbob_multi_epoch", ...).' },
+  { name: "learning_rate", default: 1.0, description: "Initial learning rate." },
+  { name: "learning_rate_control", default: "constant", description: 'Learning-rate schedule driven by dev scores ("constant", "newbob", "newbob_multi_epoch", ...).' },
   { name: "learning_rate_control_error_measure", description: 'Dev score that drives learning-rate control (e.g. "dev_score_output").' },
-  { name: "learning_rate_control_error_measure_rule", description: "How the error measure is picked when several scores match." },
-  { name: "learning_rate_control_min_num_epochs_per_new_lr", description: "Minimum number of epochs to keep a learning rate before changing it again." },
-  { name: "learning_rate_control_relative_error_relative_lr", description: "Scale the relative dev-score change by the ratio of the last learning rates." },
+  { name: "learning_rate_control_error_measure_rule", default: "repronet", description: "How the error measure is picked when several scores match." },
+  { name: "learning_rate_control_min_num_epochs_per_new_lr", default: 0, description: "Minimum number of epochs to keep a learning rate before changing it again." },
+  { name: "learning_rate_control_relative_error_relative_lr", default: false, description: "Scale the relative dev-score change by the ratio of the last learning rates." },
   { name: "learning_rate_file", description: "RETURNN key; no effect here (the history is OUT/learning_rates.json)." },
-  { name: "learning_rate_schedule", description: 'Per-step learning-rate schedule: "constant" (default), "noam", or a function in TS/JS configs.' },
-  { name: "learning_rate_warmup_steps", description: "Number of steps over which the learning rate warms up linearly." },
+  { name: "learning_rate_schedule", default: "constant", description: 'Per-step learning-rate schedule: "constant" (default), "noam", or a function in TS/JS configs.' },
+  { name: "learning_rate_warmup_steps", default: 0, description: "Number of steps over which the learning rate warms up linearly." },
   { name: "learning_rates", description: "Learning rates for the first epochs (list, or dict epoch → rate)." },
-  { name: "log_every_n_steps", description: "Log training progress every N steps." },
-  { name: "log_verbosity", description: "Log verbosity 0–5 (5: every step line; 3–4: progress bar on a terminal; 2: epoch summaries only)." },
-  { name: "log_zero_scaled_losses", description: "Also log losses whose loss_scale is 0." },
+  { name: "log_every_n_steps", default: 1, description: "Log training progress every N steps." },
+  { name: "log_verbosity", default: 5, description: "Log verbosity 0–5 (5: every step line; 3–4: progress bar on a terminal; 2: epoch summaries only)." },
+  { name: "log_zero_scaled_losses", default: true, description: "Also log losses whose loss_scale is 0." },
   { name: "max_seq_length", description: "Skip training sequences longer than this (a number, or a dict per data key)." },
-  { name: "max_seqs", description: "Maximum number of sequences per batch." },
-  { name: "min_learning_rate", description: "Lower bound for the learning rate under learning-rate control." },
+  { name: "max_seqs", default: -1, description: "Maximum number of sequences per batch." },
+  { name: "min_learning_rate", default: 0, description: "Lower bound for the learning rate under learning-rate control." },
   { name: "model", description: "RETURNN key; no effect here (checkpoints go to OUT/checkpoints)." },
   { name: "network", description: "The network: a dict of layer name → layer dict." },
-  { name: "newbob_error_threshold", description: "Absolute dev-score change above which newbob_abs decays the learning rate." },
-  { name: "newbob_learning_rate_decay", description: "Factor applied to the learning rate when the dev score does not improve enough." },
-  { name: "newbob_learning_rate_growth", description: "Factor applied to the learning rate when the dev score improves by more than the grow threshold." },
-  { name: "newbob_multi_num_epochs", description: "Number of (sub-)epochs whose scores newbob_multi_epoch combines." },
+  { name: "newbob_error_threshold", default: -0.01, description: "Absolute dev-score change above which newbob_abs decays the learning rate." },
+  { name: "newbob_learning_rate_decay", default: 0.5, description: "Factor applied to the learning rate when the dev score does not improve enough." },
+  { name: "newbob_learning_rate_growth", default: 1.0, description: "Factor applied to the learning rate when the dev score improves by more than the grow threshold." },
+  { name: "newbob_multi_num_epochs", default: 5, description: "Number of (sub-)epochs whose scores newbob_multi_epoch combines." },
   { name: "newbob_multi_update_interval", description: "Update the learning rate every N epochs under newbob_multi_epoch." },
-  { name: "newbob_relative_error_div_by_old", description: "Divide the relative dev-score change by the old score instead of the new one." },
+  { name: "newbob_relative_error_div_by_old", default: false, description: "Divide the relative dev-score change by the old score instead of the new one." },
   { name: "newbob_relative_error_grow_threshold", description: "Relative improvement beyond which the learning rate grows." },
-  { name: "newbob_relative_error_threshold", description: "Relative dev-score change above which the learning rate decays." },
-  { name: "num_epochs", description: "Number of (sub-)epochs to train." },
+  { name: "newbob_relative_error_threshold", default: -0.01, description: "Relative dev-score change above which the learning rate decays." },
+  { name: "num_epochs", default: 5, description: "Number of (sub-)epochs to train." },
   { name: "optimizer", description: 'Optimizer dict, e.g. {"class": "adam", "epsilon": 1e-8}.' },
-  { name: "partition_epoch", description: "Split each pass over the training data into this many sub-epochs." },
+  { name: "partition_epoch", default: 1, description: "Split each pass over the training data into this many sub-epochs." },
   { name: "pretrain", description: 'Layer-wise pretraining: "default", or a dict (repetitions, construction_algo, ...).' },
   { name: "pretrain_learning_rate", description: "Learning rate during pretraining." },
-  { name: "pretrain_reset_optimizer", description: "Reset the optimizer state whenever the pretraining network grows." },
-  { name: "random_seed", description: "Seed for all randomness (initialization, dropout, shuffling)." },
-  { name: "save_interval", description: "Save a checkpoint every N epochs." },
+  { name: "pretrain_reset_optimizer", default: false, description: "Reset the optimizer state whenever the pretraining network grows." },
+  { name: "random_seed", default: 42, description: "Seed for all randomness (initialization, dropout, shuffling)." },
+  { name: "save_interval", default: 1, description: "Save a checkpoint every N epochs." },
   { name: "search_data", description: "A dataset for `repronet search --data search_data`." },
   { name: "search_output_layer", description: "The layer `repronet search` / `translate` search with (default `decision`, else `output`)." },
   { name: "seq_ordering", description: 'Order of sequences within an epoch ("default", "random", "sorted", "laplace:N", ...).' },
@@ -68,7 +70,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { name: "task", description: "RETURNN key; no effect here (`repronet train` trains, `repronet search` searches)." },
   { name: "threads", description: "Native kernel threads (default: all cores); `--threads` wins. Results never depend on it." },
   { name: "train", description: "Training dataset." },
-  { name: "use_learning_rate_control_always", description: "Apply learning-rate control also during pretraining." },
+  { name: "use_learning_rate_control_always", default: false, description: "Apply learning-rate control also during pretraining." },
   { name: "use_tensorflow", description: "RETURNN key; no effect here (repronet has its own engine)." },
   { name: "vocab", description: "RETURNN key; no effect here (datasets name their vocabularies, e.g. parallel_text `vocab`)." },
 ];
@@ -96,8 +98,16 @@ export function checkTopLevelKeys(
   }
 }
 
+/** Fixed defaults by key (`test/train/settings-defaults.test.ts` checks them against training). */
+export const CONFIG_DEFAULTS: ReadonlyMap<string, unknown> = new Map(
+  CONFIG_KEYS.filter((k) => "default" in k).map((k) => [k.name, k.default]),
+);
+
 /** The key table as Markdown, for the user docs. */
 export function configKeysMarkdown(): string {
-  const rows = CONFIG_KEYS.map((k) => `| \`${k.name}\` | ${k.description.replaceAll("|", "\\|")} |`);
-  return ["| Key | Description |", "| --- | --- |", ...rows].join("\n");
+  const cell = (k: ConfigKeyDoc) => ("default" in k ? `\`${JSON.stringify(k.default)}\`` : "");
+  const rows = CONFIG_KEYS.map(
+    (k) => `| \`${k.name}\` | ${cell(k)} | ${k.description.replaceAll("|", "\\|")} |`,
+  );
+  return ["| Key | Default | Description |", "| --- | --- | --- |", ...rows].join("\n");
 }

@@ -4,7 +4,7 @@
  * (network.ts), and the learning-rate control's error measure as each config
  * would choose it. Every difference says whether it can affect training.
  */
-import { KNOWN_CONFIG_KEYS } from "../../config/index.js";
+import { CONFIG_DEFAULTS, KNOWN_CONFIG_KEYS } from "../../config/index.js";
 import { chooseErrorMeasure } from "../../train/error-measure.js";
 import { parseLrSettings } from "../../train/learning-rate.js";
 import { ReproError } from "../../util/errors.js";
@@ -79,9 +79,16 @@ export function diffKeys(a: Json, b: Json): KeyChange[] {
       const [inX, inY] = [k in x && x[k] !== undefined, k in y && y[k] !== undefined];
       // Training reads a top-level null as unset (`config[key] ?? default`).
       const nullVsUnset = top === null && inX !== inY && (x[k] ?? y[k]) === null;
+      const defaultVsUnset =
+        top === null &&
+        inX !== inY &&
+        CONFIG_DEFAULTS.has(k) &&
+        jsonEqual(x[k] ?? y[k], CONFIG_DEFAULTS.get(k));
       const effect = nullVsUnset
         ? { effect: "none" as Effect, reason: "null and unset both mean the default" }
-        : keyEffect(top ?? k, a, b);
+        : defaultVsUnset
+          ? { effect: "none" as Effect, reason: "set to the default, which unset means" }
+          : keyEffect(top ?? k, a, b);
       if (inX && !inY) out.push({ path, change: "removed", a: x[k], ...effect });
       else if (!inX && inY) out.push({ path, change: "added", b: y[k], ...effect });
       else if (isPlain(x[k]) && isPlain(y[k])) walk(x[k] as Json, y[k] as Json, `${path}.`, top ?? k);

@@ -129,3 +129,24 @@ test("a top-level null is the same as an unset key (as training reads it)", () =
     [["pretrain", "added", "none"]],
   );
 });
+
+test("a key set to its default is the same as an unset key; another value is not", () => {
+  const base = example("transformer-base");
+  delete base.save_interval;
+  delete base.log_every_n_steps;
+  delete base.random_seed;
+  const d = diffConfigs(base, { ...base, save_interval: 1, log_every_n_steps: 1, random_seed: 42 }, "a", "b");
+  assert.deepEqual(
+    d.keys.map((k) => [k.path, k.change, k.effect]),
+    [
+      ["log_every_n_steps", "added", "none"],
+      ["random_seed", "added", "none"],
+      ["save_interval", "added", "none"],
+    ],
+  );
+  const other = diffConfigs(base, { ...base, accum_grad_multiple_step: 2 }, "a", "b");
+  assert.deepEqual(
+    other.keys.map((k) => [k.path, k.effect]),
+    [["accum_grad_multiple_step", "affects"]],
+  );
+});
