@@ -69,6 +69,9 @@ test("the key table renders as Markdown, one row per key", () => {
   assert.equal(md.length, CONFIG_KEYS.length + 2);
   assert.equal(
     md[2],
-    "| `accum_grad_multiple_step` | Accumulate gradients over this many steps before each update. |",
+    "| `accum_grad_multiple_step` | `1` | Accumulate gradients over this many steps before each update. |",
+  );
+  assert.ok(
+    md.includes("| `dev` |  | Development dataset, scored after each epoch; drives learning-rate control. |"),
   );
 });

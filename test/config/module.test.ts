@@ -10,9 +10,6 @@ const FIX = "test/fixtures/config";
 const tmp = mkdtempSync(join(tmpdir(), "repronet-module-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Temporary transpiled modules this process left in `dir`. */
-const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes(`.repronet-${process.pid}-`));
-
 function write(name: string, text: string): string {
   const path = join(tmp, name);
   writeFileSync(path, text);
@@ -41,15 +38,37 @@ test("a TS config with a function value loads, importing a relative .js file", a
   assert.equal(cfg.pretrain.construction_algo(2, "net"), null);
 });
 
-test("the transpiled temporary file is removed after loading a TS config", async () => {
+test("loading a TS config writes nothing next to it, also when it throws", async () => {
+  const before = readdirSync(FIX);
   await loadConfig(`${FIX}/pretrain.ts`);
-  assert.deepEqual(leftovers(FIX), []);
+  assert.deepEqual(readdirSync(FIX), before);
+  const path = write("throws.mts", 'throw new Error("boom");\nexport default {};\n');
+  await rejectsWith(path, /throws\.mts: failed to load the config module: Error: boom$/);
 });
 
-test("the transpiled temporary file is removed when the TS config throws", async () => {
-  const path = write("throws.mts", 'throw new Error("boom");\nexport default {};\n');
-  await rejectsWith(path, `${path}: failed to load the config module: Error: boom`);
-  assert.deepEqual(leftovers(tmp), []);
+test("a TS config imports other TS files, as ./x.ts or as ./x.js", async () => {
+  const dir = mkdtempSync(join(tmp, "variant-"));
+  writeFileSync(
+    join(dir, "base.ts"),
+    'import { dim } from "./dims.js";\nconst base: Record<string, unknown> = { num_epochs: 2, dim };\nexport default base;\n',
+  );
+  writeFileSync(join(dir, "dims.ts"), "export const dim: number = 64;\n");
+  writeFileSync(
+    join(dir, "variant.ts"),
+    'import base from "./base.ts";\nexport default { ...base, num_epochs: 3 } satisfies Record<string, unknown>;\n',
+  );
+  assert.deepEqual((await loadConfig(join(dir, "variant.ts"))).config, { num_epochs: 3, dim: 64 });
+});
+
+test("a syntax error in an imported TS file names that file, line and column", async () => {
+  const dir = mkdtempSync(join(tmp, "broken-import-"));
+  writeFileSync(join(dir, "base.ts"), "export default {\n  a: 1,,\n};\n");
+  writeFileSync(join(dir, "variant.ts"), 'import base from "./base.ts";\nexport default { ...base };\n');
+  const variant = join(dir, "variant.ts");
+  await rejectsWith(
+    variant,
+    `${variant}: failed to load the config module: SyntaxError: ${join(dir, "base.ts")}:2:8: TypeScript syntax error: Property assignment expected.`,
+  );
 });
 
 test("a TS syntax error names line and column", async () => {
@@ -58,7 +77,6 @@ test("a TS syntax error names line and column", async () => {
     path,
     new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:8: TypeScript syntax error: `),
   );
-  assert.deepEqual(leftovers(tmp), []);
 });
 
 test("a JS module config loads its default export", async () => {
