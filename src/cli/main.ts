@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { frameworkRoot, frameworkVersion } from "../diag/manifest.js";
 import { ReproError } from "../util/errors.js";
 import { registerAverage } from "./average.js";
+import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
@@ -19,6 +20,7 @@ const commands: Register[] = [
   registerVocab,
   registerAverage,
   registerDiff,
+  registerCompare,
 ];
 
 export function buildProgram(): Command {
