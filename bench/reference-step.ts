@@ -4,7 +4,8 @@
  * Runs in its own process (bench/reference-step-main.ts) so that peak RSS is
  * this kernel set's alone.
  */
-import { selectKernels } from "../src/kernels/active.js";
+import { selectKernels, setKernels } from "../src/kernels/active.js";
+import type { Kernels } from "../src/kernels/kernels.js";
 import { nativeKernels } from "../src/kernels/native/index.js";
 import { buildNetwork } from "../src/network/network.js";
 import type { Batch } from "../src/network/types.js";
@@ -19,6 +20,8 @@ export interface StepBenchOptions {
   threads: number;
   steps: number;
   warmup: number;
+  /** Wraps the selected kernels (bench/kernel-profile.ts times every call). */
+  wrap?: (k: Kernels) => Kernels;
 }
 
 export interface StepBenchResult {
@@ -56,6 +59,7 @@ function makeBatch(): Batch {
 
 export function runReferenceStep(o: StepBenchOptions): StepBenchResult {
   const k = selectKernels(o.kernels, o.threads);
+  if (o.wrap) setKernels(o.wrap(k));
   const t0 = performance.now();
   const net = buildNetwork(referenceConfig(), "bench/reference-config.ts");
   const buildMs = performance.now() - t0;
