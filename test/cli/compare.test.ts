@@ -4,14 +4,12 @@
  * and a learning-rate variant), compared by the real CLI.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { repronet, stderrLines } from "../helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../diag/diff/cli-main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "repronet-compare-cli-"));
 const SMALL = [
   "--set",
@@ -22,20 +20,6 @@ const SMALL = [
   "log_verbosity=0",
 ];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function repronet(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
 const run = (name: string) => join(dir, name);
 const RUNS: [string, string, string[]][] = [];
 for (const seed of [1, 2]) {
@@ -45,22 +29,22 @@ for (const seed of [1, 2]) {
   RUNS.push([`lr-s${seed}`, "transformer-base", [...s, "--set", "learning_rate=0.003"]]);
 }
 
-before(async () => {
+before(() => {
   for (const [name, config, extra] of RUNS) {
-    const r = await repronet("train", `examples/${config}.json`, "--out", run(name), ...SMALL, ...extra);
+    const r = repronet(["train", `examples/${config}.json`, "--out", run(name), ...SMALL, ...extra]);
     assert.equal(r.code, 0, `training ${name} failed: ${r.stderr}`);
   }
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("groups by config up to the seed; the zero-eval variant's same-seed runs are bit-identical", async () => {
-  const r = await repronet(
+test("groups by config up to the seed; the zero-eval variant's same-seed runs are bit-identical", () => {
+  const r = repronet([
     "compare",
     ...["base-s1", "base-s2", "zero-s1", "zero-s2", "lr-s1", "lr-s2"].map(run),
     "--plot",
     run("curves.svg"),
-  );
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split("\n");
   assert.match(
@@ -73,8 +57,8 @@ test("groups by config up to the seed; the zero-eval variant's same-seed runs ar
   assert.match(readFileSync(run("curves.svg"), "utf8"), /^<svg /);
 });
 
-test("--json, --metric and --epoch", async () => {
-  const r = await repronet(
+test("--json, --metric and --epoch", () => {
+  const r = repronet([
     "compare",
     run("base-s1"),
     run("lr-s1"),
@@ -83,7 +67,7 @@ test("--json, --metric and --epoch", async () => {
     "train_score_output/output_prob",
     "--epoch",
     "1",
-  );
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.metric, "train_score_output/output_prob");
@@ -92,9 +76,9 @@ test("--json, --metric and --epoch", async () => {
   assert.equal(j.groups[1].test, null);
 });
 
-test("bad command lines are one-line errors with a non-zero exit", async () => {
+test("bad command lines are one-line errors with a non-zero exit", () => {
   const cases: [string[], RegExp][] = [
-    [[run("base-s1")], /^error: compare needs at least two run directories\n$/],
+    [[run("base-s1")], /^error: compare needs at least two run directories$/],
     [
       [run("base-s1"), "examples/transformer-base.json"],
       /^error: examples\/transformer-base\.json: not a run directory/,
@@ -113,8 +97,10 @@ test("bad command lines are one-line errors with a non-zero exit", async () => {
     ],
   ];
   for (const [args, message] of cases) {
-    const r = await repronet("compare", ...args);
+    const r = repronet(["compare", ...args]);
     assert.notEqual(r.code, 0, args.join(" "));
-    assert.match(r.stderr, message);
+    const err = stderrLines(r.stderr);
+    assert.equal(err.length, 1, r.stderr);
+    assert.match(err[0], message);
   }
 });

@@ -22,6 +22,22 @@ export function testRandom(seed: number): () => number {
   };
 }
 
+/** Central difference of `objective` in element `i` of `data` (restored afterwards). */
+export function centralDifference(
+  objective: () => number,
+  data: Float32Array,
+  i: number,
+  eps: number,
+): number {
+  const orig = data[i];
+  data[i] = orig + eps;
+  const plus = objective();
+  data[i] = orig - eps;
+  const minus = objective();
+  data[i] = orig;
+  return (plus - minus) / (2 * eps);
+}
+
 /** A float tensor with values uniform in [lo, hi). */
 export function randTensor(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   const r = testRandom(seed);
