@@ -85,11 +85,11 @@ test("bad command lines are one-line errors with a non-zero exit", () => {
     ],
     [
       [run("base-s1"), run("lr-s1"), "--epoch", "0"],
-      /^error: --epoch must be a positive integer, got "0"\n$/,
+      /^error: --epoch must be a positive integer, got "0"$/,
     ],
     [
       [run("base-s1"), run("lr-s1"), "--epoch", "9"],
-      /^error: .*base-s1: no dev_score_output\/output_prob at epoch 9\n$/,
+      /^error: .*base-s1: no dev_score_output\/output_prob at epoch 9$/,
     ],
     [
       [run("base-s1"), run("lr-s1"), "--plot", run("x.png")],
