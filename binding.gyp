@@ -12,7 +12,8 @@
         "native/src/nn.cc",
         "native/src/attention.cc",
         "native/src/random.cc",
-        "native/src/philox_simd.cc"
+        "native/src/philox_simd.cc",
+        "native/src/vexp.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

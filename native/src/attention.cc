@@ -9,6 +9,7 @@
 
 #include "gemm.h"
 #include "pool.h"
+#include "vexp.h"
 
 namespace rn {
 namespace {
@@ -52,10 +53,8 @@ void forward_slice(const float* q, const float* k, const float* v, int64_t len, 
       if (pr[j] > mxf) mxf = pr[j];
     const double mx = mxf == -std::numeric_limits<float>::infinity() ? 0.0 : double(mxf);
     double sum = 0;
-    for (int64_t j = 0; j < tk; j++) {
-      e[j] = std::exp(double(pr[j]) - mx);
-      sum += e[j];
-    }
+    exp_shifted(pr, mx, e, tk);
+    for (int64_t j = 0; j < tk; j++) sum += e[j];
     for (int64_t j = 0; j < tk; j++) pr[j] = sum == 0 ? 0.0f : static_cast<float>(e[j] / sum);
     for (int64_t j = 0; j < tk; j++) w[i * tk + j] = drop ? pr[j] * drop[i * tk + j] : pr[j];
   }

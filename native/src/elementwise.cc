@@ -1,6 +1,7 @@
 // Element-wise kernels over broadcast operands, and the strided copy.
 // Values are computed as the reference does: in double, rounded once at the
 // store (for + − × ÷ and sqrt float arithmetic gives the same bits).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -209,10 +210,32 @@ void where(const float* cond, const float* a, const float* b, float* out, Stride
   });
 }
 
+// A 2-D copy with a strided inner axis on one side (a transpose): 32×32 tiles,
+// so both sides are read and written a cache line at a time. Pure data
+// movement, so any task split gives the same bytes.
+static void copy_tiled(const uint32_t* src, uint32_t* dst, const Strided& s) {
+  constexpr int64_t kTile = 32;
+  const int64_t rows = s.shape[0], cols = s.shape[1];
+  const int64_t a0 = s.strides[0][0], a1 = s.strides[0][1], b0 = s.strides[1][0], b1 = s.strides[1][1];
+  const int64_t rowTiles = (rows + kTile - 1) / kTile, colTiles = (cols + kTile - 1) / kTile;
+  parallel_range(rowTiles * colTiles, std::max<int64_t>(1, (1 << 15) / (kTile * kTile)), [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; t++) {
+      const int64_t i0 = (t / colTiles) * kTile, j0 = (t % colTiles) * kTile;
+      const int64_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) dst[i * b0 + j * b1] = src[i * a0 + j * a1];
+    }
+  });
+}
+
 void copy32(const uint32_t* src, uint32_t* dst, Strided s0) {
   const Strided s = collapse(s0, 2);
   const int last = s.rank - 1;
   const int64_t ss = s.strides[0][last], sd = s.strides[1][last];
+  if (s.rank == 2 && (ss != 1 || sd != 1) && s.shape[0] >= 32 && s.shape[1] >= 32) {
+    copy_tiled(src, dst, s);
+    return;
+  }
   // The output index passed by for_rows is unused: dst has its own strides.
   for_rows<2>(s, [&](const int64_t* off, int64_t, int64_t j0, int64_t j1) {
     const uint32_t* ps = src + off[0];

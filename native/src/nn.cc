@@ -10,6 +10,7 @@
 
 #include "kernels.h"
 #include "pool.h"
+#include "vexp.h"
 
 namespace rn {
 namespace {
@@ -78,7 +79,7 @@ void max(const float* x, float* out, int32_t* argmax, int64_t outer, int64_t len
 
 void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
   parallel_range(rows, rows_per_task(cols), [&](int64_t lo, int64_t hi) {
-    std::vector<double> e(log ? 0 : cols);
+    std::vector<double> e(cols);
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * cols;
       float* yr = out + r * cols;
@@ -87,14 +88,8 @@ void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
         if (xr[c] > mxf) mxf = xr[c];
       const double mx = mxf == -std::numeric_limits<float>::infinity() ? 0.0 : double(mxf);
       double s = 0;
-      if (log) {
-        for (int64_t c = 0; c < cols; c++) s += std::exp(double(xr[c]) - mx);
-      } else {
-        for (int64_t c = 0; c < cols; c++) {
-          e[c] = std::exp(double(xr[c]) - mx);
-          s += e[c];
-        }
-      }
+      exp_shifted(xr, mx, e.data(), cols);
+      for (int64_t c = 0; c < cols; c++) s += e[c];
       if (s == 0) {
         const float fill = log ? -std::numeric_limits<float>::infinity() : 0.0f;
         for (int64_t c = 0; c < cols; c++) yr[c] = fill;
@@ -214,20 +209,20 @@ void cross_entropy(const float* logits, const int32_t* labels, float* loss, floa
       for (int64_t c = 0; c < classes; c++)
         if (xr[c] > mxf) mxf = xr[c];
       const double mx = mxf;
-      double s = 0;
+      double s = 0, sx = 0;
+      exp_shifted(xr, mx, e.data(), classes);
       for (int64_t c = 0; c < classes; c++) {
-        e[c] = std::exp(double(xr[c]) - mx);
         s += e[c];
+        sx += xr[c];
       }
       const double lse = mx + std::log(s);
+      for (int64_t c = 0; c < classes; c++) pr[c] = static_cast<float>(e[c] / s);
+      // −Σ_c t_c·log p_c in closed form: two short sums instead of a dependent chain over
+      // every class (the JS reference sums term by term; they agree to double rounding).
       const int64_t label = labels[r];
       double l = 0;
-      for (int64_t c = 0; c < classes; c++) {
-        const double logp = double(xr[c]) - lse;
-        pr[c] = static_cast<float>(e[c] / s);
-        const double t = c == label ? onLabel : other;
-        if (t != 0) l -= t * logp;
-      }
+      if (label >= 0 && label < classes) l -= (onLabel - other) * (double(xr[label]) - lse);
+      if (other != 0) l -= other * (sx - double(classes) * lse);
       loss[r] = static_cast<float>(l);
     }
   });

@@ -329,6 +329,16 @@ test("native copy: strided transposes of float32 and int32 data, with offsets, m
   js.copy(isrc, 0, [1, 120], iwant, 0, [16, 1], [120, 16]);
   nk!.copy(isrc, 0, [1, 120], igot, 0, [16, 1], [120, 16]);
   assert.deepEqual(Array.from(igot), Array.from(iwant));
+  // both sides ≥ 32 (the tiled path), with partial tiles: [70, 45] → [45, 70], and back into a strided view
+  const tsrc = rand(70 * 45, 43);
+  const twant = new Float32Array(45 * 70 + 2);
+  const tgot = new Float32Array(45 * 70 + 2);
+  js.copy(tsrc, 0, [1, 45], twant, 2, [70, 1], [45, 70]);
+  nk!.copy(tsrc, 0, [1, 45], tgot, 2, [70, 1], [45, 70]);
+  assertBits(tgot, twant, "tiled transpose");
+  js.copy(tsrc, 0, [45, 1], twant, 0, [1, 70], [70, 45]);
+  nk!.copy(tsrc, 0, [45, 1], tgot, 0, [1, 70], [70, 45]);
+  assertBits(tgot, twant, "tiled transpose, strided writes");
 });
 
 test("native copy: an access outside the array throws a RangeError", { skip }, () => {
