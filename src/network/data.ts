@@ -36,19 +36,35 @@ export function timeDim(lengths: Int32Array, name: string, loop = false): Dim {
 }
 
 export class Data {
+  private computed: Tensor | (() => Tensor);
+
+  /**
+   * `value` may be a function (from `deferInScope`) when `logits` are given: a
+   * softmax output whose probabilities no consumer reads (the losses work on
+   * the logits) is then never computed.
+   */
   constructor(
-    readonly value: Tensor,
+    value: Tensor | (() => Tensor),
     readonly dims: readonly Dim[],
     /** Set for sparse (int32 label) data: the number of classes. */
     readonly sparseDim?: number,
     /** For softmax outputs: the logits, so losses can work in log space. */
     readonly logits?: Tensor,
   ) {
-    if (value.rank !== dims.length || value.shape.some((d, i) => d !== dims[i].size)) {
+    const shaped = typeof value === "function" ? logits : value;
+    if (shaped === undefined) throw new Error("a lazily computed data value needs its logits");
+    if (shaped.rank !== dims.length || shaped.shape.some((d, i) => d !== dims[i].size)) {
       throw new Error(
-        `data shape [${value.shape}] does not match dims (${dims.map((d) => d.name).join(", ")})`,
+        `data shape [${shaped.shape}] does not match dims (${dims.map((d) => d.name).join(", ")})`,
       );
     }
+    this.computed = value;
+  }
+
+  /** The data's tensor (computed on first use when it was given as a function). */
+  get value(): Tensor {
+    if (typeof this.computed === "function") this.computed = this.computed();
+    return this.computed;
   }
 
   get sparse(): boolean {

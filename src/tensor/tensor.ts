@@ -117,6 +117,30 @@ export const empty = (shape: Shape, dtype: DType = "float32"): Tensor =>
 /** Number of tensors created and not yet disposed (the memory-growth probe). */
 export const liveTensorCount = (): number => live;
 
+/** Scopes whose tidy has returned: a deferred computation can no longer add to them. */
+const closedScopes = new WeakSet<Tensor[]>();
+
+/**
+ * `fn`, to be run later (at most once, by the caller's choice) as if it had run
+ * now: the tensors it creates belong to the scope active now, so a lazily
+ * computed value lives exactly as long as an eager one would. Calling it after
+ * that scope has ended is an error (its tensors would have no owner).
+ */
+export function deferInScope(fn: () => Tensor): () => Tensor {
+  const scope = scopes[scopes.length - 1];
+  return () => {
+    if (scope === undefined) return fn();
+    if (closedScopes.has(scope))
+      throw new Error("a deferred tensor was requested after its tidy scope ended");
+    scopes.push(scope);
+    try {
+      return fn();
+    } finally {
+      scopes.pop();
+    }
+  };
+}
+
 /** Marks tensors as persistent: no scope disposes them. */
 export function keep<T extends Tensor>(t: T): T {
   t.kept = true;
@@ -144,10 +168,12 @@ export function tidy<T>(fn: () => T): T {
     result = fn();
   } catch (e) {
     scopes.pop();
+    closedScopes.add(scope);
     for (const t of scope) if (!t.kept) t.dispose();
     throw e;
   }
   scopes.pop();
+  closedScopes.add(scope);
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
   const parent = scopes[scopes.length - 1];

@@ -83,10 +83,7 @@ test("bad command lines are one-line errors with a non-zero exit", () => {
       [run("base-s1"), "examples/transformer-base.json"],
       /^error: examples\/transformer-base\.json: not a run directory/,
     ],
-    [
-      [run("base-s1"), run("lr-s1"), "--epoch", "0"],
-      /^error: --epoch must be a positive integer, got "0"$/,
-    ],
+    [[run("base-s1"), run("lr-s1"), "--epoch", "0"], /^error: --epoch must be a positive integer, got "0"$/],
     [
       [run("base-s1"), run("lr-s1"), "--epoch", "9"],
       /^error: .*base-s1: no dev_score_output\/output_prob at epoch 9$/,

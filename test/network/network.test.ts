@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { kernels, setKernels } from "../../src/kernels/active.js";
 import { buildNetwork } from "../../src/network/network.js";
 import type { Batch } from "../../src/network/types.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
@@ -208,4 +209,38 @@ test("a finite step has nothing to diagnose", () => {
     ),
     null,
   );
+});
+
+test("a softmax output read only by its ce loss never computes the probabilities; reading them does", () => {
+  const config = (reader: boolean) => ({
+    extern_data: { data: { dim: 5, sparse: true } },
+    network: {
+      emb: { class: "linear", from: "data", n_out: 3 },
+      output: { class: "softmax", from: "emb", target: "data", loss: "ce" },
+      ...(reader
+        ? { probs_sum: { class: "reduce", mode: "sum", axes: "F", from: "output", is_output_layer: true } }
+        : {}),
+    },
+  });
+  const batch = batchOf([[1, 2, 3]], [[1, 2, 3, 0]], () => 0);
+  const softmaxCalls = (reader: boolean) => {
+    const net = buildNetwork(config(reader), "lazy.json");
+    const active = kernels();
+    let calls = 0;
+    setKernels({
+      ...active,
+      softmax: (...args: Parameters<typeof active.softmax>) => {
+        calls++;
+        active.softmax(...args);
+      },
+    });
+    try {
+      tidy(() => valueAndGrads(() => net.forward(batch, { train: true, step: 0 }).objective!, []));
+    } finally {
+      setKernels(active);
+    }
+    return calls;
+  };
+  assert.equal(softmaxCalls(false), 0);
+  assert.equal(softmaxCalls(true), 1);
 });

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { keep, liveTensorCount, scalar, Tensor, tensor, tidy, zeros } from "../../src/tensor/tensor.js";
+import { add, mul, sum } from "../../src/tensor/ops/index.js";
+import { valueAndGrads } from "../../src/tensor/tape.js";
+import {
+  deferInScope,
+  keep,
+  liveTensorCount,
+  scalar,
+  Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from "../../src/tensor/tensor.js";
 
 test("tensors know their dtype, shape and size", () => {
   const t = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
@@ -56,4 +67,46 @@ test("using a disposed tensor is an error, not a silent read", () => {
   const t = zeros([1]);
   t.dispose();
   assert.throws(() => t.data, /used after dispose/);
+});
+
+test("deferInScope: a value computed later belongs to the scope it was deferred in", () => {
+  const before = liveTensorCount();
+  let computed = 0;
+  tidy(() => {
+    const x = tensor([1, 2, 3]);
+    const lazy = deferInScope(() => {
+      computed++;
+      return add(x, x);
+    });
+    assert.equal(computed, 0);
+    // Requested inside an inner scope, it must outlive that scope.
+    const y = tidy(() => {
+      lazy();
+      return scalar(0);
+    });
+    assert.equal(computed, 1);
+    const again = lazy();
+    assert.deepEqual(Array.from(again.f32), [2, 4, 6]);
+    assert.ok(y);
+  });
+  assert.equal(liveTensorCount(), before);
+});
+
+test("deferInScope: requesting the value after its scope ended is an error", () => {
+  const lazy = tidy(() => {
+    const x = tensor([1]);
+    return deferInScope(() => add(x, x));
+  });
+  assert.throws(() => lazy(), /a deferred tensor was requested after its tidy scope ended/);
+});
+
+test("deferInScope: gradients flow through a value computed lazily inside valueAndGrads", () => {
+  tidy(() => {
+    const x = tensor([1, 2]);
+    const { grads } = valueAndGrads(() => {
+      const lazy = deferInScope(() => mul(x, x));
+      return sum(lazy());
+    }, [x]);
+    assert.deepEqual(Array.from(grads[0]!.f32), [2, 4]);
+  });
 });
