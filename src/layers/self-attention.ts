@@ -16,9 +16,7 @@
 import { z } from "zod";
 import { Data, staticDim } from "../network/data.js";
 import { glorotUniform, parseInitializer } from "../rng/initializers.js";
-import { concat, dropout, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
-
-import { Tensor } from "../tensor/tensor.js";
+import { attention, concat, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
 import { ReproError } from "../util/errors.js";
 import type { LayerContext, LayerDef, LayerOptions } from "./layer.js";
 import { registerLayer } from "./registry.js";
@@ -31,24 +29,6 @@ const options = {
   attention_dropout: z.number().min(0).lt(1).default(0),
   forward_weights_init: z.union([z.number(), z.string(), z.record(z.string(), z.unknown())]).optional(),
 };
-
-/**
- * Keep-mask [N, 1, Tq, Tk] over the flattened batch N = B·R (row n belongs to
- * batch entry ⌊n/R⌋): key k < length, and k ≤ q when `leftOnly`.
- */
-function energyMask(lengths: Int32Array, R: number, T: number, leftOnly: boolean): Tensor {
-  const N = lengths.length * R;
-  const m = new Float32Array(N * T * T);
-  for (let n = 0; n < N; n++) {
-    const len = lengths[Math.floor(n / R)];
-    for (let q = 0; q < T; q++) {
-      const row = (n * T + q) * T;
-      const end = leftOnly ? Math.min(len, q + 1) : len;
-      for (let k = 0; k < end; k++) m[row + k] = 1;
-    }
-  }
-  return new Tensor([N, 1, T, T], m);
-}
 
 const selfAttention: LayerDef<typeof options> = {
   options,
@@ -92,16 +72,17 @@ const selfAttention: LayerDef<typeof options> = {
 
     const qkv = transpose(reshape(matmul(x3, W), [N, T, H, width]), [0, 2, 1, 3]); // [N, H, T, width]
     const part = (begin: number, size: number) => slice(qkv, [0, 0, 0, begin], [N, H, T, size]);
-    const q = mul(part(0, kh), kh ** -0.5);
-    const k = part(kh, kh);
-    const v = part(2 * kh, vh);
-
-    const energy = matmul(q, k, { transB: true }); // [N, H, Tq, Tk]
-    let weights = softmax(energy, -1, energyMask(lengths, R, T, opts.attention_left_only));
-    if (ctx.train && opts.attention_dropout > 0) {
-      weights = dropout(weights, opts.attention_dropout, ctx.dropoutUniform("attention"));
-    }
-    const ctxv = transpose(matmul(weights, v), [0, 2, 1, 3]); // [N, T, H, vh]
+    // One fused kernel: bit for bit softmax(q·kᵀ/√kh, masked) (with dropout) · v, as
+    // composed ops would compute it (test/tensor/ops/fused.test.ts), in fewer passes.
+    const drop = ctx.train && opts.attention_dropout > 0;
+    const attended = attention(part(0, kh), part(kh, kh), part(2 * kh, vh), {
+      lengths,
+      rowsPerLength: R,
+      scale: kh ** -0.5,
+      causal: opts.attention_left_only,
+      dropout: drop ? { rate: opts.attention_dropout, uniform: ctx.dropoutUniform("attention") } : undefined,
+    }); // [N, H, T, vh]
+    const ctxv = transpose(attended, [0, 2, 1, 3]); // [N, T, H, vh]
     const outPermuted = reshape(ctxv, [...others.map((a) => x.dims[a].size), T, V]);
     const inverse = perm.map((_, i) => perm.indexOf(i));
     const dims = x.dims.map((d, a) => (a === f ? staticDim(V) : d));
