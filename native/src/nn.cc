@@ -17,6 +17,7 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 15;  // elements per task
 constexpr int64_t kColBlock = 256;   // columns per task in column-split reductions
+constexpr int64_t kAdamGrain = 1 << 17;  // Adam is memory-bound: fewer, larger tasks
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 inline int64_t rows_per_task(int64_t cols) { return cols >= kGrain ? 1 : kGrain / (cols > 0 ? cols : 1); }
@@ -279,7 +280,7 @@ void scatter_add(const float* gy, const int32_t* idx, int64_t nidx, float* gx, i
 
 void adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& o) {
   const double b1 = o.beta1, b2 = o.beta2, eps = o.epsilon, lr = o.lr, lrT = o.lrT, wd = o.weightDecay;
-  parallel_range(n, kGrain, [&](int64_t lo, int64_t hi) {
+  parallel_range(n, kAdamGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i++) {
       const double gi = g[i];
       const float mi = static_cast<float>(b1 * double(m[i]) + (1 - b1) * gi);
