@@ -21,7 +21,8 @@ import { writeFileAtomic } from "../util/atomic.js";
 
 export const MANIFEST_FORMAT = "repronet/manifest/1";
 
-export type RunOutcome = "running" | "finished" | "interrupted" | "failed";
+/** `lost`: an earlier invocation that ended without recording how (killed, or the machine went away). */
+export type RunOutcome = "running" | "finished" | "interrupted" | "failed" | "lost";
 
 /** One invocation of `train` on a run directory. */
 export interface RunRecord {
@@ -224,7 +225,13 @@ export function buildManifest(m: ManifestInput): Manifest {
     learning_rate_control: { error_measure: m.errorMeasure.key, reason: m.errorMeasure.reason },
     resumed_from_epoch: m.resumedFrom ?? null,
     started_at: started,
-    history: [...previousHistory(m.previous), record],
+    // A previous invocation still "running" was killed before it could say how it ended.
+    history: [
+      ...previousHistory(m.previous).map((r) =>
+        r.outcome === "running" ? { ...r, outcome: "lost" as const } : r,
+      ),
+      record,
+    ],
   };
 }
 

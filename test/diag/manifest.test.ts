@@ -195,3 +195,13 @@ test("a resumed run continues the previous manifest's history", () => {
   assert.equal(second.resumed_from_epoch, 1);
   assert.equal(readManifest(join(tmp(), "none")), null);
 });
+
+test("an earlier invocation that never recorded its end (killed) is marked lost on resume", () => {
+  const killed = buildManifest(input()); // written at start, never finished
+  const next = buildManifest(input({ previous: killed, resumedFrom: 1, resumedFromCheckpoint: "epoch.001" }));
+  assert.deepEqual(
+    next.history.map((r) => r.outcome),
+    ["lost", "running"],
+  );
+  assert.equal(next.history[0].ended_at, null);
+});
