@@ -40,6 +40,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { name: "learning_rate_warmup_steps", default: 0, description: "Number of steps over which the learning rate warms up linearly." },
   { name: "learning_rates", description: "Learning rates for the first epochs (list, or dict epoch → rate)." },
   { name: "log_every_n_steps", default: 1, description: "Log training progress every N steps." },
+  { name: "log_grad_norms", default: false, description: "Record every trainable parameter's gradient norm per step in train.jsonl (`grad_norms`); `repronet diff` then names the first parameter whose gradient differs." },
   { name: "log_verbosity", default: 5, description: "Log verbosity 0–5 (5: every step line; 3–4: progress bar on a terminal; 2: epoch summaries only)." },
   { name: "log_zero_scaled_losses", default: true, description: "Also log losses whose loss_scale is 0." },
   { name: "max_seq_length", description: "Skip training sequences longer than this (a number, or a dict per data key)." },

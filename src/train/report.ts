@@ -21,6 +21,8 @@ export interface StepReport {
   loss: number;
   learningRate: number;
   gradNorm: number;
+  /** Per-parameter gradient norms (`log_grad_norms`). */
+  gradNorms?: Record<string, number>;
   /** Whether this step applied an update (false while gradients accumulate). */
   updated: boolean;
   secPerStep: number;
@@ -70,6 +72,7 @@ export class StepReporter {
       loss: r.loss,
       learning_rate: r.learningRate,
       grad_norm: r.gradNorm,
+      ...(r.gradNorms && { grad_norms: r.gradNorms }),
       sec_per_step: r.secPerStep,
       ...(this.o.accumulate > 1 && { update: r.updated }),
     });

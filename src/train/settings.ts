@@ -42,6 +42,8 @@ export interface TrainSettings {
   logVerbosity: number;
   logEveryNSteps: number;
   logZeroScaledLosses: boolean;
+  /** `log_grad_norms`: record each parameter's gradient norm per step in train.jsonl. */
+  logGradNorms: boolean;
   saveInterval: number;
   /** `accum_grad_multiple_step`: batches per update. */
   accumulate: number;
@@ -196,6 +198,7 @@ export function parseTrainSettings(
     logVerbosity: int("log_verbosity", 5, 0),
     logEveryNSteps: int("log_every_n_steps", 1, 1),
     logZeroScaledLosses: bool("log_zero_scaled_losses", true),
+    logGradNorms: bool("log_grad_norms", false),
     saveInterval: int("save_interval", 1, 1),
     accumulate: int("accum_grad_multiple_step", 1, 1),
     train,

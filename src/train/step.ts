@@ -19,6 +19,8 @@ export interface StepOptions {
   step: number;
   /** For messages: `epoch 1, step 3`. */
   where: string;
+  /** Also return each parameter's gradient norm (`log_grad_norms`). */
+  gradNorms?: boolean;
 }
 
 export interface StepOutcome {
@@ -27,6 +29,8 @@ export interface StepOutcome {
   losses: readonly LossReport[];
   /** Global norm of this batch's gradient. */
   gradNorm: number;
+  /** Per trainable parameter, by name (sorted), when asked for. */
+  gradNorms?: Record<string, number>;
 }
 
 /** A step whose objective or gradient is not finite; training stops before the update. */
@@ -81,6 +85,11 @@ export function forwardBackward(
       );
     }
     acc.add(trainable, grads);
-    return { loss, losses, gradNorm };
+    if (!o.gradNorms) return { loss, losses, gradNorm };
+    const gradNorms: Record<string, number> = {};
+    trainable.forEach((p, k) => {
+      gradNorms[p.name] = grads[k] ? globalNorm([grads[k]!]) : 0;
+    });
+    return { loss, losses, gradNorm, gradNorms };
   });
 }

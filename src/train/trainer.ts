@@ -134,6 +134,7 @@ function trainBatch(
     r = forwardBackward(net, params, run.accum, () => makeBatch(s.train.dataset, seqs), {
       step: run.globalStep,
       where,
+      gradNorms: s.logGradNorms,
     });
   } catch (e) {
     if (e instanceof NonFiniteError) {

@@ -284,6 +284,19 @@ test("OUT/train.jsonl has one record per step: costs, learning rate, gradient no
   assert.ok(records.every((x) => x.grad_norm > 0 && x.sec_per_step === 0.25));
 });
 
+test("log_grad_norms records each parameter's gradient norm; together they make grad_norm; training unchanged", async () => {
+  const plain = await run(fakeConfig());
+  const traced = await run(fakeConfig({ log_grad_norms: true }));
+  assert.equal(traced.fingerprint, plain.fingerprint);
+  for (const r of jsonl(traced.outDir)) {
+    const norms = Object.values(r.grad_norms!);
+    assert.ok(norms.length > 0);
+    const total = Math.sqrt(norms.reduce((s, n) => s + n * n, 0));
+    assert.ok(Math.abs(total - r.grad_norm) <= 1e-9 * r.grad_norm, `${total} vs ${r.grad_norm}`);
+  }
+  assert.ok(jsonl(plain.outDir).every((r) => r.grad_norms === undefined));
+});
+
 test("learning_rates.json has per epoch the rate, every score and meta (steps, times); files are written atomically", async () => {
   const r = await run(fakeConfig({ eval_datasets: { devtrain: fakeConfig().train } }));
   const e1 = lrFile(r.outDir).epochs["1"];

@@ -20,6 +20,7 @@ const NO_EFFECT: Record<string, string> = {
   cleanup_old_models: "decides which checkpoints are kept, not what is trained",
   learning_rate_file: "no effect: the history goes to OUT/learning_rates.json",
   log_every_n_steps: "logging only",
+  log_grad_norms: "logging only",
   log_verbosity: "logging only",
   log_zero_scaled_losses: "logging only",
   model: "no effect: --out decides where checkpoints go",

@@ -129,7 +129,7 @@ export function readSteps(dir: string): Json[] | null {
 
 /** Fields of a step record compared, in this order; dicts compare their common keys. */
 const OBJECTIVE_FIELDS = ["loss", "cost", "error"];
-const OTHER_FIELDS = ["learning_rate", "grad_norm"];
+const OTHER_FIELDS = ["learning_rate", "grad_norms", "grad_norm"]; // per-parameter norms name the parameter
 
 const stepKey = (r: Json, i: number): string =>
   String(typeof r.global_step === "number" ? r.global_step : `#${i}`);

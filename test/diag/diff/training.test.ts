@@ -87,3 +87,20 @@ test("non-finite values written as strings compare as numbers", () => {
   const d = diffSteps([step(0, 3, { grad_norm: "NaN" })], [step(0, 3, { grad_norm: "NaN" })]);
   assert.equal(d.firstOther, null);
 });
+
+test("with log_grad_norms, the first parameter whose gradient norm differs is named", () => {
+  const norms = (w: number) => ({ grad_norms: { "enc/W": 0.5, "out/W": w } });
+  const d = diffSteps(
+    [step(0, 3, norms(0.7)), step(1, 2.5, norms(0.6))],
+    [step(0, 3, { ...norms(0.7), grad_norm: 1 }), step(1, 2.5, { ...norms(0.61), grad_norm: 1.1 })],
+  );
+  assert.equal(d.first, null);
+  assert.deepEqual(d.firstOther, {
+    epoch: 1,
+    step: 1,
+    globalStep: 1,
+    field: "grad_norms:out/W",
+    a: 0.6,
+    b: 0.61,
+  });
+});
