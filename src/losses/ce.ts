@@ -1,4 +1,5 @@
 /** Cross-entropy against sparse targets, with label smoothing (1−ls on the label, ls/(V−1) elsewhere). */
+import { kernels } from "../kernels/active.js";
 import { type Data, sequenceMask } from "../network/data.js";
 import * as ops from "../tensor/ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -43,17 +44,14 @@ function checkAligned(output: Data, target: Data, where: string): void {
   }
 }
 
-/** 1 where argmax(logits) ≠ label (first maximum wins ties). */
+/** 1 where argmax(logits) ≠ label (first maximum wins ties), with the kernels' row-wise max. */
 function frameErrors(logits: Tensor, labels: Tensor): Tensor {
   const v = logits.shape[logits.rank - 1];
   const rows = labels.size;
-  const l = logits.f32;
+  const argmax = new Int32Array(rows);
+  kernels().max(logits.f32, new Float32Array(rows), argmax, rows, v, 1);
   const y = labels.i32;
   const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < v; c++) if (l[r * v + c] > l[r * v + best]) best = c;
-    out[r] = best === y[r] ? 0 : 1;
-  }
+  for (let r = 0; r < rows; r++) out[r] = argmax[r] === y[r] ? 0 : 1;
   return new Tensor(labels.shape, out);
 }
