@@ -222,8 +222,19 @@ static void copy_tiled(const uint32_t* src, uint32_t* dst, const Strided& s) {
     for (int64_t t = lo; t < hi; t++) {
       const int64_t i0 = (t / colTiles) * kTile, j0 = (t % colTiles) * kTile;
       const int64_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
-      for (int64_t i = i0; i < i1; i++)
-        for (int64_t j = j0; j < j1; j++) dst[i * b0 + j * b1] = src[i * a0 + j * a1];
+      if (b1 == 1) {  // contiguous writes along j: gather from the strided source
+        for (int64_t i = i0; i < i1; i++) {
+          const uint32_t* ps = src + i * a0 + j0 * a1;
+          uint32_t* pd = dst + i * b0 + j0;
+          for (int64_t j = 0; j < j1 - j0; j++) pd[j] = ps[j * a1];
+        }
+      } else {  // walk j outside, so the inner loop writes along i
+        for (int64_t j = j0; j < j1; j++) {
+          const uint32_t* ps = src + i0 * a0 + j * a1;
+          uint32_t* pd = dst + i0 * b0 + j * b1;
+          for (int64_t i = 0; i < i1 - i0; i++) pd[i * b0] = ps[i * a0];
+        }
+      }
     }
   });
 }
