@@ -48,12 +48,8 @@ void forward_slice(const float* q, const float* k, const float* v, int64_t len, 
     float* pr = probs + i * tk;
     for (int64_t j = 0; j < tk; j++)
       if (!visible(i, j, len, s.causal)) pr[j] = kMask;
-    float mxf = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < tk; j++)
-      if (pr[j] > mxf) mxf = pr[j];
-    const double mx = mxf == -std::numeric_limits<float>::infinity() ? 0.0 : double(mxf);
+    exp_minus_max(pr, tk, e);
     double sum = 0;
-    exp_shifted(pr, mx, e, tk);
     for (int64_t j = 0; j < tk; j++) sum += e[j];
     for (int64_t j = 0; j < tk; j++) pr[j] = sum == 0 ? 0.0f : static_cast<float>(e[j] / sum);
     for (int64_t j = 0; j < tk; j++) w[i * tk + j] = drop ? pr[j] * drop[i * tk + j] : pr[j];

@@ -84,12 +84,8 @@ void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * cols;
       float* yr = out + r * cols;
-      float mxf = -std::numeric_limits<float>::infinity();
-      for (int64_t c = 0; c < cols; c++)
-        if (xr[c] > mxf) mxf = xr[c];
-      const double mx = mxf == -std::numeric_limits<float>::infinity() ? 0.0 : double(mxf);
+      const double mx = exp_minus_max(xr, cols, e.data());
       double s = 0;
-      exp_shifted(xr, mx, e.data(), cols);
       for (int64_t c = 0; c < cols; c++) s += e[c];
       if (s == 0) {
         const float fill = log ? -std::numeric_limits<float>::infinity() : 0.0f;
@@ -206,12 +202,8 @@ void cross_entropy(const float* logits, const int32_t* labels, float* loss, floa
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = logits + r * classes;
       float* pr = probs + r * classes;
-      float mxf = -std::numeric_limits<float>::infinity();
-      for (int64_t c = 0; c < classes; c++)
-        if (xr[c] > mxf) mxf = xr[c];
-      const double mx = mxf;
+      const double mx = exp_minus_max(xr, classes, e.data());
       double s = 0, sx = 0;
-      exp_shifted(xr, mx, e.data(), classes);
       for (int64_t c = 0; c < classes; c++) {
         s += e[c];
         sx += xr[c];

@@ -5,6 +5,7 @@
 #include "vexp.h"
 
 #include <cstring>
+#include <limits>
 
 namespace rn {
 namespace {
@@ -48,6 +49,15 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void exp_shifted(const float* x, double shift, double* out, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] = exp_one(double(x[i]) - shift);
+}
+
+double exp_minus_max(const float* x, int64_t n, double* e) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; i++)
+    if (x[i] > mx) mx = x[i];
+  const double shift = mx == -std::numeric_limits<float>::infinity() ? 0.0 : double(mx);
+  exp_shifted(x, shift, e, n);
+  return shift;
 }
 
 }  // namespace rn

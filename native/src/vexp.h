@@ -12,4 +12,8 @@ namespace rn {
 // (callers pass x − max(x) ≤ 0).
 void exp_shifted(const float* x, double shift, double* out, int64_t n);
 
+// The softmax numerator: e[i] = e^(x[i] − m) with m = max x (0 when every x is
+// −inf, so such a row gives zeros instead of NaN); returns m.
+double exp_minus_max(const float* x, int64_t n, double* e);
+
 }  // namespace rn

@@ -99,7 +99,7 @@ export function checkTopLevelKeys(
   }
 }
 
-/** Fixed defaults by key (`test/train/settings-defaults.test.ts` checks them against training). */
+/** Fixed defaults by key (`test/train/settings.test.ts` checks them against training). */
 export const CONFIG_DEFAULTS: ReadonlyMap<string, unknown> = new Map(
   CONFIG_KEYS.filter((k) => "default" in k).map((k) => [k.name, k.default]),
 );

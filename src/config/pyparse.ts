@@ -45,7 +45,7 @@ const BITWISE = new Set(["&", "|", "^", "<<", ">>", "~"]);
 const COMPARISON = new Set(["<", ">", "<=", ">=", "==", "!="]);
 
 /** A config-local helper name, kept out of the parsed config. */
-export function isLocalName(name: string): boolean {
+function isLocalName(name: string): boolean {
   return name.startsWith("_");
 }
 

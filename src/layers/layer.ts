@@ -69,6 +69,13 @@ export interface LayerContext {
    * initial value never depends on creation order.
    */
   param(name: string, shape: readonly number[], init: InitFn): Tensor;
+  /**
+   * A weight W of `shape` [n_in, n_out] for x·W, as `param` gives it — except
+   * that a weight `reuse_params` maps with `transpose` comes back as the owner's
+   * [n_out, n_in] matrix with `transposed` true, for `matmul(x, w, {transB})`
+   * without copying it.
+   */
+  weight(name: string, shape: readonly [number, number], init: InitFn): { w: Tensor; transposed: boolean };
   /** Uniform [0,1) draws for dropout keyed by (seed, path/purpose, global step): `purpose` keeps masks apart. */
   dropoutUniform(purpose: string): DropoutNoise;
   /** Another layer's output, by the same names `from` accepts (`base:x`, `prev:x`, `data:classes`). */

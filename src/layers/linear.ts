@@ -54,8 +54,9 @@ export function affine(ctx: LayerContext, inputs: readonly Data[], opts: WeightO
   } else {
     const x = concatFeatures(inputs, where);
     const nIn = x.value.shape[x.value.rank - 1];
-    const w = ctx.param("W", [nIn, nOut], wInit);
-    y = x.value.rank === 1 ? reshape(matmul(reshape(x.value, [1, nIn]), w), [nOut]) : matmul(x.value, w);
+    const { w, transposed } = ctx.weight("W", [nIn, nOut], wInit);
+    const mm = (a: Tensor) => matmul(a, w, { transB: transposed });
+    y = x.value.rank === 1 ? reshape(mm(reshape(x.value, [1, nIn])), [nOut]) : mm(x.value);
     dims = [...x.dims.slice(0, -1), staticDim(nOut)];
   }
   if (opts.with_bias ?? true) y = add(y, ctx.param("b", [nOut], bInit));

@@ -1,5 +1,6 @@
 /** The LayerContext the runner hands to each layer (also used directly by layer tests). */
 import type { LayerContext, RecInfo } from "../layers/layer.js";
+import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { transpose } from "../tensor/ops/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -31,23 +32,32 @@ export interface ParamReuse {
 }
 
 export function createContext(o: ContextOptions): LayerContext {
+  /** The stored parameter `name` of `shape` (its owner's, per reuse_params). */
+  const stored = (name: string, shape: readonly number[], init: InitFn): Tensor => {
+    const fullName = `${o.paramOwners?.[name]?.owner ?? o.paramOwner ?? o.path}/${name}`;
+    const value = o.params.get(fullName, shape, init, o.trainable ?? true);
+    o.onParam?.(fullName, value);
+    return value;
+  };
+  const transposedShape = (name: string, shape: readonly number[]): number[] => {
+    if (shape.length !== 2)
+      throw new Error(
+        `reuse_params: parameter "${name}" has ${shape.length} axes; only 2-D ones can be transposed`,
+      );
+    return [shape[1], shape[0]];
+  };
   return {
     path: o.path,
     train: o.train,
     rec: o.rec,
-    param: (name, shape, init) => {
-      const reuse = o.paramOwners?.[name];
-      const fullName = `${reuse?.owner ?? o.paramOwner ?? o.path}/${name}`;
-      if (reuse?.transpose && shape.length !== 2) {
-        throw new Error(
-          `reuse_params: parameter "${name}" has ${shape.length} axes; only 2-D ones can be transposed`,
-        );
-      }
-      const stored = reuse?.transpose ? [shape[1], shape[0]] : shape;
-      const value = o.params.get(fullName, stored, init, o.trainable ?? true);
-      o.onParam?.(fullName, value);
-      return reuse?.transpose ? transpose(value) : value;
-    },
+    param: (name, shape, init) =>
+      o.paramOwners?.[name]?.transpose
+        ? transpose(stored(name, transposedShape(name, shape), init))
+        : stored(name, shape, init),
+    weight: (name, shape, init) =>
+      o.paramOwners?.[name]?.transpose
+        ? { w: stored(name, transposedShape(name, shape), init), transposed: true }
+        : { w: stored(name, shape, init), transposed: false },
     dropoutUniform: (purpose) => {
       const stream = () => new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step);
       return Object.assign((n: number) => stream().uniform(n), {

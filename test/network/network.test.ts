@@ -161,6 +161,40 @@ test("reuse_params with transpose ties the output softmax to the embedding", () 
   }
 });
 
+test("an embedding can read a softmax's weight transposed (the gather path of reuse_params transpose)", () => {
+  const net = buildNetwork(
+    {
+      extern_data: { data: { dim: 5, sparse: true } },
+      network: {
+        emb: {
+          class: "linear",
+          from: "data",
+          n_out: 3,
+          with_bias: false,
+          reuse_params: { map: { W: { reuse_layer: "output", transpose: true } } },
+        },
+        output: { class: "softmax", from: "emb", target: "data", loss: "ce" },
+      },
+    },
+    "tied-embedding.json",
+  );
+  assert.deepEqual(
+    net.params.list().map((p) => [p.name, p.value.shape]),
+    [
+      ["output/W", [3, 5]],
+      ["output/b", [5]],
+    ],
+  );
+  const batch = batchOf([[1, 2, 3]], [[1, 2, 3, 0]], () => 0);
+  const objective = () => tidy(() => net.forward(batch, { train: true, step: 0 }).objective!.item());
+  const { grads } = lossesAndGrads(net, batch);
+  const data = net.params.list()[0].value.f32;
+  for (let i = 0; i < data.length; i++) {
+    const numeric = centralDifference(objective, data, i, 1e-2);
+    assert.ok(Math.abs(grads[0]![i] - numeric) <= 2e-3 + 2e-2 * Math.abs(numeric), `output/W[${i}]`);
+  }
+});
+
 test("transposed reuse_params needs a 2-D parameter", () => {
   assert.throws(
     () =>

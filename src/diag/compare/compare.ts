@@ -87,14 +87,18 @@ function curve(run: RunSummary, metric: string): [number, number][] {
     });
 }
 
-function sameSeedCheck(first: RunSummary[], group: RunSummary[], epoch: number): GroupReport["sameSeed"] {
+function sameSeedCheck(
+  first: RunSummary[],
+  group: RunSummary[],
+  fingerprint: (run: RunSummary) => string | null,
+): GroupReport["sameSeed"] {
   const bySeed = new Map(first.map((r) => [r.seed, r]));
   const pairs = group.filter((r) => bySeed.has(r.seed)).map((r) => [bySeed.get(r.seed)!, r] as const);
   if (pairs.length === 0) return null;
   let checked = 0;
   let identical = 0;
   for (const [a, b] of pairs) {
-    const [fa, fb] = [checkpointFingerprint(a, epoch), checkpointFingerprint(b, epoch)];
+    const [fa, fb] = [fingerprint(a), fingerprint(b)];
     if (fa === null || fb === null) continue;
     checked++;
     if (fa === fb) identical++;
@@ -114,9 +118,15 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
   if (envs.length > 1) notes.push(`the runs used different code or kernels: ${envs.join("; ")}`);
   const grouped = groupRuns(runs);
   const first = grouped[0];
-  const firstSummary = summarize(first.map((r) => metricValue(r, metric, epoch)!));
+  const valueOf = (r: RunSummary) => metricValue(r, metric, epoch)!;
+  const summaries = grouped.map((g) => summarize(g.map(valueOf)));
+  // The first group's checkpoints are compared with every other group's: read each once.
+  const fingerprints = new Map<RunSummary, string | null>();
+  const fingerprint = (r: RunSummary) => {
+    if (!fingerprints.has(r)) fingerprints.set(r, checkpointFingerprint(r, epoch));
+    return fingerprints.get(r) ?? null;
+  };
   const groups = grouped.map((g, i): GroupReport => {
-    const summary = i === 0 ? firstSummary : summarize(g.map((r) => metricValue(r, metric, epoch)!));
     const seeds = g.map((r) => r.seed);
     const dup = seeds.filter((s, k) => seeds.indexOf(s) !== k);
     if (dup.length > 0)
@@ -130,16 +140,11 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
     }
     return {
       name: groupName(i),
-      runs: g.map((r) => ({
-        path: r.path,
-        seed: r.seed,
-        value: metricValue(r, metric, epoch)!,
-        curve: curve(r, metric),
-      })),
-      summary,
+      runs: g.map((r) => ({ path: r.path, seed: r.seed, value: valueOf(r), curve: curve(r, metric) })),
+      summary: summaries[i],
       configVsFirst,
-      test: i > 0 ? welch(firstSummary, summary) : null,
-      sameSeed: i > 0 ? sameSeedCheck(first, g, epoch) : null,
+      test: i > 0 ? welch(summaries[0], summaries[i]) : null,
+      sameSeed: i > 0 ? sameSeedCheck(first, g, fingerprint) : null,
     };
   });
   return { metric, epoch, better: betterDirection(metric), groups, notes };

@@ -4,6 +4,7 @@
  * scores), and the parameter fingerprint of a checkpoint when asked.
  */
 import { join } from "node:path";
+import { CONFIG_DEFAULTS } from "../../config/index.js";
 import { checkpointDir, paramsPath, readParams } from "../../train/checkpoint.js";
 import { ReproError } from "../../util/errors.js";
 import { shortCommit } from "../diff/format.js";
@@ -55,8 +56,7 @@ export async function loadRunSummary(path: string): Promise<RunSummary> {
     path,
     dir: input.dir,
     config,
-    // Training's default seed when the config sets none (see docs/config.md).
-    seed: typeof seed === "number" ? seed : 42,
+    seed: typeof seed === "number" ? seed : (CONFIG_DEFAULTS.get("random_seed") as number),
     errorKey: typeof lr.errorKey === "string" ? lr.errorKey : null,
     scores,
     environment,
