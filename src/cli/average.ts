@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { type NamedTensor, writeSafetensors } from "../io/safetensors.js";
-import { checkpointDir, listCheckpoints, paramsPath, readParams } from "../train/checkpoint.js";
+import { checkpointDir, listCheckpoints, paramsPath, readParams } from "../rundir/index.js";
 import { ReproError } from "../util/errors.js";
 
 export function averageCheckpoints(files: readonly string[]): Record<string, NamedTensor> {

@@ -5,8 +5,7 @@
  * `--per-param` first prints `<name> <shape> sha256:<hex>` per parameter.
  */
 import type { Command } from "commander";
-import { fingerprintParams, formatParamDigest } from "../diag/fingerprint.js";
-import { readParams, resolveParamsFile } from "../train/checkpoint.js";
+import { fingerprintParams, formatParamDigest, readParams, resolveParamsFile } from "../rundir/index.js";
 import { ReproError } from "../util/errors.js";
 
 /** The lines the command prints for `path`. */

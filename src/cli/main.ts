@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { frameworkRoot, frameworkVersion } from "../diag/manifest.js";
+import { frameworkRoot, frameworkVersion, fsErrorLine, isFsError } from "../rundir/index.js";
 import { ReproError } from "../util/errors.js";
 import { registerAverage } from "./average.js";
 import { registerCompare } from "./compare.js";
@@ -28,12 +28,17 @@ export function buildProgram(): Command {
     .description("Deterministic RETURNN-style training of sequence models")
     .version(frameworkVersion(frameworkRoot()), "-V, --version")
     .exitOverride()
-    .showHelpAfterError();
+    // Usage errors: commander's one `error:` line, then a pointer to the help (not the whole help).
+    .showHelpAfterError("(see repronet --help, or repronet COMMAND --help)");
   for (const register of commands) register(program);
   return program;
 }
 
-/** Runs the CLI; returns the process exit code. User errors print one line. */
+/**
+ * Runs the CLI; returns the process exit code. User errors print one line,
+ * and so does a file-system failure no command turned into one (ENOSPC,
+ * EROFS, ...): it names the file and the cause, never a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -43,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ReproError) {
       process.stderr.write(`error: ${e.message}\n`);
       return e.exitCode;
+    }
+    if (isFsError(e)) {
+      process.stderr.write(`error: ${fsErrorLine(e)}\n`);
+      return 1;
     }
     throw e;
   }

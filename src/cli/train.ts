@@ -3,11 +3,12 @@
  * loads the config, applies overrides, checks the keys, builds the network
  * and trains it, printing RETURNN-style log lines to stdout. Running it again
  * on the same DIR resumes after the newest complete checkpoint. Ctrl-C
- * (SIGINT) saves a checkpoint at the next step boundary and exits with 130; a
- * second Ctrl-C quits at once.
+ * (SIGINT) or SIGTERM saves a checkpoint at the next step boundary and exits
+ * with 130 or 143; a second signal quits at once.
  */
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
+import { resumeChanges } from "../diag/resume-notes.js";
 import type { KernelsName } from "../kernels/active.js";
 import { buildNetwork } from "../network/network.js";
 import { type NetworkFactory, train } from "../train/trainer.js";
@@ -49,22 +50,39 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
     )
     .option("--threads <n>", "kernel threads (default: all cores; results never depend on it)", parseThreads)
     .option("--kernels <name>", "js, native, or auto (native when it loads; the default)", parseKernels)
+    .option("--force-config", "resume although the config differs from the run's in what can affect training")
+    .option(
+      "--repair",
+      "rebuild a missing or corrupt manifest.json or learning_rates.json (says what it rebuilt)",
+    )
     .action(
       async (
         configPath: string,
-        o: { out: string; set: string[]; threads?: number; kernels?: KernelsName },
+        o: {
+          out: string;
+          set: string[];
+          threads?: number;
+          kernels?: KernelsName;
+          forceConfig?: boolean;
+          repair?: boolean;
+        },
       ) => {
         const loaded = await loadConfig(configPath);
         const config = applyOverrides(loaded.config, o.set);
         checkTopLevelKeys(config, configPath, loaded.format);
         const stop = new AbortController();
-        const onSigint = () => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (stop.signal.aborted) {
+            process.stderr.write(`${signal} again: quitting at once\n`);
+            process.exit(signal === "SIGTERM" ? 143 : 130);
+          }
           process.stderr.write(
-            "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
+            `${signal === "SIGTERM" ? "terminate" : "interrupt"}: saving a checkpoint at the next step boundary (a second signal quits at once)\n`,
           );
-          stop.abort();
+          stop.abort(signal);
         };
-        process.once("SIGINT", onSigint);
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
         try {
           await train({
             config,
@@ -76,9 +94,13 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
             log: opts.log,
             command: process.argv.slice(2),
             signal: stop.signal,
+            forceConfig: o.forceConfig,
+            repair: o.repair,
+            compareManifests: resumeChanges,
           });
         } finally {
-          process.removeListener("SIGINT", onSigint);
+          process.removeListener("SIGINT", onSignal);
+          process.removeListener("SIGTERM", onSignal);
         }
       },
     );

@@ -12,7 +12,7 @@ import { ParallelTextDataset, vocabsFromConfig } from "../data/parallel-text.js"
 import "../data/index.js";
 import { buildNetwork, type Network } from "../network/network.js";
 import type { SearchOptions } from "../network/types.js";
-import { readParams, resolveParamsFile } from "../train/checkpoint.js";
+import { readParams, resolveParamsFile } from "../rundir/index.js";
 import { ReproError } from "../util/errors.js";
 import type { BpeModel } from "../vocab/bpe.js";
 import { withoutEos } from "./labels.js";

@@ -10,10 +10,10 @@
 import { epochBatches, makeBatch } from "../data/index.js";
 import type { ParamStore } from "../network/params.js";
 import type { TrainableNetwork } from "../network/types.js";
+import type { NamedParam } from "../rundir/index.js";
 import { tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import type { GradAccumulator } from "./accumulate.js";
-import type { NamedParam } from "./checkpoint.js";
 import type { LossInfo } from "./error-measure.js";
 import type { Log } from "./log.js";
 import type { Optimizer } from "./optimizer.js";

@@ -17,7 +17,7 @@
  * state kept or reset) is in networks.ts.
  */
 import { isPlainObject } from "../config/plain.js";
-import { renderConfig } from "../diag/manifest.js";
+import { renderConfig } from "../rundir/index.js";
 import { didYouMean, ReproError } from "../util/errors.js";
 
 export type NetDict = Record<string, Record<string, unknown>>;

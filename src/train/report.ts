@@ -4,7 +4,7 @@
  * (log_verbosity 3–4 on a terminal) and one record in OUT/train.jsonl (always).
  */
 import type { LossReport } from "../network/types.js";
-import type { TrainJsonl } from "./jsonl.js";
+import type { TrainJsonl } from "../rundir/index.js";
 import { formatStepLine, type Log } from "./log.js";
 import type { ProgressBar } from "./progress.js";
 import { stepCosts } from "./scores.js";

@@ -4,25 +4,31 @@
  * newest complete checkpoint, the manifest, and the step reporter.
  */
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fingerprintParams } from "../diag/fingerprint.js";
-import { buildManifest, readManifest, writeManifest } from "../diag/manifest.js";
 import { type KernelsName, selectKernels } from "../kernels/active.js";
 import type { TrainableNetwork } from "../network/types.js";
-import { ReproError } from "../util/errors.js";
-import { GradAccumulator } from "./accumulate.js";
 import {
+  buildManifest,
   type CheckpointId,
+  type CompareManifests,
   checkpointDir,
   checkpointName,
+  configHash,
+  fingerprintParams,
   type LoadedCheckpoint,
   latestCheckpoint,
-  removeStaleTemps,
-} from "./checkpoint.js";
+  type Manifest,
+  readLearningRates,
+  readManifest,
+  removeTempFiles,
+  type SkippedCheckpoint,
+  TrainJsonl,
+  writeLearningRates,
+  writeManifest,
+} from "../rundir/index.js";
+import { ReproError } from "../util/errors.js";
+import { GradAccumulator } from "./accumulate.js";
 import { DEV_BLEU_KEYS } from "./dev-bleu.js";
 import { chooseErrorMeasure } from "./error-measure.js";
-import { TrainJsonl } from "./jsonl.js";
 import { LearningRateControl } from "./learning-rate.js";
 import { Log, type LogSink } from "./log.js";
 import { buildNet, carryOver, disposeNet, loadExact, type NetworkFactory } from "./networks.js";
@@ -30,7 +36,6 @@ import { type Optimizer, optimizerFromConfig } from "./optimizer.js";
 import { Pretrain } from "./pretrain.js";
 import { type ProgressStream, progressBarFor } from "./progress.js";
 import { StepReporter } from "./report.js";
-import { resumeNote } from "./resume-notes.js";
 import { ScoreSums } from "./scores.js";
 import { parseTrainSettings, type TrainSettings } from "./settings.js";
 
@@ -53,8 +58,21 @@ export interface TrainOptions {
   clock?: () => number;
   /** The command line, for the manifest. */
   command?: string[];
-  /** Aborting it (Ctrl-C) saves a checkpoint at the next step boundary and stops with exit code 130. */
+  /**
+   * Aborting it (Ctrl-C, SIGTERM) saves a checkpoint at the next step boundary
+   * and stops with exit code 130, or 143 when the abort reason is "SIGTERM".
+   */
   signal?: AbortSignal;
+  /** `--force-config`: resume although the config differs from the run's in what can affect training. */
+  forceConfig?: boolean;
+  /** `--repair`: rebuild a missing or corrupt manifest.json / learning_rates.json instead of refusing. */
+  repair?: boolean;
+  /**
+   * What differs between the run's recorded manifest and this invocation's
+   * (the CLI passes `repronet diff`'s rules); without it, any change of the
+   * config other than num_epochs counts, named by its hash.
+   */
+  compareManifests?: CompareManifests;
 }
 
 /** Where training continues inside an epoch. */
@@ -100,8 +118,11 @@ export async function startRun(o: TrainOptions): Promise<Run> {
   const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
   for (const note of s.notes) log.v(2, note);
   const dir = checkpointDir(o.outDir);
-  removeStaleTemps(dir);
-  const ck = latestCheckpoint(dir);
+  for (const f of removeTempFiles(o.outDir)) log.v(3, `removed ${f} (left by a killed writer)`);
+  const skipped: SkippedCheckpoint[] = [];
+  const ck = latestCheckpoint(dir, skipped);
+  warnSkipped(log, skipped, ck);
+  const previous = previousManifest(o, log, ck);
   if (ck && ck.state.randomSeed !== s.randomSeed)
     throw new ReproError(
       `${ck.path}: trained with random_seed ${ck.state.randomSeed}, the config says ${s.randomSeed}`,
@@ -138,8 +159,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
   const clock = o.clock ?? (() => performance.now() / 1000);
   const optimizer = optimizerFromConfig(s.optimizer, o.configFile);
   const accum = new GradAccumulator();
-  if (ck) resume(ck, { net: built.net, netEpoch, pretrain, optimizer, accum, lrc, log, s, outDir: o.outDir });
-  const previous = readManifest(o.outDir);
+  if (ck) resume(ck, { net: built.net, netEpoch, pretrain, optimizer, accum, lrc, log, s, o });
   const manifest = buildManifest({
     config: o.config,
     configPath: o.configFile,
@@ -152,9 +172,8 @@ export async function startRun(o: TrainOptions): Promise<Run> {
     resumedFromCheckpoint: ck ? checkpointName(ck.id) : null,
     previous,
   });
+  if (ck && previous) checkChanges(o, log, previous, manifest);
   writeManifest(o.outDir, manifest);
-  const changed = ck ? resumeNote(previous, manifest) : null;
-  if (changed) log.v(2, changed);
   log.v(
     3,
     `learning-rate control ${s.lr.control}, error measure ${measure.key ?? "none"} (${measure.reason})`,
@@ -217,15 +236,19 @@ function resume(
     lrc: LearningRateControl;
     log: Log;
     s: TrainSettings;
-    outDir: string;
+    o: TrainOptions;
   },
 ): void {
   const { state } = ck;
   t.optimizer.load(state.optimizer);
   t.accum.load(state.accumulated);
   t.lrc.load(state.learningRates as Parameters<LearningRateControl["load"]>[0]);
-  t.lrc.loadVolatileMeta(readJson(join(t.outDir, "learning_rates.json")));
-  t.log.v(3, `resuming from ${ck.path} (epoch ${ck.epoch}, step ${state.globalStep})`);
+  const saved = learningRatesOf(t.o, t.log, ck);
+  if (saved) t.lrc.loadVolatileMeta(saved);
+  else if (saved === null) writeLearningRates(t.o.outDir, t.lrc.toJSON());
+  const pos = state.dataPosition;
+  const where = pos.batch > 0 ? `epoch ${pos.epoch}, step ${pos.batch}` : `end of epoch ${ck.epoch}`;
+  t.log.v(3, `resuming from ${ck.path} (${where}, global step ${state.globalStep})`);
   // The checkpoint's network: the one of the epoch it was written in.
   const ckNetEpoch = state.dataPosition.batch > 0 ? state.dataPosition.epoch : ck.epoch;
   const changed = t.pretrain && t.pretrain.netKeyFor(ckNetEpoch) !== t.pretrain.netKeyFor(t.netEpoch);
@@ -248,10 +271,77 @@ export function seedsOf(net: TrainableNetwork, s: TrainSettings): Record<string,
   return out;
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return null;
-  }
+/** Says which newer checkpoints were skipped and why (they are corrupt or incomplete). */
+function warnSkipped(log: Log, skipped: SkippedCheckpoint[], ck: LoadedCheckpoint | null): void {
+  if (skipped.length === 0) return;
+  const from = ck ? `resuming from the older ${ck.path}` : "no checkpoint loads: starting from scratch";
+  for (const k of skipped) log.v(0, `warning: skipping checkpoint ${k.path}: ${k.reason}`);
+  log.v(0, `warning: ${from}`);
 }
+
+/**
+ * The run's manifest before this invocation. Missing while the run has a
+ * checkpoint, or corrupt at all, it is an error unless --repair (which starts
+ * a new history and says so).
+ */
+function previousManifest(o: TrainOptions, log: Log, ck: LoadedCheckpoint | null): Manifest | null {
+  let problem: string;
+  try {
+    const m = readManifest(o.outDir);
+    if (m || !ck) return m;
+    problem = `${o.outDir}/manifest.json: missing, but the run has checkpoints`;
+  } catch (e) {
+    if (!(e instanceof ReproError)) throw e;
+    problem = e.message;
+  }
+  if (!o.repair) throw new ReproError(`${problem}; rerun with --repair to rebuild it`);
+  log.v(0, `repair: ${problem}: rebuilt from this invocation (the history of earlier invocations is lost)`);
+  return null;
+}
+
+/**
+ * The learning-rate history file of a run resumed after a finished epoch:
+ * the saved history, or null when --repair rebuilds it from the checkpoint;
+ * missing or corrupt without --repair, an error. Undefined when the run has
+ * no finished epoch yet (there is no file to expect).
+ */
+function learningRatesOf(o: TrainOptions, log: Log, ck: LoadedCheckpoint): unknown {
+  let problem: string;
+  try {
+    const h = readLearningRates(o.outDir);
+    if (h !== "missing") return h;
+    if (ck.state.epoch < 1) return undefined;
+    problem = `${o.outDir}/learning_rates.json: missing, but the run has finished epochs`;
+  } catch (e) {
+    if (!(e instanceof ReproError)) throw e;
+    problem = e.message;
+  }
+  if (!o.repair) throw new ReproError(`${problem}; rerun with --repair to rebuild it from ${ck.path}`);
+  log.v(0, `repair: ${problem}: rebuilt from ${ck.path} (learning rates and scores; times are lost)`);
+  return null;
+}
+
+/** Refuses a config that differs from the run's in what can affect training (unless --force-config). */
+function checkChanges(o: TrainOptions, log: Log, previous: Manifest, now: Manifest): void {
+  const changes = (o.compareManifests ?? compareConfigHashes)(previous, now);
+  if (changes.config.length > 0 && !o.forceConfig)
+    throw new ReproError(
+      `${o.configFile}: differs from the config ${o.outDir} was trained with: ${changes.config[0]}` +
+        `${changes.config.length > 1 ? ` (and ${changes.config.length - 1} more)` : ""}; ` +
+        "use --force-config to continue with it anyway",
+    );
+  const all = [...changes.config, ...changes.environment];
+  if (all.length > 0)
+    log.v(
+      2,
+      `note: resuming with changes since the last invocation that can affect training: ${all.join(", ")} ` +
+        "(steps from here on may differ from a run that never stopped)",
+    );
+}
+
+/** The fallback comparison: the config's hash, num_epochs aside (more epochs is how a run is continued). */
+const compareConfigHashes: CompareManifests = (previous, now) => {
+  const without = (m: Manifest) => configHash({ ...(m.config.resolved as object), num_epochs: undefined });
+  const [a, b] = [without(previous), without(now)];
+  return { config: a === b ? [] : [`config ${a} → ${b}`], environment: [] };
+};

@@ -9,23 +9,24 @@
  * learning-rate history, and inside an epoch its scores so far) is the run
  * that never stopped.
  */
-import { join } from "node:path";
 import { epochBatches, makeBatch } from "../data/index.js";
-import { fingerprintParams } from "../diag/fingerprint.js";
-import { configHash, finishManifest } from "../diag/manifest.js";
-import { writeFileAtomic } from "../util/atomic.js";
-import { ReproError } from "../util/errors.js";
 import {
+  acquireLock,
   type CheckpointId,
   checkpointName,
+  configHash,
   deleteCheckpoint,
   deleteSuperseded,
+  fingerprintParams,
+  finishManifest,
   finiteJson,
   listCheckpoints,
   saveBroken,
   saveCheckpoint,
   type TrainState,
-} from "./checkpoint.js";
+  writeLearningRates,
+} from "../rundir/index.js";
+import { ReproError } from "../util/errors.js";
 import { epochsToDelete } from "./cleanup.js";
 import { devBleu, devBleuScores } from "./dev-bleu.js";
 import { formatEpochLine, formatEvalLine, formatFloat64, hms } from "./log.js";
@@ -49,12 +50,31 @@ export interface TrainResult {
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after saving a checkpoint. */
 export const INTERRUPTED_EXIT_CODE = 130;
+/** Exit code of a run stopped by SIGTERM (128 + 15), after saving a checkpoint. */
+export const TERMINATED_EXIT_CODE = 143;
 
+/** A run stopped by a signal after saving what it could: the manifest records it as `interrupted`. */
+export class Interrupted extends ReproError {}
+
+/**
+ * Trains on `o.outDir`, holding its lock from start to end: a second writer
+ * fails at once, and the lock goes on every exit path.
+ */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const lock = acquireLock(o.outDir);
+  try {
+    if (lock.note) (o.log ?? ((l) => process.stdout.write(`${l}\n`)))(lock.note);
+    return await trainLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   const run = await startRun(o);
   const { s, log } = run;
   try {
-    if (o.signal?.aborted) throw interrupted(null);
+    if (o.signal?.aborted) throw interrupted(run, null);
     for (let epoch = run.firstEpoch; epoch <= s.numEpochs; epoch++) {
       await useNetworkOf(run, epoch);
       const lr = epochLearningRate(run, epoch);
@@ -69,7 +89,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       );
     stopped(run, "finished");
   } catch (e) {
-    stopped(run, e instanceof ReproError && e.exitCode === INTERRUPTED_EXIT_CODE ? "interrupted" : "failed");
+    stopped(run, e instanceof Interrupted ? "interrupted" : "failed");
     throw e;
   } finally {
     run.report.close();
@@ -110,7 +130,7 @@ async function trainEpoch(run: Run, epoch: number, lr: number) {
     run.report.step({ ...at, ...r, secPerStep: now - t, elapsed: now - t0, now });
     if ((await stopRequested(run)) && i + 1 < n) {
       run.report.endEpoch();
-      throw interrupted(save(run, { epoch, batch: i + 1, sums, elapsed: clock() - t0 }));
+      throw interrupted(run, save(run, { epoch, batch: i + 1, sums, elapsed: clock() - t0 }));
     }
   }
   run.report.endEpoch();
@@ -190,13 +210,12 @@ function finishEpoch(run: Run, epoch: number, train: ScoreSums, elapsed: number)
     ...(run.pretrain?.isPretrainEpoch(epoch) && { pretrain: true }),
   };
   lrc.setScores(epoch, scores, meta);
-  const history = JSON.parse(JSON.stringify(lrc.toJSON(), finiteJson));
-  writeFileAtomic(join(o.outDir, "learning_rates.json"), `${JSON.stringify(history, null, 2)}\n`);
+  writeLearningRates(o.outDir, lrc.toJSON());
   const due = epoch % s.saveInterval === 0 || epoch === s.numEpochs || o.signal?.aborted;
   if (!due) return;
   const saved = save(run, null, epoch);
   if (s.cleanup) cleanup(run);
-  if (o.signal?.aborted && epoch < s.numEpochs) throw interrupted(saved);
+  if (o.signal?.aborted && epoch < s.numEpochs) throw interrupted(run, saved);
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -281,15 +300,16 @@ const epochWord = (run: Run, epoch: number) =>
   run.pretrain?.isPretrainEpoch(epoch) ? "pretrain epoch" : "epoch";
 const epochName = (run: Run, epoch: number) => `${epochWord(run, epoch)} ${epoch}`;
 
-/** Lets signal handlers run (Ctrl-C), then says whether the run should stop. */
+/** Lets signal handlers run (Ctrl-C, SIGTERM), then says whether the run should stop. */
 async function stopRequested(run: Run): Promise<boolean> {
   await new Promise((resolve) => setImmediate(resolve));
   return run.o.signal?.aborted ?? false;
 }
 
-function interrupted(saved: string | null): ReproError {
+function interrupted(run: Run, saved: string | null): Interrupted {
   const what = saved ? `saved checkpoint ${saved}; run the same command to resume` : "nothing was saved";
-  return new ReproError(`interrupted: ${what}`, INTERRUPTED_EXIT_CODE);
+  const term = run.o.signal?.reason === "SIGTERM";
+  return new Interrupted(`interrupted: ${what}`, term ? TERMINATED_EXIT_CODE : INTERRUPTED_EXIT_CODE);
 }
 
 /** Records in the manifest how and where this invocation stopped (best effort: never hides the real error). */

@@ -5,9 +5,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Command } from "commander";
 import { fingerprintLines, registerFingerprint } from "../../src/cli/fingerprint.js";
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
 import { writeSafetensors } from "../../src/io/safetensors.js";
-import { type NamedParam, paramsPath, saveCheckpoint, statePath } from "../../src/train/checkpoint.js";
+import {
+  fingerprintParams,
+  type NamedParam,
+  paramsPath,
+  saveCheckpoint,
+  statePath,
+} from "../../src/rundir/index.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "repronet-fp-"));
@@ -72,10 +77,10 @@ test("--exclude leaves out matching parameters", async () => {
   assert.deepEqual(lines, [fingerprintParams(params(2).slice(0, 1)).digest]);
 });
 
-test("an incomplete newest checkpoint is skipped", async () => {
+test("a corrupt newest checkpoint is an error naming it, not a fallback to an older epoch", () => {
   const out = runDir();
   writeFileSync(statePath(join(out, "checkpoints"), 2), "garbage");
-  assert.deepEqual(await cli(out), [fingerprintParams(params(1)).digest]);
+  assert.throws(() => fingerprintLines(out), /epoch\.002\.state\.safetensors: truncated/);
 });
 
 test("any safetensors file of float32 tensors can be fingerprinted", () => {
@@ -90,7 +95,7 @@ test("bad input is a one-line ReproError", () => {
   const isOneLine = (re: RegExp) => (e: unknown) =>
     e instanceof ReproError && re.test(e.message) && !e.message.includes("\n");
   assert.throws(() => fingerprintLines(join(tmp(), "missing")), isOneLine(/no such file or directory/));
-  assert.throws(() => fingerprintLines(tmp()), isOneLine(/no complete checkpoint/));
+  assert.throws(() => fingerprintLines(tmp()), isOneLine(/no checkpoint \(looked for/));
   assert.throws(
     () => fingerprintLines(runDir(), { exclude: "(" }),
     isOneLine(/--exclude: invalid regular expression/),

@@ -188,7 +188,7 @@ test("Ctrl-C during train saves a checkpoint at the next step boundary and ends 
     process.stderr.write = stderr;
   }
   assert.deepEqual(notes, [
-    "interrupt: saving a checkpoint at the next step boundary (Ctrl-C again quits at once)\n",
+    "interrupt: saving a checkpoint at the next step boundary (a second signal quits at once)\n",
   ]);
   assert.ok(existsSync(join(out, "checkpoints", "epoch.001.step.2.safetensors")));
   assert.equal(process.listenerCount("SIGINT"), listeners);

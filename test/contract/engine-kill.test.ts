@@ -10,17 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
 import { buildNetwork } from "../../src/network/network.js";
 import { KeyedStream } from "../../src/rng/keyed.js";
 import {
   checkpointName,
+  fingerprintParams,
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
   readParams,
   resolveParamsFile,
-} from "../../src/train/checkpoint.js";
+} from "../../src/rundir/index.js";
 import { train } from "../../src/train/trainer.js";
 import { ReproError } from "../../src/util/errors.js";
 import { referenceConfig } from "../helpers/contract.js";

@@ -10,8 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
-import { latestCheckpoint, readParams, resolveParamsFile } from "../../src/train/checkpoint.js";
+import {
+  fingerprintParams,
+  latestCheckpoint,
+  readParams,
+  resolveParamsFile,
+} from "../../src/rundir/index.js";
 
 const work = mkdtempSync(join(tmpdir(), "repronet-engine-resume-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -36,7 +40,10 @@ test("train num_epochs=1, then num_epochs=3 on the same OUT equals num_epochs=3 
   assert.equal(first.code, 0, first.stderr);
   const second = train("resumed", small, "num_epochs=3");
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /^resuming from .*epoch\.001\.safetensors \(epoch 1, step \d+\)$/m);
+  assert.match(
+    second.stdout,
+    /^resuming from .*epoch\.001\.safetensors \(end of epoch 1, global step \d+\)$/m,
+  );
   assert.doesNotMatch(second.stdout, /train epoch 1,/);
   assert.equal(fingerprint("resumed"), fingerprint("once"));
 });

@@ -2,9 +2,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
 import { readSafetensors } from "../../src/io/safetensors.js";
 import { buildNetwork } from "../../src/network/network.js";
+import { fingerprintParams } from "../../src/rundir/index.js";
 import { train } from "../../src/train/trainer.js";
 
 export type Config = Record<string, unknown>;

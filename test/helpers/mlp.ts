@@ -3,11 +3,12 @@
  * dropout, Adam, global-norm clipping. Shared by the determinism and memory
  * tests; `mlp-main.ts` runs it in a child process.
  */
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
+
 import { type AdamSlots, adamUpdate, newAdamSlots } from "../../src/optim/adam.js";
 import { clipByGlobalNorm } from "../../src/optim/clip.js";
 import { glorotUniform } from "../../src/rng/initializers.js";
 import { KeyedStream } from "../../src/rng/keyed.js";
+import { fingerprintParams } from "../../src/rundir/index.js";
 import * as ops from "../../src/tensor/ops/index.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
 import { keep, Tensor, tidy } from "../../src/tensor/tensor.js";

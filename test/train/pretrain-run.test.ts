@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { buildNetwork } from "../../src/network/network.js";
-import { loadCheckpoint, readParams } from "../../src/train/checkpoint.js";
+import { loadCheckpoint, readParams } from "../../src/rundir/index.js";
 import { paramsOf } from "../../src/train/networks.js";
 import { train } from "../../src/train/trainer.js";
 

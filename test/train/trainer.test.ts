@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fingerprintParams } from "../../src/diag/fingerprint.js";
+import { resumeChanges } from "../../src/diag/resume-notes.js";
 import { kernels } from "../../src/kernels/active.js";
+import { fingerprintParams, latestCheckpoint, readParams } from "../../src/rundir/index.js";
 import { liveTensorCount } from "../../src/tensor/tensor.js";
-import { latestCheckpoint, readParams } from "../../src/train/checkpoint.js";
-import { train } from "../../src/train/trainer.js";
+import { type TrainOptions, train } from "../../src/train/trainer.js";
 import { ReproError } from "../../src/util/errors.js";
 import { type FakeNetOptions, fakeConfig, fakeFactory } from "./fake-net.js";
 
@@ -20,6 +20,7 @@ async function run(
   o: FakeNetOptions = {},
   outDir = tmp(),
   threads?: number,
+  extra: Partial<TrainOptions> = {},
 ) {
   const lines: string[] = [];
   let now = 0;
@@ -31,6 +32,7 @@ async function run(
     threads,
     log: (l) => lines.push(l),
     clock: () => (now += 0.25),
+    ...extra,
   });
   return { ...result, lines, outDir };
 }
@@ -144,9 +146,17 @@ test("resume: 1 epoch, then 3 on the same OUT, equals 3 in one go", async () => 
   const again = await run(cfg(3), { dropout: 0.1 }, out);
   assert.equal(again.fingerprint, once.fingerprint);
   assert.ok(again.lines.some((l) => l.startsWith("nothing to do")));
-  // More epochs is no change worth a note; another learning rate is.
+  // More epochs is no change worth a note; another learning rate is an error, unless forced.
   assert.ok(!resumed.lines.some((l) => l.startsWith("note: resuming")));
-  const changed = await run({ ...cfg(4), learning_rate: 0.5 }, { dropout: 0.1 }, out);
+  const diffRules = { compareManifests: resumeChanges };
+  await assert.rejects(
+    run({ ...cfg(4), learning_rate: 0.5 }, { dropout: 0.1 }, out, undefined, diffRules),
+    new RegExp(
+      `^ReproError: fake.json: differs from the config ${out} was trained with: learning_rate 0.05 → 0.5; use --force-config`,
+    ),
+  );
+  const forced = { ...diffRules, forceConfig: true };
+  const changed = await run({ ...cfg(4), learning_rate: 0.5 }, { dropout: 0.1 }, out, undefined, forced);
   assert.ok(
     changed.lines.some((l) => l.startsWith("note: resuming with changes") && l.includes("learning_rate")),
     changed.lines.join("\n"),

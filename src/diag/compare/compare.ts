@@ -6,10 +6,11 @@
  * whether runs with the same seed in two groups whose configs differ in
  * nothing that can affect training have bit-identical parameters.
  */
+
+import { configHash } from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 import { diffConfigs } from "../diff/config-diff.js";
 import { configCauses } from "../diff/verdict.js";
-import { configHash } from "../manifest.js";
 import { checkpointFingerprint, loadRunSummary, metricValue, type RunSummary } from "./runs.js";
 import { type Summary, summarize, type WelchResult, welch } from "./stats.js";
 
@@ -118,8 +119,8 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
   if (envs.length > 1) notes.push(`the runs used different code or kernels: ${envs.join("; ")}`);
   const grouped = groupRuns(runs);
   const first = grouped[0];
-  const valueOf = (r: RunSummary) => metricValue(r, metric, epoch)!;
-  const summaries = grouped.map((g) => summarize(g.map(valueOf)));
+  const metricOf = (r: RunSummary) => metricValue(r, metric, epoch)!;
+  const summaries = grouped.map((g) => summarize(g.map(metricOf)));
   // The first group's checkpoints are compared with every other group's: read each once.
   const fingerprints = new Map<RunSummary, string | null>();
   const fingerprint = (r: RunSummary) => {
@@ -140,7 +141,7 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
     }
     return {
       name: groupName(i),
-      runs: g.map((r) => ({ path: r.path, seed: r.seed, value: valueOf(r), curve: curve(r, metric) })),
+      runs: g.map((r) => ({ path: r.path, seed: r.seed, value: metricOf(r), curve: curve(r, metric) })),
       summary: summaries[i],
       configVsFirst,
       test: i > 0 ? welch(summaries[0], summaries[i]) : null,

@@ -5,11 +5,10 @@
  */
 import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../../config/index.js";
-import { checkpointDir, paramsPath, readParams } from "../../train/checkpoint.js";
+import { checkpointDir, fingerprintParams, paramsPath, readParams } from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 import { shortCommit } from "../diff/format.js";
 import { isPlain, type Json, loadInput, readJsonFile } from "../diff/inputs.js";
-import { fingerprintParams } from "../fingerprint.js";
 
 export interface RunSummary {
   path: string;

@@ -5,10 +5,10 @@
  * would choose it. Every difference says whether it can affect training.
  */
 import { CONFIG_DEFAULTS, KNOWN_CONFIG_KEYS } from "../../config/index.js";
+import { configHash } from "../../rundir/index.js";
 import { chooseErrorMeasure } from "../../train/error-measure.js";
 import { parseLrSettings } from "../../train/learning-rate.js";
 import { ReproError } from "../../util/errors.js";
-import { configHash } from "../manifest.js";
 import { jsonEqual, sortedKeys } from "./format.js";
 import { isPlain, type Json } from "./inputs.js";
 import { diffNetworks, lossInfos } from "./network.js";

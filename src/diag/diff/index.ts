@@ -10,7 +10,7 @@
  *
  * Exit code (see src/cli/diff.ts): 0 identical, 1 different, 2 error.
  */
-import { readParams, resolveParamsFile } from "../../train/checkpoint.js";
+import { readParams, resolveParamsFile } from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 import { diffConfigs } from "./config-diff.js";
 import { diffEnvironments } from "./environment.js";

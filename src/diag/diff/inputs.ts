@@ -8,8 +8,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { loadConfig } from "../../config/index.js";
+import { renderConfig } from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
-import { renderConfig } from "../manifest.js";
 
 export type Json = Record<string, unknown>;
 

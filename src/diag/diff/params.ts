@@ -5,7 +5,7 @@
  * max |Δ| and the relative L2 difference ‖a − b‖₂ / ‖a‖₂, summed in float64
  * in index order.
  */
-import { fingerprintParams } from "../fingerprint.js";
+import { fingerprintParams } from "../../rundir/index.js";
 import type { ParamDiff, ParametersSection } from "./types.js";
 
 type Param = { readonly shape: readonly number[]; readonly data: Float32Array };

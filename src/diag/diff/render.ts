@@ -1,5 +1,5 @@
 /** Renders a DiffReport as text (the default output) or as one JSON object (`--json`). */
-import { finiteJson } from "../../train/checkpoint.js";
+import { finiteJson } from "../../rundir/index.js";
 import { arrow, listShort, sci, shortCommit, show } from "./format.js";
 import type {
   ConfigSection,

@@ -9,10 +9,16 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkpointDir, checkpointName, listCheckpoints, loadCheckpoint } from "../../train/checkpoint.js";
+import {
+  checkpointDir,
+  checkpointName,
+  type Fingerprint,
+  fingerprintParams,
+  listCheckpoints,
+  loadCheckpoint,
+} from "../../rundir/index.js";
 import { VOLATILE_META } from "../../train/learning-rate.js";
 import { ReproError } from "../../util/errors.js";
-import { type Fingerprint, fingerprintParams } from "../fingerprint.js";
 import { jsonEqual, sortedKeys } from "./format.js";
 import { isPlain, type Json, type RunInput, readJsonFile } from "./inputs.js";
 import type {

@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { betterDirection, compareRuns, groupName } from "../../../src/diag/compare/compare.js";
 import { learningCurvesSvg, niceTicks } from "../../../src/diag/compare/plot.js";
 import { renderCompareJson, renderCompareText } from "../../../src/diag/compare/render.js";
-import { MANIFEST_FORMAT } from "../../../src/diag/manifest.js";
+import { MANIFEST_FORMAT } from "../../../src/rundir/index.js";
 import { ReproError } from "../../../src/util/errors.js";
 
 const root = mkdtempSync(join(tmpdir(), "repronet-compare-"));

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { loadConfig } from "../../../src/config/index.js";
 import { diffConfigs, diffKeys, keyEffect } from "../../../src/diag/diff/config-diff.js";
 import { configVerdict } from "../../../src/diag/diff/verdict.js";
-import { renderConfig } from "../../../src/diag/manifest.js";
+import { renderConfig } from "../../../src/rundir/index.js";
 
 type Json = Record<string, unknown>;
 const example = (name: string): Json => JSON.parse(readFileSync(`examples/${name}.json`, "utf8"));

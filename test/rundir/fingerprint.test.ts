@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import {
-  fingerprintParams,
-  formatParamDigest,
-  formatShape,
-  type ParamLike,
-} from "../../src/diag/fingerprint.js";
+import { fingerprintParams, formatParamDigest, formatShape, type ParamLike } from "../../src/rundir/index.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const p = (shape: number[], values: number[]): ParamLike => ({ shape, data: new Float32Array(values) });

@@ -14,10 +14,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../util/atomic.js";
+import { ReproError } from "../util/errors.js";
+import { ensureDir, manifestPath, withFsErrors } from "./layout.js";
 
 export const MANIFEST_FORMAT = "repronet/manifest/1";
 
@@ -260,14 +262,27 @@ function previousHistory(prev: Manifest | null | undefined): RunRecord[] {
   ];
 }
 
-/** The manifest in `outDir`, or null when there is none (or it does not parse). */
+/** The manifest in `outDir`, or null when there is none; a ReproError naming the file when it is corrupt. */
 export function readManifest(outDir: string): Manifest | null {
+  const path = manifestPath(outDir);
+  let text: string;
   try {
-    const m = JSON.parse(readFileSync(manifestPath(outDir), "utf8")) as Manifest;
-    return m && typeof m === "object" && m.format === MANIFEST_FORMAT ? m : null;
-  } catch {
-    return null;
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return withFsErrors(() => {
+      throw e;
+    }, path);
   }
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch {
+    throw new ReproError(`${path}: corrupt (not JSON)`);
+  }
+  if (!m || typeof m !== "object" || m.format !== MANIFEST_FORMAT || !Array.isArray(m.history))
+    throw new ReproError(`${path}: corrupt (not a ${MANIFEST_FORMAT} manifest with a history)`);
+  return m;
 }
 
 /** Records how this run ended (the last history entry) and rewrites the manifest. */
@@ -286,12 +301,21 @@ export function finishManifest(
   return done;
 }
 
-export const manifestPath = (outDir: string): string => join(outDir, "manifest.json");
-
 /** Writes `OUT/manifest.json` atomically. */
 export function writeManifest(outDir: string, manifest: Manifest): string {
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir, "run directory");
   const path = manifestPath(outDir);
-  writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  withFsErrors(() => writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`), path);
   return path;
 }
+
+/** Differences between two invocations that can affect training, each named in a few words. */
+export interface ManifestChanges {
+  /** Config differences, e.g. `learning_rate 0.1 → 0.2` (num_epochs never counts: more epochs continue a run). */
+  config: string[];
+  /** Environment differences, e.g. `kernels js → native`. */
+  environment: string[];
+}
+
+/** Compares a run's recorded manifest with a new invocation's (diag/resume-notes.ts implements diff's rules). */
+export type CompareManifests = (previous: Manifest, now: Manifest) => ManifestChanges;

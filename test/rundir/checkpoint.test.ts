@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { decodeSafetensors, encodeSafetensors, readSafetensors } from "../../src/io/safetensors.js";
+import { CHECKSUM_KEY, encodeWithChecksum } from "../../src/rundir/checksum.js";
 import {
   type CheckpointId,
   checkpointEpochs,
@@ -15,12 +16,14 @@ import {
   type NamedParam,
   paramsPath,
   readParams,
-  removeStaleTemps,
+  removeTempFiles,
   resolveParamsFile,
+  type SkippedCheckpoint,
+  saveBroken,
   saveCheckpoint,
   statePath,
   type TrainState,
-} from "../../src/train/checkpoint.js";
+} from "../../src/rundir/index.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "repronet-ck-"));
@@ -79,8 +82,22 @@ test("the newest complete checkpoint wins; one whose state file is missing does 
   saveCheckpoint(dir, params(2), state(2));
   assert.equal(latestCheckpoint(dir)?.epoch, 2);
   rmSync(statePath(dir, 2));
-  assert.equal(latestCheckpoint(dir)?.epoch, 1);
-  assert.equal(resolveParamsFile(dir), paramsPath(dir, 1));
+  const skipped: SkippedCheckpoint[] = [];
+  assert.equal(latestCheckpoint(dir, skipped)?.epoch, 1);
+  assert.deepEqual(
+    skipped.map((k) => k.path),
+    [paramsPath(dir, 2)],
+  );
+  assert.match(skipped[0].reason, /epoch\.002\.state\.safetensors: no such file/);
+});
+
+test("a run dir whose newest checkpoint does not load is an error naming it, never an older epoch", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  saveCheckpoint(dir, params(2), state(2));
+  assert.equal(resolveParamsFile(dir), paramsPath(dir, 2));
+  rmSync(statePath(dir, 2));
+  assert.throws(() => resolveParamsFile(dir), /epoch\.002\.state\.safetensors: no such file/);
 });
 
 test("a crash between the state and the parameter file leaves the previous checkpoint as the newest", () => {
@@ -129,7 +146,7 @@ test("a directory without a complete checkpoint is a one-line error", () => {
   const dir = tmp();
   assert.throws(
     () => resolveParamsFile(dir),
-    (e: unknown) => e instanceof ReproError && /no complete checkpoint/.test(e.message),
+    (e: unknown) => e instanceof ReproError && /no checkpoint \(looked for/.test(e.message),
   );
   assert.throws(() => resolveParamsFile(join(dir, "nope")), /no such file or directory/);
 });
@@ -172,10 +189,10 @@ test("parameters that are not the ones the state describes make a checkpoint inc
   const dir = tmp();
   saveCheckpoint(dir, params(1), state(1));
   saveCheckpoint(dir, params(2), state(2));
-  // Same metadata (so the state hash still matches), one value changed.
+  // Same metadata (so the state hash still matches) and a valid checksum, one value changed.
   const { tensors, metadata } = decodeSafetensors(readFileSync(paramsPath(dir, 2)), "x");
   (tensors["out/W"].data as Float32Array)[0] = 99;
-  writeFileSync(paramsPath(dir, 2), encodeSafetensors(tensors, metadata));
+  writeFileSync(paramsPath(dir, 2), encodeWithChecksum(tensors, metadata));
   assert.throws(() => loadCheckpoint(dir, 2), /the parameters are not the ones its state file describes/);
   assert.equal(latestCheckpoint(dir)?.epoch, 1);
 });
@@ -195,14 +212,71 @@ test("accumulated gradients and an unfinished epoch's scores round-trip", () => 
 });
 
 test("stale temporary files of a killed writer are removed", () => {
-  const dir = tmp();
+  const run = tmp();
+  const dir = join(run, "checkpoints");
   saveCheckpoint(dir, params(1), state(1));
   writeFileSync(join(dir, ".epoch.002.safetensors.tmp-123"), "x");
+  writeFileSync(join(run, ".manifest.json.tmp-9"), "x");
   writeFileSync(join(dir, "notes.txt"), "x");
-  removeStaleTemps(dir);
+  assert.deepEqual(removeTempFiles(run).sort(), [
+    join(run, ".manifest.json.tmp-9"),
+    join(dir, ".epoch.002.safetensors.tmp-123"),
+  ]);
+  assert.deepEqual(readdirSync(run).sort(), ["checkpoints"]);
   assert.deepEqual(readdirSync(dir).sort(), [
     "epoch.001.safetensors",
     "epoch.001.state.safetensors",
     "notes.txt",
   ]);
+});
+
+test("every checkpoint file carries the SHA-256 of its tensor bytes", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  for (const f of [paramsPath(dir, 1), statePath(dir, 1)])
+    assert.match(readSafetensors(f).metadata[CHECKSUM_KEY], /^[0-9a-f]{64}$/);
+});
+
+test("a bit flip in a parameter file is an error naming it, for every reader", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  const bytes = readFileSync(paramsPath(dir, 1));
+  bytes[bytes.length - 2] ^= 0x10;
+  writeFileSync(paramsPath(dir, 1), bytes);
+  const corrupt = /epoch\.001\.safetensors: corrupt \(the tensor data does not match its checksum\)/;
+  assert.throws(() => readParams(paramsPath(dir, 1)), corrupt);
+  assert.throws(() => loadCheckpoint(dir, 1), corrupt);
+  assert.throws(() => resolveParamsFile(dir), corrupt);
+});
+
+test("a bit flip in a state file is an error naming the state file", () => {
+  const dir = tmp();
+  saveCheckpoint(dir, params(1), state(1));
+  const bytes = readFileSync(statePath(dir, 1));
+  bytes[bytes.length - 1] ^= 0x01;
+  writeFileSync(statePath(dir, 1), bytes);
+  assert.throws(() => loadCheckpoint(dir, 1), /epoch\.001\.state\.safetensors: corrupt/);
+});
+
+test("a parameter file from before checksums loads, with a note that it is unverified", () => {
+  const dir = tmp();
+  const { tensors } = decodeSafetensors(
+    encodeWithChecksum({ w: { dtype: "F32", shape: [1], data: Float32Array.of(1) } }, {}),
+  );
+  writeFileSync(join(dir, "old.safetensors"), encodeSafetensors(tensors, { format: "repronet/params/1" }));
+  const notes: string[] = [];
+  assert.deepEqual(
+    [...readParams(join(dir, "old.safetensors"), { note: (l) => notes.push(l) }).keys()],
+    ["w"],
+  );
+  assert.deepEqual(notes, [
+    `note: ${join(dir, "old.safetensors")} has no checksum (written by an older repronet); loaded unverified`,
+  ]);
+});
+
+test("a .broken checkpoint loads only when allowed", () => {
+  const run = tmp();
+  const path = saveBroken(run, 3, params(1), { error: "loss is NaN" });
+  assert.throws(() => readParams(path), /a broken checkpoint .*pass --allow-broken/);
+  assert.deepEqual([...readParams(path, { allowBroken: true }).keys()], ["emb", "out/W"]);
 });

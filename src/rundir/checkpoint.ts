@@ -11,20 +11,26 @@
  * its first S steps (written when training is interrupted).
  *
  * Both files are written atomically (temp file, fsync, rename), the state
- * first. The state records the parameters' fingerprint and the parameter
- * file's metadata the state file's SHA-256, so a checkpoint counts as complete
- * only when both files exist, parse, belong together and the parameters are the
- * ones the state describes: a crash at any point leaves the previous checkpoint
- * as the newest complete one, and no checkpoint loads as valid but corrupt.
+ * first. Each carries the SHA-256 of its tensor bytes (checksum.ts), verified
+ * on every read; the state also records the parameters' fingerprint and the
+ * parameter file's metadata the state file's SHA-256, so a checkpoint counts as
+ * complete only when both files exist, parse, belong together and the
+ * parameters are the ones the state describes: a crash at any point leaves the
+ * previous checkpoint as the newest complete one, and no checkpoint loads as
+ * valid but corrupt. Files written before checksums existed still load (a
+ * pair is still cross-checked by fingerprint and hash); reading one alone
+ * says it is unverified.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fingerprintParams } from "../diag/fingerprint.js";
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../io/safetensors.js";
+import { decodeSafetensors, type NamedTensor } from "../io/safetensors.js";
+import type { OptimizerState } from "../train/optimizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
-import type { OptimizerState } from "./optimizer.js";
+import { encodeWithChecksum, verifyChecksum } from "./checksum.js";
+import { fingerprintParams } from "./fingerprint.js";
+import { brokenDir, checkpointDir, ensureDir, fsErrorLine, isFsError, withFsErrors } from "./layout.js";
 
 export const PARAMS_FORMAT = "repronet/params/1";
 export const STATE_FORMAT = "repronet/train-state/1";
@@ -59,8 +65,6 @@ export interface CheckpointId {
   pretrain: boolean;
   step: number | null;
 }
-
-export const checkpointDir = (outDir: string): string => join(outDir, "checkpoints");
 
 const pad = (epoch: number) => String(epoch).padStart(3, "0");
 const asId = (id: number | CheckpointId): CheckpointId =>
@@ -106,7 +110,7 @@ export function saveCheckpoint(
   id: CheckpointId = { epoch: state.epoch, pretrain: false, step: null },
 ): string {
   saves++;
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, "checkpoint directory");
   const list = [...params];
   const { slots, ...optMeta } = state.optimizer;
   const stateTensors: Record<string, NamedTensor> = {};
@@ -121,23 +125,23 @@ export function saveCheckpoint(
     ...(accumulated && { accumulatedCount: accumulated.count }),
     paramsFingerprint: fingerprintParams(list).digest,
   };
-  const stateBytes = encodeSafetensors(stateTensors, {
+  const stateBytes = encodeWithChecksum(stateTensors, {
     format: STATE_FORMAT,
     state: JSON.stringify(meta, finiteJson),
   });
   const paramTensors: Record<string, NamedTensor> = {};
   for (const [name, p] of list) paramTensors[name] = { dtype: "F32", shape: [...p.shape], data: p.data };
-  const paramBytes = encodeSafetensors(paramTensors, {
+  const paramBytes = encodeWithChecksum(paramTensors, {
     format: PARAMS_FORMAT,
     epoch: String(state.epoch),
     global_step: String(state.globalStep),
     state_sha256: sha256(stateBytes),
   });
   killPoint("before-state");
-  writeFileAtomic(statePath(dir, id), stateBytes);
+  withFsErrors(() => writeFileAtomic(statePath(dir, id), stateBytes), statePath(dir, id));
   killPoint("after-state");
   const path = paramsPath(dir, id);
-  writeFileAtomic(path, paramBytes);
+  withFsErrors(() => writeFileAtomic(path, paramBytes), path);
   killPoint("after-params");
   return path;
 }
@@ -153,16 +157,47 @@ function readBytes(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ReproError(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${code})`);
+    if (code === "ENOENT") throw new ReproError(`${path}: no such file`);
+    throw new ReproError(isFsError(e) ? fsErrorLine(e, path) : `${path}: cannot read`);
   }
 }
 
-/** Float32 parameters of a safetensors file, by name (any other dtype is an error naming the tensor). */
-export function readParams(path: string): Map<string, NamedParam> {
-  const { tensors, metadata } = decodeSafetensors(readBytes(path), path);
+/** Decodes a safetensors file and verifies its checksum; false in `verified` when it has none. */
+function readChecked(path: string) {
+  const bytes = readBytes(path);
+  const file = decodeSafetensors(bytes, path);
+  return { ...file, verified: verifyChecksum(bytes, file.metadata, path) };
+}
+
+export interface ReadParamsOptions {
+  /** Load a `.broken` checkpoint (the parameters before a non-finite step) too. */
+  allowBroken?: boolean;
+  /** Receives a note when the file has no checksum (default: stderr). */
+  note?: (line: string) => void;
+}
+
+/** A `.broken` checkpoint: by name, or by the error its metadata records. */
+export const isBroken = (path: string, metadata: Record<string, string>): boolean =>
+  /\.broken\.safetensors$/.test(path) || metadata.broken === "true" || metadata.error !== undefined;
+
+/**
+ * Float32 parameters of a safetensors file, by name (any other dtype is an
+ * error naming the tensor). A repronet file's checksum is verified; a
+ * `.broken` checkpoint is refused unless `allowBroken`.
+ */
+export function readParams(path: string, o: ReadParamsOptions = {}): Map<string, NamedParam> {
+  const { tensors, metadata, verified } = readChecked(path);
   if (metadata.format === STATE_FORMAT)
     throw new ReproError(
       `${path}: this is training state, not parameters (use the epoch.NNN.safetensors beside it)`,
+    );
+  if (!o.allowBroken && isBroken(path, metadata))
+    throw new ReproError(
+      `${path}: a broken checkpoint (saved before a step that was not finite); pass --allow-broken to load it`,
+    );
+  if (!verified && metadata.format === PARAMS_FORMAT)
+    (o.note ?? ((l) => process.stderr.write(`${l}\n`)))(
+      `note: ${path} has no checksum (written by an older repronet); loaded unverified`,
     );
   const out = new Map<string, NamedParam>();
   for (const name of Object.keys(tensors).sort()) {
@@ -187,15 +222,16 @@ export interface LoadedCheckpoint {
 export function loadCheckpoint(dir: string, which: number | CheckpointId): LoadedCheckpoint {
   const id = asId(which);
   const path = paramsPath(dir, id);
-  const params = decodeSafetensors(readBytes(path), path);
+  const params = readChecked(path);
   if (params.metadata.format !== PARAMS_FORMAT) throw new ReproError(`${path}: not a repronet checkpoint`);
   const sPath = statePath(dir, id);
   const stateBytes = readBytes(sPath);
+  const st = decodeSafetensors(stateBytes, sPath);
+  verifyChecksum(stateBytes, st.metadata, sPath);
   if (sha256(stateBytes) !== params.metadata.state_sha256)
     throw new ReproError(`${sPath}: does not belong to ${path} (hash mismatch)`);
-  const st = decodeSafetensors(stateBytes, sPath);
   if (st.metadata.format !== STATE_FORMAT) throw new ReproError(`${sPath}: not a repronet training state`);
-  const { paramsFingerprint, accumulatedCount, ...meta } = JSON.parse(st.metadata.state) as Omit<
+  const { paramsFingerprint, accumulatedCount, ...meta } = parseStateJson(st.metadata.state, sPath) as Omit<
     TrainState,
     "optimizer" | "accumulated"
   > & { optimizer: Omit<OptimizerState, "slots">; paramsFingerprint?: string; accumulatedCount?: number };
@@ -243,22 +279,44 @@ export function checkpointEpochs(dir: string): number[] {
     .map((id) => id.epoch);
 }
 
-/** The newest complete checkpoint in `dir` (skipping incomplete or corrupt ones), or null. */
-export function latestCheckpoint(dir: string): LoadedCheckpoint | null {
+/** A checkpoint that could not be loaded, and why. */
+export interface SkippedCheckpoint {
+  path: string;
+  reason: string;
+}
+
+/**
+ * The newest complete checkpoint in `dir`, or null. Checkpoints that do not
+ * load (incomplete, corrupt, not belonging together) are skipped and, when
+ * `skipped` is given, listed there, newest first: callers say so.
+ */
+export function latestCheckpoint(dir: string, skipped: SkippedCheckpoint[] = []): LoadedCheckpoint | null {
   for (const id of listCheckpoints(dir)) {
     try {
       return loadCheckpoint(dir, id);
     } catch (e) {
-      if (!(e instanceof ReproError) && !(e instanceof SyntaxError)) throw e;
+      if (!(e instanceof ReproError)) throw e;
+      skipped.push({ path: paramsPath(dir, id), reason: e.message });
     }
   }
   return null;
 }
 
+/** The state file's JSON metadata; a ReproError naming the file when it does not parse. */
+function parseStateJson(text: string | undefined, path: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text ?? "");
+    if (v !== null && typeof v === "object") return v;
+  } catch {
+    // falls through
+  }
+  throw new ReproError(`${path}: corrupt (its training state does not parse)`);
+}
+
 /** Deletes a checkpoint: the parameter file first, so a half-deleted one is incomplete, never half valid. */
 export function deleteCheckpoint(dir: string, id: CheckpointId): void {
-  rmSync(paramsPath(dir, id), { force: true });
-  rmSync(statePath(dir, id), { force: true });
+  withFsErrors(() => rmSync(paramsPath(dir, id), { force: true }));
+  withFsErrors(() => rmSync(statePath(dir, id), { force: true }));
 }
 
 /** Deletes checkpoints taken inside epochs that `done` (a complete checkpoint) has passed. */
@@ -267,17 +325,10 @@ export function deleteSuperseded(dir: string, done: CheckpointId): void {
     if (id.step !== null && later(done, id) > 0) deleteCheckpoint(dir, id);
 }
 
-/** Removes temporary files a killed writer left behind (`.<name>.tmp-<pid>`). */
-export function removeStaleTemps(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir))
-    if (/^\.epoch\..*\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
-}
-
 /**
  * `OUT/broken/epoch.NNN.broken.safetensors`: the parameters just before the step
  * whose objective or gradient was not finite, with the error and the batch as
- * metadata (RETURNN writes `model.NNN.broken`). Never read back as a checkpoint.
+ * metadata (RETURNN writes `model.NNN.broken`). Loads only with `allowBroken`.
  */
 export function saveBroken(
   outDir: string,
@@ -285,18 +336,21 @@ export function saveBroken(
   params: Iterable<[string, NamedParam]>,
   meta: Record<string, string>,
 ): string {
-  const dir = join(outDir, "broken");
-  mkdirSync(dir, { recursive: true });
+  const dir = brokenDir(outDir);
+  ensureDir(dir, "broken-checkpoint directory");
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, p] of params) tensors[name] = { dtype: "F32", shape: [...p.shape], data: p.data };
   const path = join(dir, `epoch.${pad(epoch)}.broken.safetensors`);
-  writeFileAtomic(path, encodeSafetensors(tensors, { format: PARAMS_FORMAT, ...meta }));
+  const bytes = encodeWithChecksum(tensors, { format: PARAMS_FORMAT, ...meta, broken: "true" });
+  withFsErrors(() => writeFileAtomic(path, bytes), path);
   return path;
 }
 
 /**
  * The parameter file `repronet fingerprint` reads for a path: the file itself,
- * or for a run directory (or its checkpoints/ folder) the newest complete checkpoint.
+ * or for a run directory (or its checkpoints/ folder) its newest checkpoint,
+ * which must load: a corrupt newest checkpoint is an error naming it, never a
+ * silent fallback to an older one.
  */
 export function resolveParamsFile(path: string): string {
   let st: ReturnType<typeof statSync>;
@@ -307,8 +361,7 @@ export function resolveParamsFile(path: string): string {
   }
   if (!st.isDirectory()) return path;
   const dir = existsSync(checkpointDir(path)) ? checkpointDir(path) : path;
-  const latest = latestCheckpoint(dir);
-  if (!latest)
-    throw new ReproError(`${path}: no complete checkpoint (looked for epoch.NNN.safetensors in ${dir})`);
-  return latest.path;
+  const [newest] = listCheckpoints(dir);
+  if (!newest) throw new ReproError(`${path}: no checkpoint (looked for epoch.NNN.safetensors in ${dir})`);
+  return loadCheckpoint(dir, newest).path;
 }

@@ -14,7 +14,7 @@ import {
   readManifest,
   renderConfig,
   writeManifest,
-} from "../../src/diag/manifest.js";
+} from "../../src/rundir/index.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "repronet-manifest-"));
 

@@ -10,9 +10,9 @@
  * a resumed run's file lists every step once.
  */
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { finiteJson } from "./checkpoint.js";
+import { trainJsonlPath, withFsErrors } from "./layout.js";
 
 export interface StepRecord {
   epoch: number;
@@ -30,14 +30,14 @@ export interface StepRecord {
   update?: boolean;
 }
 
-export const trainJsonlPath = (outDir: string): string => join(outDir, "train.jsonl");
-
 export class TrainJsonl {
   private fd: number | null;
+  private readonly path: string;
 
   /** Opens `OUT/train.jsonl` for appending, keeping only records of global steps before `fromStep`. */
   constructor(outDir: string, fromStep: number) {
     const path = trainJsonlPath(outDir);
+    this.path = path;
     const kept = existsSync(path)
       ? readFileSync(path, "utf8")
           .split("\n")
@@ -49,12 +49,13 @@ export class TrainJsonl {
             }
           })
       : [];
-    writeFileAtomic(path, kept.map((l) => `${l}\n`).join(""));
-    this.fd = openSync(path, "a");
+    withFsErrors(() => writeFileAtomic(path, kept.map((l) => `${l}\n`).join("")), path);
+    this.fd = withFsErrors(() => openSync(path, "a"), path);
   }
 
   write(record: StepRecord): void {
-    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(record, finiteJson)}\n`);
+    const fd = this.fd;
+    if (fd !== null) withFsErrors(() => writeSync(fd, `${JSON.stringify(record, finiteJson)}\n`), this.path);
   }
 
   close(): void {

@@ -1,0 +1,120 @@
+/**
+ * One writer per run directory: `D/.lock` holds the writer's pid, host and
+ * start time. It is created atomically (written in full under a temporary
+ * name, then hard-linked to `.lock`, which fails when one exists), so a
+ * reader never sees a half-written lock. `train` holds it for its whole life
+ * and removes it on every exit path it controls; after a SIGKILL or a crash
+ * the lock stays, and the next `train` on the same host sees that its pid is
+ * gone and takes it over with a note. A lock from another host is never taken
+ * over (its process cannot be checked from here).
+ */
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { ReproError } from "../util/errors.js";
+import { ensureDir, fsErrorLine, isFsError, lockPath } from "./layout.js";
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  started_at: string;
+}
+
+export interface RunLock {
+  readonly path: string;
+  readonly info: LockInfo;
+  /** A note when a stale lock was taken over, else null. */
+  readonly note: string | null;
+  /** Removes the lock (idempotent). */
+  release(): void;
+}
+
+/** The lock of `dir`: its holder, `null` when unlocked, `"unreadable"` when the file is not a lock. */
+export function readLock(dir: string): LockInfo | null | "unreadable" {
+  let text: string;
+  try {
+    text = readFileSync(lockPath(dir), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return "unreadable";
+  }
+  try {
+    const v = JSON.parse(text) as LockInfo;
+    const ok = Number.isSafeInteger(v.pid) && typeof v.host === "string" && typeof v.started_at === "string";
+    return ok ? v : "unreadable";
+  } catch {
+    return "unreadable";
+  }
+}
+
+/** Whether the lock's holder is certainly gone: a pid on this host that no longer exists. */
+export function isStale(info: LockInfo): boolean {
+  if (info.host !== hostname()) return false;
+  if (info.pid === process.pid) return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+const held = new Set<string>();
+// A process that exits through process.exit (a second Ctrl-C) still drops its locks.
+process.on("exit", () => {
+  for (const path of held) rmSync(path, { force: true });
+});
+
+/** Takes the lock of `dir` (creating `dir`), or throws `D is being trained by pid N since T`. */
+export function acquireLock(dir: string, now: Date = new Date()): RunLock {
+  ensureDir(dir, "run directory");
+  const path = lockPath(dir);
+  const info: LockInfo = { pid: process.pid, host: hostname(), started_at: now.toISOString() };
+  const tmp = join(dir, `.lock.tmp-${process.pid}`);
+  let note: string | null = null;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(info)}\n`);
+    let acquired = false;
+    for (let attempt = 0; attempt < 3 && !acquired; attempt++) {
+      try {
+        linkSync(tmp, path);
+        acquired = true;
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const holder = readLock(dir);
+      if (holder === null) continue; // released meanwhile
+      if (holder === "unreadable")
+        throw new ReproError(`${path}: not a lock file repronet wrote; remove it if no train runs on ${dir}`);
+      if (!isStale(holder)) throw busy(dir, holder);
+      rmSync(path, { force: true });
+      note = `note: ${dir}: took over the lock of pid ${holder.pid} (started ${holder.started_at}), which no longer runs`;
+    }
+    if (!acquired) throw busy(dir, readLock(dir) ?? "unreadable");
+  } catch (e) {
+    if (isFsError(e)) throw new ReproError(fsErrorLine(e));
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  held.add(path);
+  return {
+    path,
+    info,
+    note,
+    release() {
+      if (!held.delete(path)) return;
+      // Only our own lock: never remove one another process took over meanwhile.
+      const now = readLock(dir);
+      if (now !== null && now !== "unreadable" && now.pid === info.pid && now.host === info.host)
+        rmSync(path, { force: true });
+    },
+  };
+}
+
+function busy(dir: string, holder: LockInfo | "unreadable"): ReproError {
+  if (holder === "unreadable") return new ReproError(`${dir} is being trained by another process`);
+  const host = holder.host === hostname() ? "" : ` on ${holder.host}`;
+  return new ReproError(`${dir} is being trained by pid ${holder.pid}${host} since ${holder.started_at}`);
+}
