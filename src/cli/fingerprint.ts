@@ -11,7 +11,7 @@ import { ReproError } from "../util/errors.js";
 /** The lines the command prints for `path`. */
 export function fingerprintLines(
   path: string,
-  opts: { exclude?: string; perParam?: boolean } = {},
+  opts: { exclude?: string; perParam?: boolean; allowBroken?: boolean } = {},
 ): string[] {
   let exclude: RegExp | undefined;
   if (opts.exclude !== undefined) {
@@ -21,7 +21,7 @@ export function fingerprintLines(
       throw new ReproError(`--exclude: invalid regular expression: ${(e as Error).message}`);
     }
   }
-  const params = readParams(resolveParamsFile(path));
+  const params = readParams(resolveParamsFile(path), { allowBroken: opts.allowBroken });
   const fp = fingerprintParams(params, { exclude });
   return [...(opts.perParam ? fp.perParam.map(formatParamDigest) : []), fp.digest];
 }
@@ -36,7 +36,8 @@ export function registerFingerprint(
     .argument("<path>", "a run directory (newest complete checkpoint) or a .safetensors file")
     .option("--exclude <regex>", "leave out parameters whose full name matches")
     .option("--per-param", "first print one line per parameter: <name> <shape> sha256:<hex>")
-    .action((path: string, o: { exclude?: string; perParam?: boolean }) => {
+    .option("--allow-broken", "fingerprint a .broken checkpoint too")
+    .action((path: string, o: { exclude?: string; perParam?: boolean; allowBroken?: boolean }) => {
       for (const line of fingerprintLines(path, o)) out(line);
     });
 }

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { decodeAll } from "../search/decode.js";
 import { withoutEos } from "../search/labels.js";
-import { datasetOf, hypothesisText, loadRun, vocabsOf } from "../search/run-dir.js";
+import { ParallelTextDataset } from "../data/parallel-text.js";
+import { checkVocabSizes, datasetOf, hypothesisText, loadRun, vocabsOf } from "../search/run-dir.js";
 
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
@@ -32,6 +33,20 @@ function progress(label: string): ((done: number, total: number) => void) | unde
   };
 }
 
+/** Standard input as text: invalid UTF-8 or a NUL byte (binary input) is an error, not U+FFFD. */
+function stdinText(): string {
+  const bytes = readFileSync(0);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ReproError("stdin: not UTF-8 text (translate reads one sentence per line)");
+  }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) throw new ReproError(`stdin: line ${text.slice(0, nul).split("\n").length}: a NUL byte (binary input?)`);
+  return text;
+}
+
 export function registerSearch(program: Command): void {
   program
     .command("search")
@@ -44,15 +59,25 @@ export function registerSearch(program: Command): void {
       "beam size (default: the config's beam_size, else the choice layer's)",
       positiveInt("--beam"),
     )
-    .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
+    .option("--checkpoint <file>", "parameters to use (default: the newest checkpoint)")
+    .option("--allow-broken", "let --checkpoint be a .broken checkpoint")
     .option("--max-seqs <n>", "sequences per batch", positiveInt("--max-seqs"), 32)
     .action(
       (
         runDir: string,
-        o: { data: string; out?: string; beam?: number; checkpoint?: string; maxSeqs: number },
+        o: {
+          data: string;
+          out?: string;
+          beam?: number;
+          checkpoint?: string;
+          allowBroken?: boolean;
+          maxSeqs: number;
+        },
       ) => {
-        const run = loadRun(runDir, o.checkpoint);
+        const run = loadRun(runDir, o.checkpoint, o);
         const dataset = datasetOf(run.config, o.data, runDir);
+        if (dataset instanceof ParallelTextDataset)
+          checkVocabSizes(run.network, { source: dataset.sourceVocab, target: dataset.targetVocab }, runDir);
         const sources = Array.from({ length: dataset.numSeqs }, (_, i) => dataset.get(i).data as Int32Array);
         const hyps = decodeAll(run.network, sources, {
           ...run.search,
@@ -75,12 +100,14 @@ export function registerSearch(program: Command): void {
       "beam size (default: the config's beam_size, else the choice layer's)",
       positiveInt("--beam"),
     )
-    .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
+    .option("--checkpoint <file>", "parameters to use (default: the newest checkpoint)")
+    .option("--allow-broken", "let --checkpoint be a .broken checkpoint")
     .option("--max-seqs <n>", "sentences per batch", positiveInt("--max-seqs"), 32)
-    .action((runDir: string, o: { beam?: number; checkpoint?: string; maxSeqs: number }) => {
-      const run = loadRun(runDir, o.checkpoint);
+    .action((runDir: string, o: { beam?: number; checkpoint?: string; allowBroken?: boolean; maxSeqs: number }) => {
+      const run = loadRun(runDir, o.checkpoint, o);
       const vocab = vocabsOf(run.config, runDir);
-      const input = readFileSync(0, "utf8");
+      checkVocabSizes(run.network, vocab, runDir);
+      const input = stdinText();
       const lines = input.length === 0 ? [] : input.replace(/\n$/, "").split("\n");
       const sources = lines.map((l) => Int32Array.from(vocab.source.encode(l)));
       const hyps = decodeAll(run.network, sources, {

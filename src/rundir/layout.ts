@@ -94,7 +94,7 @@ function kindOf(p: string): "dir" | "missing" | "dangling" | "other" {
         return "missing";
       }
     }
-    if (code === "ENOTDIR") return "other";
+    if (code === "ENOTDIR") return "missing"; // a file above it: found on the way up
     throw new ReproError(fsErrorLine(e as NodeJS.ErrnoException, p));
   }
 }

@@ -26,7 +26,12 @@ export interface LoadedRun {
   readonly search: SearchOptions;
 }
 
-export function loadRun(runDir: string, checkpoint?: string): LoadedRun {
+/**
+ * Loads the run's network with the parameters of `checkpoint` (default: the
+ * newest checkpoint, which must load). Every file's checksum is verified; a
+ * `.broken` checkpoint loads only with `allowBroken`.
+ */
+export function loadRun(runDir: string, checkpoint?: string, o: { allowBroken?: boolean } = {}): LoadedRun {
   const manifestPath = join(runDir, "manifest.json");
   let manifest: unknown;
   try {
@@ -41,7 +46,7 @@ export function loadRun(runDir: string, checkpoint?: string): LoadedRun {
   if (!isPlainObject(resolved)) throw new ReproError(`${manifestPath}: no resolved config in the manifest`);
   const network = buildNetwork(resolved, manifestPath);
   const file = checkpoint ?? resolveParamsFile(runDir);
-  const saved = readParams(file);
+  const saved = readParams(file, { allowBroken: o.allowBroken });
   for (const p of network.params.list()) {
     const s = saved.get(p.name);
     if (!s) throw new ReproError(`${file}: parameter "${p.name}" of the network is missing`);
@@ -83,6 +88,29 @@ export function vocabsOf(
   }
   const { sourceVocab, targetVocab } = vocabsFromConfig(train, `${where}: train`);
   return { source: sourceVocab, target: targetVocab };
+}
+
+/**
+ * Refuses vocabularies whose size is not the one the network was built for
+ * (a vocab file replaced after training would decode garbage). `option` names
+ * the config option of each side, for the message.
+ */
+export function checkVocabSizes(
+  network: Network,
+  vocabs: { source: { size: number }; target: { size: number } },
+  where: string,
+): void {
+  const sides = [
+    ["data", vocabs.source.size, "source vocab"],
+    ["classes", vocabs.target.size, "target vocab"],
+  ] as const;
+  for (const [key, size, what] of sides) {
+    const dim = network.externs.get(key)?.dim;
+    if (dim !== undefined && dim !== size)
+      throw new ReproError(
+        `${where}: the ${what} has ${size} ids, the model was trained with ${dim} (extern_data.${key}): was the vocab file replaced?`,
+      );
+  }
 }
 
 /** Turns a hypothesis into output text: subwords decoded when the dataset has a vocab, else label ids. */

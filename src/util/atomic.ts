@@ -4,9 +4,19 @@ import { basename, dirname, join } from "node:path";
 /**
  * Writes a file so that readers see either the old content or the complete new
  * one, never a prefix: write to a temporary file in the same directory, fsync,
- * then rename over the target (atomic on POSIX file systems).
+ * then rename over the target (atomic on POSIX file systems). A failure
+ * (ENOSPC, EROFS, a missing folder, ...) names the target, not the temporary file.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  try {
+    writeThenRename(path, data);
+  } catch (e) {
+    if (e instanceof Error && "syscall" in e) (e as NodeJS.ErrnoException).path = path;
+    throw e;
+  }
+}
+
+function writeThenRename(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   const fd = openSync(tmp, "w");
   try {

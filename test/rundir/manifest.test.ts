@@ -15,6 +15,7 @@ import {
   renderConfig,
   writeManifest,
 } from "../../src/rundir/index.js";
+import { withFailingRename } from "../helpers/fs-faults.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "repronet-manifest-"));
 
@@ -142,6 +143,23 @@ test("the manifest is written atomically as OUT/manifest.json", () => {
   assert.equal(path, join(out, "manifest.json"));
   assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), m);
   assert.deepEqual(readdirSync(out), ["manifest.json"]);
+  // Killed before the rename: the previous manifest stays whole.
+  const next = { ...m, command: ["train", "again"] };
+  assert.throws(
+    () => withFailingRename(() => writeManifest(out, next)),
+    /manifest\.json: input\/output error \(EIO\)/,
+  );
+  assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), m);
+  assert.deepEqual(readdirSync(out), ["manifest.json"]);
+});
+
+test("a corrupt manifest is an error naming it, a missing one is null", () => {
+  const out = tmp();
+  assert.equal(readManifest(out), null);
+  writeFileSync(join(out, "manifest.json"), '{"format":"repronet/manifest/1","hist');
+  assert.throws(() => readManifest(out), /manifest\.json: corrupt \(not JSON\)/);
+  writeFileSync(join(out, "manifest.json"), "{}");
+  assert.throws(() => readManifest(out), /manifest\.json: corrupt \(not a repronet\/manifest\/1 manifest/);
 });
 
 const input = (over: Partial<Parameters<typeof buildManifest>[0]> = {}) => ({

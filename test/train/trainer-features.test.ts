@@ -300,7 +300,7 @@ test("log_grad_norms records each parameter's gradient norm; together they make 
   assert.ok(jsonl(plain.outDir).every((r) => r.grad_norms === undefined));
 });
 
-test("learning_rates.json has per epoch the rate, every score and meta (steps, times); files are written atomically", async () => {
+test("learning_rates.json has per epoch the rate, every score and meta (steps, times); no temp file stays", async () => {
   const r = await run(fakeConfig({ eval_datasets: { devtrain: fakeConfig().train } }));
   const e1 = lrFile(r.outDir).epochs["1"];
   assert.equal(e1.learningRate, 0.05);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { writeFileAtomic } from "../../src/util/atomic.js";
+import { fsCallOrder, withFailingRename } from "../helpers/fs-faults.js";
 
 const root = mkdtempSync(join(tmpdir(), "repronet-atomic-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -44,4 +45,23 @@ test("a failed rename leaves the old file intact", () => {
   // Renaming a file over a directory fails after the temporary file is written.
   assert.throws(() => writeFileAtomic(sub, "new"));
   assert.equal(readFileSync(path, "utf8"), "old");
+});
+
+test("a crash between writing and renaming leaves the old content, and no temporary file", () => {
+  const sub = mkdtempSync(join(root, "c-"));
+  const path = join(sub, "a.txt");
+  writeFileAtomic(path, "old");
+  // A plain writeFileSync would have replaced the content before the fault.
+  assert.throws(() => withFailingRename(() => writeFileAtomic(path, "new content")), /EIO/);
+  assert.equal(readFileSync(path, "utf8"), "old");
+  assert.deepEqual(readdirSync(sub), ["a.txt"]);
+});
+
+test("the data is written and fsynced before the rename makes it visible", () => {
+  const sub = mkdtempSync(join(root, "o-"));
+  const calls = fsCallOrder(["writeSync", "fsyncSync", "renameSync"], () =>
+    writeFileAtomic(join(sub, "a.txt"), "x"),
+  );
+  // The last fsync is the directory's, after the rename.
+  assert.deepEqual(calls, ["writeSync", "fsyncSync", "renameSync", "fsyncSync"]);
 });

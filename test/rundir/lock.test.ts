@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { acquireLock, readLock } from "../../src/rundir/index.js";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "repronet-lock-"));
+/** A pid that certainly ran and is gone: a child that exited. */
+const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid!;
+
+test("the lock holds pid, host and start time, and goes on release", () => {
+  const dir = tmp();
+  const lock = acquireLock(dir, new Date("2026-01-02T03:04:05Z"));
+  assert.deepEqual(readLock(dir), {
+    pid: process.pid,
+    host: hostname(),
+    started_at: "2026-01-02T03:04:05.000Z",
+  });
+  assert.equal(lock.note, null);
+  lock.release();
+  assert.equal(existsSync(join(dir, ".lock")), false);
+});
+
+test("a second writer fails at once, naming the holder", () => {
+  const dir = tmp();
+  writeFileSync(
+    join(dir, ".lock"),
+    JSON.stringify({ pid: process.ppid, host: hostname(), started_at: "T0" }),
+  );
+  assert.throws(
+    () => acquireLock(dir),
+    new RegExp(`^ReproError: ${dir} is being trained by pid ${process.ppid} since T0$`),
+  );
+});
+
+test("a lock of a dead pid on this host is taken over with a note", () => {
+  const dir = tmp();
+  const pid = deadPid();
+  writeFileSync(join(dir, ".lock"), JSON.stringify({ pid, host: hostname(), started_at: "T0" }));
+  const lock = acquireLock(dir);
+  assert.match(
+    lock.note ?? "",
+    new RegExp(`took over the lock of pid ${pid} \\(started T0\\), which no longer runs`),
+  );
+  assert.equal((readLock(dir) as { pid: number }).pid, process.pid);
+  lock.release();
+});
+
+test("a lock from another host is never taken over", () => {
+  const dir = tmp();
+  writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: deadPid(), host: "elsewhere", started_at: "T0" }));
+  assert.throws(() => acquireLock(dir), / on elsewhere since T0$/);
+});
+
+test("a file that is not a lock is an error, and is left alone", () => {
+  const dir = tmp();
+  writeFileSync(join(dir, ".lock"), "garbage");
+  assert.throws(
+    () => acquireLock(dir),
+    /\.lock: not a lock file repronet wrote; remove it if no train runs on/,
+  );
+  assert.equal(readFileSync(join(dir, ".lock"), "utf8"), "garbage");
+});
+
+test("release never removes a lock another process took over", () => {
+  const dir = tmp();
+  const lock = acquireLock(dir);
+  writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: 1, host: hostname(), started_at: "T1" }));
+  lock.release();
+  assert.equal((readLock(dir) as { pid: number }).pid, 1);
+});
