@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { ParallelTextDataset } from "../data/parallel-text.js";
 import { decodeAll } from "../search/decode.js";
 import { withoutEos } from "../search/labels.js";
-import { ParallelTextDataset } from "../data/parallel-text.js";
 import { checkVocabSizes, datasetOf, hypothesisText, loadRun, vocabsOf } from "../search/run-dir.js";
 
 import { writeFileAtomic } from "../util/atomic.js";
@@ -43,7 +43,8 @@ function stdinText(): string {
     throw new ReproError("stdin: not UTF-8 text (translate reads one sentence per line)");
   }
   const nul = text.indexOf("\0");
-  if (nul >= 0) throw new ReproError(`stdin: line ${text.slice(0, nul).split("\n").length}: a NUL byte (binary input?)`);
+  if (nul >= 0)
+    throw new ReproError(`stdin: line ${text.slice(0, nul).split("\n").length}: a NUL byte (binary input?)`);
   return text;
 }
 
@@ -103,19 +104,21 @@ export function registerSearch(program: Command): void {
     .option("--checkpoint <file>", "parameters to use (default: the newest checkpoint)")
     .option("--allow-broken", "let --checkpoint be a .broken checkpoint")
     .option("--max-seqs <n>", "sentences per batch", positiveInt("--max-seqs"), 32)
-    .action((runDir: string, o: { beam?: number; checkpoint?: string; allowBroken?: boolean; maxSeqs: number }) => {
-      const run = loadRun(runDir, o.checkpoint, o);
-      const vocab = vocabsOf(run.config, runDir);
-      checkVocabSizes(run.network, vocab, runDir);
-      const input = stdinText();
-      const lines = input.length === 0 ? [] : input.replace(/\n$/, "").split("\n");
-      const sources = lines.map((l) => Int32Array.from(vocab.source.encode(l)));
-      const hyps = decodeAll(run.network, sources, {
-        ...run.search,
-        beamSize: o.beam ?? run.search.beamSize,
-        maxSeqs: o.maxSeqs,
-        onProgress: progress("translate"),
-      });
-      process.stdout.write(hyps.map((h) => `${vocab.target.decode(withoutEos(h))}\n`).join(""));
-    });
+    .action(
+      (runDir: string, o: { beam?: number; checkpoint?: string; allowBroken?: boolean; maxSeqs: number }) => {
+        const run = loadRun(runDir, o.checkpoint, o);
+        const vocab = vocabsOf(run.config, runDir);
+        checkVocabSizes(run.network, vocab, runDir);
+        const input = stdinText();
+        const lines = input.length === 0 ? [] : input.replace(/\n$/, "").split("\n");
+        const sources = lines.map((l) => Int32Array.from(vocab.source.encode(l)));
+        const hyps = decodeAll(run.network, sources, {
+          ...run.search,
+          beamSize: o.beam ?? run.search.beamSize,
+          maxSeqs: o.maxSeqs,
+          onProgress: progress("translate"),
+        });
+        process.stdout.write(hyps.map((h) => `${vocab.target.decode(withoutEos(h))}\n`).join(""));
+      },
+    );
 }

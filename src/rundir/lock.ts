@@ -93,7 +93,7 @@ export function acquireLock(dir: string, now: Date = new Date()): RunLock {
     }
     if (!acquired) throw busy(dir, readLock(dir) ?? "unreadable");
   } catch (e) {
-    if (isFsError(e)) throw new ReproError(fsErrorLine(e));
+    if (isFsError(e)) throw new ReproError(fsErrorLine(e, path));
     throw e;
   } finally {
     rmSync(tmp, { force: true });

@@ -99,8 +99,9 @@ export function parseTrainSettings(
   file: string,
   overrides: { threads?: number; kernels?: KernelsName } = {},
 ): TrainSettings {
+  // `task: "train"` says what `repronet train` does anyway: no note for it.
   const notes = Object.keys(SUPERSEDED)
-    .filter((k) => config[k] !== undefined)
+    .filter((k) => config[k] !== undefined && !(k === "task" && config[k] === "train"))
     .map((k) => `note: config key ${k} has no effect: ${SUPERSEDED[k]}`);
   const pretrain = parsePretrain(config, file);
   if (!pretrain)

@@ -30,6 +30,7 @@ function writeThenRename(path: string, data: string | Uint8Array): void {
     throw e;
   }
   closeSync(fd);
+  killPoint(basename(path));
   try {
     renameSync(tmp, path);
   } catch (e) {
@@ -51,4 +52,19 @@ function syncDir(dir: string): void {
   } catch {
     // Some file systems refuse fsync on directories; the rename is still atomic.
   }
+}
+
+/**
+ * Test hook: `REPRONET_TEST_KILL_IN_WRITE=<file name>[:<n>]` SIGKILLs the
+ * process at the n-th write of that file, after its temporary file is
+ * complete and before the rename (what a crash at the worst moment leaves).
+ */
+const writes = new Map<string, number>();
+function killPoint(name: string): void {
+  const spec = process.env.REPRONET_TEST_KILL_IN_WRITE;
+  if (!spec) return;
+  const [at, n = "1"] = spec.split(":");
+  if (at !== name) return;
+  writes.set(name, (writes.get(name) ?? 0) + 1);
+  if (writes.get(name) === Number(n)) process.kill(process.pid, "SIGKILL");
 }

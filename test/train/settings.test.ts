@@ -34,3 +34,10 @@ test("a value other than the default changes the settings (the comparison can fa
   const other = comparable(parseTrainSettings({ ...base, num_epochs: 6 }, "c.json", { threads: 1 }));
   assert.notEqual(other, unset);
 });
+
+test("task: train is what `repronet train` does: no note; another task gets one", () => {
+  assert.deepEqual(parseTrainSettings({ ...base, task: "train" }, "c.json", { threads: 1 }).notes, []);
+  assert.deepEqual(parseTrainSettings({ ...base, task: "search" }, "c.json", { threads: 1 }).notes, [
+    "note: config key task has no effect: `repronet train` trains; searching is `repronet search`",
+  ]);
+});
