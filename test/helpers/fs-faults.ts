@@ -40,7 +40,10 @@ export function withFailingRename<T>(f: () => T): T {
 export function fsCallOrder(names: FsName[], f: () => void): string[] {
   const calls: string[] = [];
   const wrap = (i: number): void => {
-    if (i === names.length) return f();
+    if (i === names.length) {
+      f();
+      return;
+    }
     withFsFake(
       names[i],
       (real, ...args) => {
