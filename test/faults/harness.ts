@@ -26,11 +26,11 @@ const dataset = (n: number, seed: number) =>
     seed,
   });
 
-/** `--set` arguments for a tiny run: 4 steps per epoch, a 4-sentence dev set. */
+/** `--set` arguments for a tiny run: 2 steps per epoch, a 2-sentence dev set. */
 export function tiny(numEpochs: number, ...more: string[]): string[] {
   const sets = [
-    `train=${dataset(16, 1)}`,
-    `dev=${dataset(4, 2)}`,
+    `train=${dataset(8, 1)}`,
+    `dev=${dataset(2, 2)}`,
     "max_seqs=4",
     `num_epochs=${numEpochs}`,
     ...more,

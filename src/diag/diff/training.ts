@@ -194,25 +194,19 @@ export interface LoadedParams {
   params: Map<string, Param>;
 }
 
-/** Complete checkpoints of a run, oldest first (incomplete ones are skipped with a note). */
-function runCheckpoints(
-  run: RunInput,
-  notes: string[],
-  side: string,
-): Map<string, () => LoadedParams | null> {
+/**
+ * A run's checkpoints, oldest first, each loaded when needed. One that does
+ * not load (corrupt, incomplete) is an error naming it: a verdict must never
+ * rest on a silently skipped checkpoint.
+ */
+function runCheckpoints(run: RunInput): Map<string, () => LoadedParams> {
   const dir = checkpointDir(run.dir);
-  const out = new Map<string, () => LoadedParams | null>();
+  const out = new Map<string, () => LoadedParams>();
   for (const id of listCheckpoints(dir).reverse()) {
     const name = checkpointName(id);
     out.set(name, () => {
-      try {
-        const c = loadCheckpoint(dir, id);
-        return { name, epoch: id.epoch, path: c.path, params: c.params };
-      } catch (e) {
-        if (!(e instanceof ReproError) && !(e instanceof SyntaxError)) throw e;
-        notes.push(`${side}: checkpoint ${name} is incomplete or corrupt, skipped (${(e as Error).message})`);
-        return null;
-      }
+      const c = loadCheckpoint(dir, id);
+      return { name, epoch: id.epoch, path: c.path, params: c.params };
     });
   }
   return out;
@@ -242,14 +236,13 @@ export function diffTraining(a: RunInput, b: RunInput): TrainingResult {
   if (!stepsA || !stepsB) notes.push("train.jsonl missing in A or B: steps not compared");
   const learningRates = diffLearningRates(lrA, lrB, lossNames(stepsA), lossNames(stepsB));
   const steps = stepsA && stepsB ? diffSteps(stepsA, stepsB) : null;
-  const [ca, cb] = [runCheckpoints(a, notes, "A"), runCheckpoints(b, notes, "B")];
+  const [ca, cb] = [runCheckpoints(a), runCheckpoints(b)];
   const checkpoints: CheckpointDiff[] = [];
   let newest: TrainingResult["newest"] = null;
   for (const [name, loadA] of ca) {
     const loadB = cb.get(name);
     if (!loadB) continue;
     const [pa, pb] = [loadA(), loadB()];
-    if (!pa || !pb) continue;
     const [fa, fb]: Fingerprint[] = [fingerprintParams(pa.params), fingerprintParams(pb.params)];
     const equal = fa.digest === fb.digest;
     const sameNames = jsonEqual([...pa.params.keys()].sort(), [...pb.params.keys()].sort());
