@@ -31,7 +31,7 @@ const CAUSES: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   EISDIR: "is a directory",
-  ENOTDIR: "a part of the path is not a directory",
+  ENOTDIR: "not a directory (or a part of its path is not)",
   ENOENT: "no such file or directory",
   EEXIST: "already exists",
   ELOOP: "too many symbolic links",
