@@ -4,7 +4,7 @@
  * compared by the real CLI, exit codes included.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +97,15 @@ test("a learning-rate change: different from epoch 1, the config change named as
   );
   assert.match(r.stdout, /learning_rates\.json: first differ at epoch 1: learning rate 0\.001 → 0\.002/);
   assert.match(r.stdout, /train\.jsonl: objective\/costs first differ at epoch 1 step 1/);
+});
+
+test("the exit code is the verdict also when the reader closes the pipe early (| head -1)", () => {
+  const bin = fileURLToPath(new URL("../../../bin/repronet.js", import.meta.url));
+  // `true` exits without reading: every write of diff hits a closed pipe (EPIPE).
+  const script = `node "${bin}" diff "${run("base")}" "${run("lr")}" | true; exit \${PIPESTATUS[0]}`;
+  const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, "");
 });
 
 test("a different random_seed: the seeds are named as causes", async () => {
