@@ -168,6 +168,26 @@ export class Network implements TrainableNetwork {
    * reports shape errors before training, and records which losses are constant
    * (their value is not on the gradient tape, e.g. `0.0 * x`).
    */
+  /**
+   * Builds every layer of the top-level network once on the dry-run batch,
+   * also those no loss or output needs (RETURNN builds only the needed ones):
+   * a layer with a missing or bad option is an error at build time, not when
+   * someone starts to use it. Their parameters go to a scratch store and are
+   * dropped, so unused layers add nothing to the model or its fingerprint.
+   */
+  validateAllLayers(): void {
+    const scratch = new ParamStore(this.params.seed);
+    const env: RunEnv = { file: this.file, params: scratch, train: true, step: 0, losses: [], l2: [] };
+    try {
+      tidy(() => {
+        const scope = new Scope(this.graph, env, this.externData(dryRunBatch(this.externs)));
+        for (const name of this.graph.layers.keys()) scope.get(name);
+      });
+    } finally {
+      for (const p of scratch.list()) p.value.dispose();
+    }
+  }
+
   dryRun(): void {
     const batch = dryRunBatch(this.externs);
     const opts = { train: true, step: 0 };
@@ -219,5 +239,6 @@ export function buildNetwork(config: Record<string, unknown>, file: string): Net
     throw new ReproError(`${file}: random_seed must be an integer`);
   const net = new Network(graph, externs, new ParamStore(seed), file);
   net.dryRun();
+  net.validateAllLayers();
   return net;
 }

@@ -3,10 +3,16 @@
  * on first request, from the keyed RNG stream named after it: its initial value
  * depends on (random_seed, name, shape, initializer) only — contract point 2.
  */
+
+import { totalmem } from "node:os";
 import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { keep, Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
+
+/** Float32 copies a trainable parameter needs in training: itself, its gradient, Adam's two moments. */
+const COPIES_IN_TRAINING = 4;
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 
 export interface Param {
   readonly name: string;
@@ -16,8 +22,13 @@ export interface Param {
 
 export class ParamStore {
   private readonly params = new Map<string, Param>();
+  private bytes = 0;
 
-  constructor(readonly seed: number) {}
+  /** `memoryLimit`: bytes the parameters may need in training (default: the machine's memory). */
+  constructor(
+    readonly seed: number,
+    private readonly memoryLimit = totalmem(),
+  ) {}
 
   /** The parameter `name`, created with `init` if it does not exist yet. */
   get(name: string, shape: readonly number[], init: InitFn, trainable = true): Tensor {
@@ -32,9 +43,27 @@ export class ParamStore {
       if (!trainable) existing.trainable = false;
       return existing.value;
     }
+    this.reserve(name, shape);
     const value = keep(new Tensor([...shape], init(new KeyedStream(this.seed, name), shape)));
     this.params.set(name, { name, value, trainable });
     return value;
+  }
+
+  /**
+   * Refuses a parameter before it is allocated when all parameters, with a
+   * gradient and Adam's moments each, would need more than the memory limit
+   * (an `n_out` of 1e8 is an error naming the layer, not the OOM killer).
+   */
+  private reserve(name: string, shape: readonly number[]): void {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const total = this.bytes + n * 4;
+    if (!Number.isSafeInteger(n) || total * COPIES_IN_TRAINING > this.memoryLimit) {
+      // The layer that asks adds `CONFIG: layer "x":` in front.
+      throw new ReproError(
+        `parameter ${name} [${shape}] would bring the parameters to ${gb(total)}, ${gb(total * COPIES_IN_TRAINING)} with gradients and Adam moments: more than the ${gb(this.memoryLimit)} of memory`,
+      );
+    }
+    this.bytes = total;
   }
 
   has(name: string): boolean {

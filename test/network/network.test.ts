@@ -278,3 +278,28 @@ test("a softmax output read only by its ce loss never computes the probabilities
   assert.equal(softmaxCalls(false), 0);
   assert.equal(softmaxCalls(true), 1);
 });
+
+const minimalConfig = () => ({
+  extern_data: { data: { dim: 5, sparse: true } },
+  network: {
+    emb: { class: "linear", from: "data", n_out: 3 },
+    output: { class: "softmax", from: "emb", target: "data", loss: "ce" },
+  } as Record<string, unknown>,
+});
+
+test("every layer is validated at build time, also one no loss or output needs; it adds no parameters", () => {
+  const unused = (layer: Record<string, unknown>) => ({
+    ...minimalConfig(),
+    network: { ...minimalConfig().network, unused: layer },
+  });
+  assert.throws(
+    () => buildNetwork(unused({ class: "linear", from: "data" }), "c.json"),
+    /^ReproError: c\.json: layer "unused": option "n_out" is required/,
+  );
+  const ok = buildNetwork(unused({ class: "linear", from: "data", n_out: 3 }), "c.json");
+  const plain = buildNetwork(minimalConfig(), "c.json");
+  assert.deepEqual(
+    ok.params.list().map((p) => p.name),
+    plain.params.list().map((p) => p.name),
+  );
+});
