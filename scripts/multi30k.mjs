@@ -89,4 +89,5 @@ process.stderr.write(
   `translated ${sentences} sentences in ${seconds.toFixed(1)} s (${(sentences / seconds).toFixed(1)} sentences/s, beam ${o.beam}, model load included)\n`,
 );
 
-step("score", ["score", join(data, "test_2016_flickr.de.gz"), "-i", hypFile, "-m", "bleu", "ter", "chrf"]);
+// sacreBLEU-style signature lines (`-f text`), as the README shows.
+step("score", ["score", join(data, "test_2016_flickr.de.gz"), "-i", hypFile, "-m", "bleu", "ter", "chrf", "-f", "text"]);

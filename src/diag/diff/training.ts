@@ -18,7 +18,6 @@ import {
   loadCheckpoint,
 } from "../../rundir/index.js";
 import { VOLATILE_META } from "../../train/learning-rate.js";
-import { ReproError } from "../../util/errors.js";
 import { jsonEqual, sortedKeys } from "./format.js";
 import { isPlain, type Json, type RunInput, readJsonFile } from "./inputs.js";
 import type {
