@@ -71,3 +71,40 @@ test("an unknown dataset key is a one-line error", () => {
   assert.deepEqual(stderrLines(r.stderr).length, 1);
   assert.match(stderrLines(r.stderr)[0], /^error: .*no dataset "tst"/);
 });
+
+test("a vocab file replaced after training (another size) is an error, not garbage output", () => {
+  const vocab = join(work, "bpe.json");
+  const saved = readFileSync(vocab);
+  const smaller = repronet([
+    "vocab",
+    "learn",
+    "--merges",
+    "20",
+    "--out",
+    vocab,
+    "test/fixtures/text/tiny.en",
+  ]);
+  assert.equal(smaller.code, 0, smaller.stderr);
+  try {
+    for (const r of [repronet(["translate", run], "A dog.\n"), repronet(["search", run, "--data", "dev"])]) {
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual(stderrLines(r.stderr).length, 1);
+      assert.match(
+        stderrLines(r.stderr)[0],
+        /^error: .*: the source vocab has \d+ ids, the model was trained with \d+ \(extern_data\.data\)/,
+      );
+    }
+  } finally {
+    writeFileSync(vocab, saved);
+  }
+});
+
+test("translate refuses input that is not UTF-8 text", () => {
+  const r = repronet(["translate", run], Buffer.from([0x41, 0xff, 0xfe, 0x0a]));
+  assert.equal(r.code, 1);
+  assert.deepEqual(stderrLines(r.stderr), [
+    "error: stdin: not UTF-8 text (translate reads one sentence per line)",
+  ]);
+  const nul = repronet(["translate", run], "A dog.\nTwo\0men\n");
+  assert.deepEqual(stderrLines(nul.stderr), ["error: stdin: line 2: a NUL byte (binary input?)"]);
+});

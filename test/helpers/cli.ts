@@ -7,7 +7,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function repronet(args: readonly string[], input?: string): CliResult {
+export function repronet(args: readonly string[], input?: string | Uint8Array): CliResult {
   const r = spawnSync(process.execPath, ["bin/repronet.js", ...args], {
     encoding: "utf8",
     input,
