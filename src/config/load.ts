@@ -58,12 +58,21 @@ export function isPythonHeader(text: string): boolean {
   return first.startsWith("#!") && /rnn\.py|returnn/.test(first);
 }
 
+/** The file as UTF-8 text; invalid UTF-8 is an error naming the line (never silently U+FFFD). */
 function readText(abs: string, path: string): string {
+  let bytes: Uint8Array;
   try {
-    return readFileSync(abs, "utf8");
+    bytes = readFileSync(abs);
   } catch (e) {
     throw new ReproError(
       `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const text = new TextDecoder("utf-8").decode(bytes);
+    const line = text.slice(0, text.indexOf("\uFFFD")).split("\n").length;
+    throw new ReproError(`${path}: line ${line}: not valid UTF-8`);
   }
 }

@@ -32,12 +32,39 @@ export async function loadModuleConfig(absPath: string, file: string): Promise<R
   if (!("default" in ns) || ns.default === undefined) {
     throw new ReproError(`${file}: the module has no default export (expected \`export default { ... }\`)`);
   }
-  if (!isPlainObject(ns.default)) {
-    throw new ReproError(
-      `${file}: the default export must be a config object, got ${describeValue(ns.default)}`,
-    );
+  let config: unknown = ns.default;
+  if (config instanceof Promise) {
+    try {
+      config = await config;
+    } catch (e) {
+      throw new ReproError(`${file}: the default export is a promise that rejected: ${firstLine(e)}`);
+    }
   }
-  return ns.default;
+  if (!isPlainObject(config)) {
+    throw new ReproError(`${file}: the default export must be a config object, got ${describeValue(config)}`);
+  }
+  return ownValues(config, file);
+}
+
+const firstLine = (e: unknown): string => String(e instanceof Error ? e.message : e).split("\n")[0];
+
+/**
+ * The config's top-level entries as plain data properties: a getter runs once,
+ * here, and one that throws is an error naming its key (not a stack trace
+ * somewhere in training).
+ */
+function ownValues(config: Record<string, unknown>, file: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(config)) {
+    let value: unknown;
+    try {
+      value = config[key];
+    } catch (e) {
+      throw new ReproError(`${file}: reading config key "${key}" threw: ${firstLine(e)}`);
+    }
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function registerTsHooks(): void {

@@ -17,7 +17,7 @@ export function applyOverrides(config: Record<string, unknown>, sets: string[]):
     const key = set.slice(0, eq);
     const path = key.split(".");
     if (path.some((p) => p.trim() === "")) throw new ReproError(`--set ${set}: invalid key "${key}"`);
-    const value = parseValue(set.slice(eq + 1));
+    const value = parseValue(set.slice(eq + 1), set);
     let node = out;
     for (let k = 0; k < path.length - 1; k++) {
       const child = Object.hasOwn(node, path[k]) ? node[path[k]] : undefined;
@@ -34,12 +34,20 @@ export function applyOverrides(config: Record<string, unknown>, sets: string[]):
   return out;
 }
 
-function parseValue(text: string): unknown {
+function parseValue(text: string, set: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  // JSON.parse turns 1e400 into Infinity and 1e-400 into 0 without a word.
+  if (
+    typeof value === "number" &&
+    (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(text.split(/e/i)[0])))
+  )
+    throw new ReproError(`--set ${set}: ${text} is out of the range of a double (it would become ${value})`);
+  return value;
 }
 
 function copy(obj: Record<string, unknown>): Record<string, unknown> {

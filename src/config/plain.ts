@@ -31,3 +31,6 @@ export function lineCol(text: string, pos: number): { line: number; col: number 
   }
   return { line, col: pos - start + 1 };
 }
+
+/** A config value as it reads in a message: JSON, except that non-finite numbers stay `Infinity`/`NaN` (JSON says null). */
+export const shown = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));

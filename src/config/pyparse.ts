@@ -52,8 +52,12 @@ function isLocalName(name: string): boolean {
 /** An expression before name resolution: references resolve only once no operator follows them. */
 type Operand = { value: unknown } | { ref: Token };
 
+/** CPython's parser limit on nested brackets. */
+const MAX_NESTING = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   private readonly result: Record<string, unknown> = {};
 
   constructor(
@@ -251,14 +255,24 @@ class Parser {
         if (KEYWORDS.has(t.text)) this.unsupported(t, this.keywordWhat(t.text));
         return { ref: t };
       case "op":
-        if (t.text === "(") return this.paren(t);
-        if (t.text === "[") return { value: this.sequence("]") };
-        if (t.text === "{") return { value: this.dict(t) };
+        if (t.text === "(" || t.text === "[" || t.text === "{") return this.nested(t);
         if (t.text === "...") this.unsupported(t, "Ellipsis ('...')");
         if (t.text === "=") this.unsupported(t, "assignment inside an expression");
         return this.fail(t, `invalid syntax: expected a value, found ${this.what(t)}`);
       default:
         return this.fail(t, `invalid syntax: expected a value, found ${this.what(t)}`);
+    }
+  }
+
+  /** A bracketed value; nesting deeper than CPython's parser allows is an error, not a stack overflow. */
+  private nested(open: Token): Operand {
+    if (++this.depth > MAX_NESTING)
+      this.fail(open, `nested more than ${MAX_NESTING} levels deep (Python's parser stops there too)`);
+    try {
+      if (open.text === "(") return this.paren(open);
+      return { value: open.text === "[" ? this.sequence("]") : this.dict(open) };
+    } finally {
+      this.depth--;
     }
   }
 

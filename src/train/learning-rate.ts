@@ -12,7 +12,7 @@
  * policy. Per-step schedules (warm-up, noam) live in schedule.ts and scale
  * the epoch's rate.
  */
-import { isPlainObject } from "../config/plain.js";
+import { isPlainObject, shown } from "../config/plain.js";
 import { didYouMean, ReproError } from "../util/errors.js";
 
 export interface NewbobSettings {
@@ -238,13 +238,13 @@ export function parseLrSettings(config: Record<string, unknown>, where: string):
   ): number => {
     const v = config[key] ?? fallback;
     if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
-      throw new ReproError(`${where}: ${key} must be ${what}, got ${JSON.stringify(config[key])}`);
+      throw new ReproError(`${where}: ${key} must be ${what}, got ${shown(config[key])}`);
     return v;
   };
   const bool = (key: string): boolean => {
     const v = config[key] ?? false;
     if (typeof v !== "boolean")
-      throw new ReproError(`${where}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+      throw new ReproError(`${where}: ${key} must be true or false, got ${shown(v)}`);
     return v;
   };
   const control = config.learning_rate_control ?? "constant";
@@ -315,7 +315,7 @@ function parsePresets(value: unknown, where: string): Map<number, number> {
       throw new ReproError(`${where}: learning_rates: "${k}" is not an epoch number`);
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
       throw new ReproError(
-        `${where}: learning_rates[${k}] must be a non-negative number, got ${JSON.stringify(v)}`,
+        `${where}: learning_rates[${k}] must be a non-negative number, got ${shown(v)}`,
       );
     out.set(e, v);
   }

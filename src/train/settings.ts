@@ -6,7 +6,7 @@
  */
 
 import { availableParallelism } from "node:os";
-import { isPlainObject } from "../config/plain.js";
+import { isPlainObject, shown } from "../config/plain.js";
 import {
   type BatchingOptions,
   type Dataset,
@@ -112,14 +112,14 @@ export function parseTrainSettings(
     const v = config[key] ?? fallback;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
       throw new ReproError(
-        `${file}: ${key} must be an integer >= ${min}, got ${JSON.stringify(config[key])}`,
+        `${file}: ${key} must be an integer >= ${min}, got ${shown(config[key])}`,
       );
     return v;
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const v = config[key] ?? fallback;
     if (typeof v !== "boolean")
-      throw new ReproError(`${file}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+      throw new ReproError(`${file}: ${key} must be true or false, got ${shown(v)}`);
     return v;
   };
   const randomSeed = int("random_seed", DEFAULT_RANDOM_SEED, Number.MIN_SAFE_INTEGER);

@@ -93,3 +93,12 @@ test("an unknown extension lists the supported formats", async () => {
     /^test\/fixtures\/config\/settings\.yaml: unknown config format "\.yaml" \(supported: \.json, \.ts, \.mts, \.js, \.mjs, \.py, \.config, or a RETURNN config/,
   );
 });
+
+test("a config that is not valid UTF-8 is an error naming the line", async () => {
+  const path = join(tmp, "latin1.json");
+  writeFileSync(
+    path,
+    Buffer.concat([Buffer.from('{\n"num_epochs": 1,\n"x": "'), Buffer.from([0xe9]), Buffer.from('"}')]),
+  );
+  await assert.rejects(loadConfig(path), /latin1\.json: line 3: not valid UTF-8$/);
+});

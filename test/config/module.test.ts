@@ -111,3 +111,22 @@ test("a JS syntax error names the line", async () => {
     `${path}:2:21: failed to load the config module: SyntaxError: Unexpected token '}'`,
   );
 });
+
+test("a default export that is a rejected promise is a one-line error", async () => {
+  await rejectsWith(
+    write("rejected.mjs", 'export default Promise.reject(new Error("no config today"));\n'),
+    /rejected\.mjs: the default export is a promise that rejected: no config today$/,
+  );
+});
+
+test("a default export that resolves to a config is used", async () => {
+  const path = write("later.mjs", "export default Promise.resolve({ num_epochs: 3 });\n");
+  assert.deepEqual((await loadConfig(path)).config, { num_epochs: 3 });
+});
+
+test("a getter that throws is an error naming its key", async () => {
+  await rejectsWith(
+    write("getter.mjs", 'export default { num_epochs: 1, get network() { throw new Error("boom"); } };\n'),
+    /getter\.mjs: reading config key "network" threw: boom$/,
+  );
+});

@@ -76,3 +76,12 @@ test("a __proto__ key is set as an own property", () => {
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
   assert.deepEqual(Object.keys(out), ["__proto__"]);
 });
+
+test("a number out of a double's range is an error naming the --set, not Infinity or 0", () => {
+  assert.throws(
+    () => applyOverrides({}, ["learning_rate=1e-400"]),
+    /^ReproError: --set learning_rate=1e-400: 1e-400 is out of the range of a double \(it would become 0\)$/,
+  );
+  assert.throws(() => applyOverrides({}, ["x=1e400"]), /it would become Infinity/);
+  assert.deepEqual(applyOverrides({}, ["x=0e5", "y=0.0"]), { x: 0, y: 0 });
+});

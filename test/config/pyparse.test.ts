@@ -213,3 +213,13 @@ test("bytes, complex numbers and malformed numbers are errors", () => {
     "net.config:1:5: integer 99999999999999999999 is too large to be represented exactly",
   );
 });
+
+test("brackets nested deeper than CPython allows are a one-line error, not a stack overflow", () => {
+  const deep = (n: number) => `x = ${"[".repeat(n)}${"]".repeat(n)}\n`;
+  assert.deepEqual(Object.keys(parsePythonConfig(deep(200), "c.py")), ["x"]);
+  assert.throws(
+    () => parsePythonConfig(deep(50_000), "c.py"),
+    (e: unknown) =>
+      e instanceof ReproError && /^c\.py:1:\d+: nested more than 200 levels deep/.test(e.message),
+  );
+});
