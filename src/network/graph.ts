@@ -177,6 +177,7 @@ function checkRefs(
       `${where}: option "target": unknown data key "${target}"${didYouMean(target, externs.keys())}`,
     );
   }
+  checkMaxSeqLen(node, graph, where);
   for (const ref of refsOf(node)) {
     if (ref.kind === "extern") {
       if (!externs.has(ref.key)) {
@@ -189,8 +190,9 @@ function checkRefs(
     const scope = ref.kind === "base" ? parent : graph;
     if (!scope?.layers.has(ref.name)) {
       const prefix = ref.kind === "layer" ? "" : `${ref.kind}:`;
+      const by = node.sources.includes(ref) ? '"from"' : "an option";
       throw new ReproError(
-        `${where}: "from" refers to unknown layer "${prefix}${ref.name}"${didYouMean(ref.name, scope?.layers.keys() ?? [])}`,
+        `${where}: ${by} refers to unknown layer "${prefix}${ref.name}"${didYouMean(ref.name, scope?.layers.keys() ?? [])}`,
       );
     }
   }
@@ -202,6 +204,25 @@ function checkRefs(
       );
     }
   }
+}
+
+/** RETURNN's `max_seq_len` expression: `max_len_from('base:x') [* a] [+ b]` (groups: base:, layer, a, b). */
+export const MAX_LEN_FROM =
+  /^\s*max_len_from\(\s*['"](base:)?([\w/]+)['"]\s*\)\s*(?:\*\s*([\d.]+))?\s*(?:\+\s*([\d.]+))?\s*$/;
+
+/** A rec layer's `max_seq_len` is checked when the network is built, not first at search time. */
+function checkMaxSeqLen(node: LayerNode, graph: NetGraph, where: string): void {
+  const spec = node.opts.max_seq_len;
+  if (typeof spec !== "string") return;
+  const m = MAX_LEN_FROM.exec(spec);
+  if (!m)
+    throw new ReproError(
+      `${where}: option "max_seq_len": unsupported "${spec}" (use a number or max_len_from('base:x') * N + M)`,
+    );
+  if (!graph.layers.has(m[2]))
+    throw new ReproError(
+      `${where}: option "max_seq_len": max_len_from refers to unknown layer "${m[1] ?? ""}${m[2]}"${didYouMean(m[2], graph.layers.keys())}`,
+    );
 }
 
 /** Same-network references must form a DAG (prev: and base: edges do not count). */

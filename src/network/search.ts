@@ -10,7 +10,7 @@ import * as ops from "../tensor/ops/index.js";
 import { keep, Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
-import type { LayerNode } from "./graph.js";
+import { type LayerNode, MAX_LEN_FROM } from "./graph.js";
 import type { ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -66,9 +66,7 @@ function gatherInt(x: Tensor, rows: Tensor): Tensor {
 function maxSteps(spec: unknown, parent: ParentScope, batch: number, where: string): Int32Array {
   if (spec === undefined) throw new ReproError(`${where}: search needs "max_seq_len" on the rec layer`);
   if (typeof spec === "number") return new Int32Array(batch).fill(spec);
-  const pattern =
-    /^\s*max_len_from\(\s*['"](base:)?([\w/]+)['"]\s*\)\s*(?:\*\s*([\d.]+))?\s*(?:\+\s*([\d.]+))?\s*$/;
-  const m = pattern.exec(String(spec));
+  const m = MAX_LEN_FROM.exec(String(spec));
   if (!m) {
     throw new ReproError(
       `${where}: unsupported max_seq_len "${spec}" (use a number or max_len_from('base:x') * N + M)`,

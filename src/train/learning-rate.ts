@@ -314,9 +314,7 @@ function parsePresets(value: unknown, where: string): Map<number, number> {
     if (!Number.isSafeInteger(e) || e < 1)
       throw new ReproError(`${where}: learning_rates: "${k}" is not an epoch number`);
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
-      throw new ReproError(
-        `${where}: learning_rates[${k}] must be a non-negative number, got ${shown(v)}`,
-      );
+      throw new ReproError(`${where}: learning_rates[${k}] must be a non-negative number, got ${shown(v)}`);
     out.set(e, v);
   }
   return out;

@@ -111,9 +111,7 @@ export function parseTrainSettings(
   const int = (key: string, fallback: number, min: number): number => {
     const v = config[key] ?? fallback;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
-      throw new ReproError(
-        `${file}: ${key} must be an integer >= ${min}, got ${shown(config[key])}`,
-      );
+      throw new ReproError(`${file}: ${key} must be an integer >= ${min}, got ${shown(config[key])}`);
     return v;
   };
   const bool = (key: string, fallback: boolean): boolean => {

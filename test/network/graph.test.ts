@@ -126,3 +126,25 @@ test("a layer with a target and no n_out takes the target's dim (as RETURNN does
   const g = parse({ output: { class: "softmax", from: "data", target: "classes", loss: "ce" } });
   assert.equal(g.layers.get("output")?.opts.n_out, 5);
 });
+
+test("a rec layer's max_seq_len is checked when the network is parsed", () => {
+  const rec = (maxSeqLen: string) => ({
+    enc: { class: "linear", from: "data", n_out: 4 },
+    output: {
+      class: "rec",
+      from: [],
+      target: "classes",
+      max_seq_len: maxSeqLen,
+      unit: {
+        output: { class: "choice", from: "prob", target: "classes", beam_size: 2 },
+        prob: { class: "softmax", from: "prev:output", target: "classes" },
+      },
+    },
+  });
+  assert.ok(parse(rec("max_len_from('base:enc') * 2 + 1")).layers.has("output"));
+  throwsRepro(
+    () => parse(rec("max_len_from('base:emc')")),
+    /^c\.json: layer "output": option "max_seq_len": max_len_from refers to unknown layer "base:emc" \(did you mean "enc"\?\)$/,
+  );
+  throwsRepro(() => parse(rec("len('enc')")), /option "max_seq_len": unsupported "len\('enc'\)"/);
+});
