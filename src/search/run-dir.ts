@@ -50,6 +50,10 @@ export function loadRun(runDir: string, checkpoint?: string, o: { allowBroken?: 
   for (const p of network.params.list()) {
     const s = saved.get(p.name);
     if (!s) throw new ReproError(`${file}: parameter "${p.name}" of the network is missing`);
+    if (s.data.length !== p.value.size || s.shape.length !== p.value.shape.length)
+      throw new ReproError(
+        `${file}: parameter "${p.name}" has shape [${s.shape}], the run's network needs [${p.value.shape}]`,
+      );
     network.params.load(p.name, s.data as Float32Array, s.shape);
   }
   const beam = resolved.beam_size;

@@ -50,8 +50,15 @@ export async function buildNet(
 
 /** One forward on the first training batch: creates lazily made parameters and lists the losses. */
 export function probe(net: TrainableNetwork, s: TrainSettings): LossInfo[] {
-  const first = epochBatches(s.train.dataset, s.train.batching, 1).batches[0];
-  if (!first) throw new ReproError("train: the dataset yields no batches");
+  const plan = epochBatches(s.train.dataset, s.train.batching, 1);
+  const first = plan.batches[0];
+  if (!first) {
+    const why =
+      plan.skipped > 0
+        ? `max_seq_length skips all ${plan.skipped} sequences of epoch 1`
+        : "it has no sequences in epoch 1";
+    throw new ReproError(`train: the dataset yields no batches (${why})`);
+  }
   const reports = tidy(() => net.forward(makeBatch(s.train.dataset, first), { train: true, step: 0 }).losses);
   if (!net.params.list().some((p) => p.trainable))
     throw new ReproError("the network has no trainable parameters");

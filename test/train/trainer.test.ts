@@ -249,3 +249,10 @@ test("checkpoints exist only as complete pairs", async () => {
     assert.ok(existsSync(join(r.outDir, "checkpoints", `epoch.${e}.state.safetensors`)));
   }
 });
+
+test("a max_seq_length that skips every sequence is named as the reason there are no batches", async () => {
+  await assert.rejects(
+    run(fakeConfig({ max_seq_length: 1 })),
+    /^ReproError: train: the dataset yields no batches \(max_seq_length skips all 24 sequences of epoch 1\)$/,
+  );
+});
