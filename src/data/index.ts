@@ -4,4 +4,5 @@ import "./parallel-text.js";
 
 export * from "./batching.js";
 export * from "./dataset.js";
+export * from "./random-task.js";
 export * from "./synthetic.js";

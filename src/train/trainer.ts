@@ -158,6 +158,7 @@ function trainBatch(
       run.optimizer,
       lr,
       s.gradientClip,
+      { noise: s.gradientNoise, clipValue: s.gradientClipValue, seed: s.randomSeed, step: run.globalStep },
     );
   return { ...r, updated };
 }

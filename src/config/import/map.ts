@@ -1,0 +1,129 @@
+/**
+ * A RETURNN config's globals (from the Python runner) → a plain repronet
+ * config plus notes, one per thing that was not carried over:
+ *
+ * - known config keys are kept; `num_outputs` / `num_inputs` become
+ *   `extern_data` (when it is not set); extern_data is kept as written
+ *   (training reads every RETURNN form);
+ * - a pretrain `construction_algo` function was evaluated by the runner: its
+ *   networks become the data form `construction_algo: [net0, net1, ...]`
+ *   (the full network follows as the last step, as in RETURNN);
+ * - an `eval` layer that calls a config function on `source(0, as_data=True)`
+ *   (the usual SpecAugment `transform`) becomes `{"class": "specaugment"}`
+ *   with RETURNN's usual options;
+ * - other globals are helpers: left out, listed in one note; a global close to
+ *   a known key is kept, so that training names the typo.
+ */
+import { didYouMean, ReproError } from "../../util/errors.js";
+import { externDataFromNums } from "../extern-data.js";
+import { KNOWN_CONFIG_KEYS } from "../keys.js";
+import { isPlainObject } from "../plain.js";
+import type { PythonGlobals } from "./run.js";
+
+export interface ImportResult {
+  config: Record<string, unknown>;
+  notes: string[];
+}
+
+/** Keys RETURNN reads in a pretrain step's net dict that repronet does not apply (dropped with a note). */
+const DROPPED_STEP_KEYS = ["#config", "#copy_param_mode", "#info"];
+
+export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult {
+  const notes: string[] = [];
+  const config: Record<string, unknown> = {};
+  const helpers: string[] = [];
+  for (const name of Object.keys(py.globals).sort()) {
+    if (name.startsWith("_")) continue;
+    const value = py.globals[name];
+    if (KNOWN_CONFIG_KEYS.has(name)) config[name] = value;
+    else if (didYouMean(name, KNOWN_CONFIG_KEYS) !== "") {
+      config[name] = value;
+      notes.push(
+        `note: kept "${name}"${didYouMean(name, KNOWN_CONFIG_KEYS)}: training will reject it until renamed`,
+      );
+    } else helpers.push(name);
+  }
+  for (const name of Object.keys(py.unexpressible).sort())
+    notes.push(`note: ${name}: ${py.unexpressible[name]} cannot be written as data (left out)`);
+  for (const name of [...py.functions].sort())
+    notes.push(`note: function ${name} is not carried over (repronet runs no Python)`);
+  if (helpers.length > 0) notes.push(`note: helper globals left out: ${helpers.join(", ")}`);
+  notes.push(...py.notes.map((n) => `note: ${n}`));
+
+  if (config.extern_data === undefined) {
+    const extern = externDataFromNums(config.num_outputs, config.num_inputs, config.target, file);
+    if (extern) {
+      config.extern_data = extern;
+      notes.push("note: num_outputs/num_inputs written as extern_data");
+    }
+  }
+  delete config.num_outputs;
+  delete config.num_inputs;
+
+  if (py.pretrainSteps) {
+    const pretrain = isPlainObject(config.pretrain) ? config.pretrain : {};
+    const steps = py.pretrainSteps.map((step, i) => stripStepKeys(step, i, notes));
+    config.pretrain = { ...pretrain, construction_algo: steps };
+    notes.push(`note: pretrain construction_algo evaluated: ${steps.length} networks before the full one`);
+  }
+  const fns = new Set(py.functions);
+  if (isPlainObject(config.network)) config.network = mapNetwork(config.network, fns, "network", notes);
+  if (isPlainObject(config.pretrain) && Array.isArray(config.pretrain.construction_algo))
+    config.pretrain.construction_algo = (config.pretrain.construction_algo as Record<string, unknown>[]).map(
+      (net, i) => mapNetwork(net, fns, `pretrain step ${i}`, notes),
+    );
+  if (config.network === undefined)
+    throw new ReproError(
+      `${file}: the config defines no "network" dict (get_network functions are not supported yet)`,
+    );
+  return { config: sortKeys(config), notes: [...new Set(notes)] };
+}
+
+function stripStepKeys(step: Record<string, unknown>, i: number, notes: string[]): Record<string, unknown> {
+  const out = { ...step };
+  for (const k of DROPPED_STEP_KEYS)
+    if (k in out) {
+      delete out[k];
+      notes.push(`note: pretrain step ${i}: "${k}" is not applied by repronet (left out)`);
+    }
+  return out;
+}
+
+/** `eval` calling a config function on the input, e.g. `transform(source(0, as_data=True), network=self.network)`. */
+const CONFIG_FUNCTION_CALL =
+  /(?:typed_value\(\s*["'](\w+)["']\s*\)|\b(\w+))\(\s*source\(0,\s*as_data\s*=\s*True\)/;
+
+/** Maps eval layers that call config functions (SpecAugment), recursing into rec units. */
+function mapNetwork(
+  net: Record<string, unknown>,
+  fns: ReadonlySet<string>,
+  where: string,
+  notes: string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, layer] of Object.entries(net)) {
+    out[name] = layer;
+    if (!isPlainObject(layer)) continue;
+    if (isPlainObject(layer.unit)) {
+      out[name] = { ...layer, unit: mapNetwork(layer.unit, fns, `${where}/${name}`, notes) };
+      continue;
+    }
+    if (layer.class !== "eval" || typeof layer.eval !== "string") continue;
+    const m = CONFIG_FUNCTION_CALL.exec(layer.eval);
+    const fn = m && (m[1] ?? m[2]);
+    if (!fn || !fns.has(fn)) continue;
+    out[name] = { class: "specaugment", from: layer.from ?? "data" };
+    notes.push(
+      `note: ${where}/${name}: eval calling the config function ${fn} mapped to {"class": "specaugment"} with RETURNN's usual options`,
+    );
+  }
+  return out;
+}
+
+function sortKeys(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(config)
+      .sort()
+      .map((k) => [k, config[k]]),
+  );
+}

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { mapReturnnGlobals } from "../../../src/config/import/map.js";
+import type { PythonGlobals } from "../../../src/config/import/run.js";
+
+const net = { output: { class: "softmax", from: "data", loss: "ce" } };
+const py = (over: Partial<PythonGlobals>): PythonGlobals => ({
+  globals: { network: net },
+  unexpressible: {},
+  functions: [],
+  pretrainSteps: null,
+  notes: [],
+  ...over,
+});
+
+test("num_outputs and num_inputs become extern_data in RETURNN's reading", () => {
+  const { config } = mapReturnnGlobals(
+    py({ globals: { network: net, num_inputs: 40, num_outputs: 10 } }),
+    "c",
+  );
+  assert.deepEqual(config.extern_data, {
+    classes: { dim: 10, sparse: true },
+    data: { dim: 40, shape: [null, 40] },
+  });
+  assert.equal(config.num_outputs, undefined);
+});
+
+test("helper globals are left out and listed in one note", () => {
+  const r = mapReturnnGlobals(py({ globals: { network: net, EpochSplit: 20, ExtraThing: [1] } }), "c");
+  assert.equal(r.config.EpochSplit, undefined);
+  assert.deepEqual(
+    r.notes.filter((n) => n.includes("helper")),
+    ["note: helper globals left out: EpochSplit, ExtraThing"],
+  );
+});
+
+test("a global close to a known key is kept, so that training names the typo", () => {
+  const r = mapReturnnGlobals(py({ globals: { network: net, learning_rat: 0.1 } }), "c");
+  assert.equal(r.config.learning_rat, 0.1);
+  assert.ok(r.notes.some((n) => n.includes('did you mean "learning_rate"')));
+});
+
+test("evaluated pretrain networks become the list form, without the keys repronet does not apply", () => {
+  const steps = [{ ...net, "#repetition": 2, "#config": { learning_rate: 1 } }];
+  const r = mapReturnnGlobals(
+    py({ globals: { network: net, pretrain: { repetitions: 1 } }, pretrainSteps: steps }),
+    "c",
+  );
+  assert.deepEqual(r.config.pretrain, { repetitions: 1, construction_algo: [{ ...net, "#repetition": 2 }] });
+  assert.ok(r.notes.some((n) => n.includes('"#config" is not applied')));
+});
+
+test("an eval layer calling a config function on its input becomes specaugment", () => {
+  const evalLayer = {
+    class: "eval",
+    from: "data",
+    eval: "transform(source(0, as_data=True), network=self.network)",
+  };
+  const r = mapReturnnGlobals(
+    py({ globals: { network: { ...net, sa: evalLayer } }, functions: ["transform"] }),
+    "c",
+  );
+  assert.deepEqual((r.config.network as Record<string, unknown>).sa, { class: "specaugment", from: "data" });
+});
+
+test("an eval layer with a plain expression stays an eval layer", () => {
+  const evalLayer = { class: "eval", from: "data", eval: "tf.exp(source(0, as_data=True))" };
+  const r = mapReturnnGlobals(
+    py({ globals: { network: { ...net, e: evalLayer } }, functions: ["transform"] }),
+    "c",
+  );
+  assert.deepEqual((r.config.network as Record<string, unknown>).e, evalLayer);
+});
+
+test("functions and objects that are not data get one note per name", () => {
+  const r = mapReturnnGlobals(
+    py({ unexpressible: { dim: "object of type Dim" }, functions: ["f", "g"] }),
+    "c",
+  );
+  assert.deepEqual(r.notes, [
+    "note: dim: object of type Dim cannot be written as data (left out)",
+    "note: function f is not carried over (repronet runs no Python)",
+    "note: function g is not carried over (repronet runs no Python)",
+  ]);
+});
