@@ -87,7 +87,7 @@ export function parseRandomTask(
   externData: unknown,
 ): RandomTaskOptions {
   checkOptions(opts, OPTIONS, where);
-  if (externData === undefined)
+  if (externData === undefined || externData === null)
     throw new ReproError(`${where}: task "random" fills the config's extern_data, which is missing`);
   const externs = normalizeExternData(externData, where);
   const keys = [...externs].map(([name, s]) => ({ name, sparse: s.sparse, dim: s.dim }));

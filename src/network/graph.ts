@@ -91,6 +91,10 @@ function parseLayer(
   const dict = raw as Record<string, unknown>;
   if (typeof dict.class !== "string") throw new ReproError(`${where}: missing "class"`);
   const def = layerClass(dict.class, where);
+  if (dict.class === "rec" && typeof dict.unit === "string")
+    throw new ReproError(
+      `${where}: rec unit "${dict.unit}" is not supported yet (only a subnetwork dict as "unit")`,
+    );
   const allowed = { ...commonOptions, ...def.options };
   for (const key of Object.keys(dict)) {
     if (!(key in allowed)) {

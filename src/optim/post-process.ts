@@ -3,9 +3,11 @@
  * (returnn/tf/updater.py:WrapOptimizer._post_process_grad), in its order:
  *
  *   `gradient_noise` σ: add truncated_normal(0, σ) (redrawn beyond ±2σ) to every gradient;
- *   `gradient_clip` c:  clip every element to [−c, c].
+ *   `gradient_clip` c:  clip every element to [−c, c];
+ *   `gradient_clip_norm` n: per tensor, scale by n / max(‖g‖, n);
+ *   `gradient_clip_avg_norm` a: per tensor, scale by a / max(‖g‖ / size, a).
  *
- * 0 turns either off. The noise of parameter p at global step s is the keyed
+ * 0 turns each off. Norms are summed in float64 in element order. The noise of parameter p at global step s is the keyed
  * stream (seed, "gradient_noise/<p>/<s>"): it depends on nothing else (not on
  * other parameters, thread count or the order of the update).
  */
@@ -19,6 +21,10 @@ export interface GradPostProcess {
   clipValue: number;
   /** `random_seed`. */
   seed: number;
+  /** `gradient_clip_norm`: per-tensor L2 norm limit (0: off). */
+  clipNorm?: number;
+  /** `gradient_clip_avg_norm`: per-tensor limit of L2 norm / number of elements (0: off). */
+  clipAvgNorm?: number;
   /** Global step of the update. */
   step: number;
 }
@@ -43,5 +49,17 @@ export function postProcessGradients(
       const c = o.clipValue;
       for (let i = 0; i < d.length; i++) d[i] = Math.min(c, Math.max(-c, d[i]));
     }
+    if (o.clipNorm) scaleToNorm(d, o.clipNorm, 1);
+    if (o.clipAvgNorm) scaleToNorm(d, o.clipAvgNorm, d.length);
   }
+}
+
+/** tf.clip_by_norm (divisor 1) and tf.clip_by_average_norm (divisor = size): g · c / max(‖g‖ / divisor, c). */
+function scaleToNorm(d: Float32Array, c: number, divisor: number): void {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+  const norm = Math.sqrt(s) / divisor;
+  if (!(norm > c)) return;
+  const scale = c / norm;
+  for (let i = 0; i < d.length; i++) d[i] *= scale;
 }

@@ -45,6 +45,9 @@ export interface TrainSettings {
   gradientNoise: number;
   /** `gradient_clip`: element-wise clip value (0: off). */
   gradientClipValue: number;
+  /** `gradient_clip_norm`, `gradient_clip_avg_norm`: per-tensor norm limits (0: off). */
+  gradientClipNorm: number;
+  gradientClipAvgNorm: number;
   logVerbosity: number;
   logEveryNSteps: number;
   logZeroScaledLosses: boolean;
@@ -204,6 +207,8 @@ export function parseTrainSettings(
     gradientClip: clip,
     gradientNoise: nonNegativeKey(config, "gradient_noise", file),
     gradientClipValue: nonNegativeKey(config, "gradient_clip", file),
+    gradientClipNorm: nonNegativeKey(config, "gradient_clip_norm", file),
+    gradientClipAvgNorm: nonNegativeKey(config, "gradient_clip_avg_norm", file),
     logVerbosity: int("log_verbosity", 5, 0),
     logEveryNSteps: int("log_every_n_steps", 1, 1),
     logZeroScaledLosses: bool("log_zero_scaled_losses", true),

@@ -158,7 +158,14 @@ function trainBatch(
       run.optimizer,
       lr,
       s.gradientClip,
-      { noise: s.gradientNoise, clipValue: s.gradientClipValue, seed: s.randomSeed, step: run.globalStep },
+      {
+        noise: s.gradientNoise,
+        clipValue: s.gradientClipValue,
+        clipNorm: s.gradientClipNorm,
+        clipAvgNorm: s.gradientClipAvgNorm,
+        seed: s.randomSeed,
+        step: run.globalStep,
+      },
     );
   return { ...r, updated };
 }

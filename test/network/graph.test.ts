@@ -126,3 +126,15 @@ test("a layer with a target and no n_out takes the target's dim (as RETURNN does
   const g = parse({ output: { class: "softmax", from: "data", target: "classes", loss: "ce" } });
   assert.equal(g.layers.get("output")?.opts.n_out, 5);
 });
+
+test("a rec layer with a string unit names the unit that is not supported", () => {
+  throwsRepro(
+    () => parse({ fw: { class: "rec", unit: "nativelstm2", n_out: 4, direction: -1 } }),
+    /layer "fw": rec unit "nativelstm2" is not supported yet/,
+  );
+});
+
+test("reuse_params: None means no sharing", () => {
+  const g = parse({ out: { class: "linear", from: "data", n_out: 3, reuse_params: null } });
+  assert.equal(g.layers.get("out")?.opts.reuse_params, null);
+});

@@ -34,3 +34,23 @@ test("a value other than the default changes the settings (the comparison can fa
   const other = comparable(parseTrainSettings({ ...base, num_epochs: 6 }, "c.json", { threads: 1 }));
   assert.notEqual(other, unset);
 });
+
+test("RETURNN's gradient and optimizer keys reach the settings", () => {
+  const s = parseTrainSettings(
+    {
+      ...base,
+      gradient_noise: 0.3,
+      gradient_clip: 2,
+      gradient_clip_norm: 3,
+      adam: true,
+      optimizer_epsilon: 1e-8,
+    },
+    "c.json",
+    { threads: 1 },
+  );
+  assert.deepEqual(
+    [s.gradientNoise, s.gradientClipValue, s.gradientClipNorm, s.gradientClipAvgNorm],
+    [0.3, 2, 3, 0],
+  );
+  assert.deepEqual(s.optimizer, { class: "adam", epsilon: 1e-8 });
+});

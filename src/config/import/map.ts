@@ -11,8 +11,8 @@
  * - an `eval` layer that calls a config function on `source(0, as_data=True)`
  *   (the usual SpecAugment `transform`) becomes `{"class": "specaugment"}`
  *   with RETURNN's usual options;
- * - other globals are helpers: left out, listed in one note; a global close to
- *   a known key is kept, so that training names the typo.
+ * - other globals are helpers (RETURNN ignores them too): left out, listed in
+ *   one note; one close to a known key gets its own note with the hint.
  */
 import { didYouMean, ReproError } from "../../util/errors.js";
 import { externDataFromNums } from "../extern-data.js";
@@ -25,9 +25,6 @@ export interface ImportResult {
   notes: string[];
 }
 
-/** Keys RETURNN reads in a pretrain step's net dict that repronet does not apply (dropped with a note). */
-const DROPPED_STEP_KEYS = ["#config", "#copy_param_mode", "#info"];
-
 export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult {
   const notes: string[] = [];
   const config: Record<string, unknown> = {};
@@ -36,12 +33,11 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
     if (name.startsWith("_")) continue;
     const value = py.globals[name];
     if (KNOWN_CONFIG_KEYS.has(name)) config[name] = value;
-    else if (didYouMean(name, KNOWN_CONFIG_KEYS) !== "") {
-      config[name] = value;
-      notes.push(
-        `note: kept "${name}"${didYouMean(name, KNOWN_CONFIG_KEYS)}: training will reject it until renamed`,
-      );
-    } else helpers.push(name);
+    else {
+      helpers.push(name);
+      const hint = didYouMean(name, KNOWN_CONFIG_KEYS);
+      if (hint) notes.push(`note: "${name}" is not a config key${hint}: left out as a helper global`);
+    }
   }
   for (const name of Object.keys(py.unexpressible).sort())
     notes.push(`note: ${name}: ${py.unexpressible[name]} cannot be written as data (left out)`);
@@ -80,12 +76,12 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
 }
 
 function stripStepKeys(step: Record<string, unknown>, i: number, notes: string[]): Record<string, unknown> {
+  // RETURNN reads "#config", "#copy_param_mode" and "#repetition"; other "#" keys are information only.
   const out = { ...step };
-  for (const k of DROPPED_STEP_KEYS)
-    if (k in out) {
-      delete out[k];
-      notes.push(`note: pretrain step ${i}: "${k}" is not applied by repronet (left out)`);
-    }
+  for (const k of Object.keys(out).filter((k) => k.startsWith("#") && k !== "#repetition")) {
+    delete out[k];
+    notes.push(`note: pretrain step ${i}: "${k}" is not applied by repronet (left out)`);
+  }
   return out;
 }
 

@@ -232,6 +232,11 @@ def install_stubs():
     sys.meta_path.append(StubFinder({"numpy"}))
 
 
+def fixed_user():
+    """os.getlogin() needs a terminal (configs use it in paths); a fixed name keeps the import deterministic."""
+    os.getlogin = lambda: "user"
+
+
 def disable_network():
     def refuse(*args, **kwargs):
         raise OSError("network access is disabled while importing a config")
@@ -333,6 +338,7 @@ def main():
     sys.stdout = sys.stderr
     install_stubs()
     disable_network()
+    fixed_user()
     sys.path.insert(0, os.path.dirname(filename))
     sys.setrecursionlimit(10000)
     ns = _GLOBAL_CONFIG.typed_dict
