@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
+import { prepareHdf } from "../data/index.js";
 import type { KernelsName } from "../kernels/active.js";
 import { buildNetwork } from "../network/network.js";
 import { type NetworkFactory, train } from "../train/trainer.js";
@@ -57,6 +58,7 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
         const loaded = await loadConfig(configPath);
         const config = applyOverrides(loaded.config, o.set);
         checkTopLevelKeys(config, configPath, loaded.format);
+        await prepareHdf(config);
         const stop = new AbortController();
         const onSigint = () => {
           process.stderr.write(
