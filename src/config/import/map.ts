@@ -8,9 +8,8 @@
  * - a pretrain `construction_algo` function was evaluated by the runner: its
  *   networks become the data form `construction_algo: [net0, net1, ...]`
  *   (the full network follows as the last step, as in RETURNN);
- * - an `eval` layer that calls a config function on `source(0, as_data=True)`
- *   (the usual SpecAugment `transform`) becomes `{"class": "specaugment"}`
- *   with RETURNN's usual options;
+ * - net dicts are mapped by network.ts (SpecAugment eval layers, "#" keys,
+ *   runtime-only layer options);
  * - other globals are helpers (RETURNN ignores them too): left out, listed in
  *   one note; one close to a known key gets its own note with the hint.
  */
@@ -18,6 +17,7 @@ import { didYouMean, ReproError } from "../../util/errors.js";
 import { externDataFromNums } from "../extern-data.js";
 import { KNOWN_CONFIG_KEYS } from "../keys.js";
 import { isPlainObject } from "../plain.js";
+import { mapNetwork } from "./network.js";
 import type { PythonGlobals } from "./run.js";
 
 export interface ImportResult {
@@ -56,64 +56,21 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
   delete config.num_outputs;
   delete config.num_inputs;
 
+  const fns = new Set(py.functions);
   if (py.pretrainSteps) {
     const pretrain = isPlainObject(config.pretrain) ? config.pretrain : {};
-    const steps = py.pretrainSteps.map((step, i) => stripStepKeys(step, i, notes));
+    const steps = py.pretrainSteps.map((step, i) =>
+      mapNetwork(step, fns, `pretrain step ${i}`, notes, ["#repetition"]),
+    );
     config.pretrain = { ...pretrain, construction_algo: steps };
     notes.push(`note: pretrain construction_algo evaluated: ${steps.length} networks before the full one`);
   }
-  const fns = new Set(py.functions);
   if (isPlainObject(config.network)) config.network = mapNetwork(config.network, fns, "network", notes);
-  if (isPlainObject(config.pretrain) && Array.isArray(config.pretrain.construction_algo))
-    config.pretrain.construction_algo = (config.pretrain.construction_algo as Record<string, unknown>[]).map(
-      (net, i) => mapNetwork(net, fns, `pretrain step ${i}`, notes),
-    );
   if (config.network === undefined)
     throw new ReproError(
       `${file}: the config defines no "network" dict (get_network functions are not supported yet)`,
     );
   return { config: sortKeys(config), notes: [...new Set(notes)] };
-}
-
-function stripStepKeys(step: Record<string, unknown>, i: number, notes: string[]): Record<string, unknown> {
-  // RETURNN reads "#config", "#copy_param_mode" and "#repetition"; other "#" keys are information only.
-  const out = { ...step };
-  for (const k of Object.keys(out).filter((k) => k.startsWith("#") && k !== "#repetition")) {
-    delete out[k];
-    notes.push(`note: pretrain step ${i}: "${k}" is not applied by repronet (left out)`);
-  }
-  return out;
-}
-
-/** `eval` calling a config function on the input, e.g. `transform(source(0, as_data=True), network=self.network)`. */
-const CONFIG_FUNCTION_CALL =
-  /(?:typed_value\(\s*["'](\w+)["']\s*\)|\b(\w+))\(\s*source\(0,\s*as_data\s*=\s*True\)/;
-
-/** Maps eval layers that call config functions (SpecAugment), recursing into rec units. */
-function mapNetwork(
-  net: Record<string, unknown>,
-  fns: ReadonlySet<string>,
-  where: string,
-  notes: string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, layer] of Object.entries(net)) {
-    out[name] = layer;
-    if (!isPlainObject(layer)) continue;
-    if (isPlainObject(layer.unit)) {
-      out[name] = { ...layer, unit: mapNetwork(layer.unit, fns, `${where}/${name}`, notes) };
-      continue;
-    }
-    if (layer.class !== "eval" || typeof layer.eval !== "string") continue;
-    const m = CONFIG_FUNCTION_CALL.exec(layer.eval);
-    const fn = m && (m[1] ?? m[2]);
-    if (!fn || !fns.has(fn)) continue;
-    out[name] = { class: "specaugment", from: layer.from ?? "data" };
-    notes.push(
-      `note: ${where}/${name}: eval calling the config function ${fn} mapped to {"class": "specaugment"} with RETURNN's usual options`,
-    );
-  }
-  return out;
 }
 
 function sortKeys(config: Record<string, unknown>): Record<string, unknown> {

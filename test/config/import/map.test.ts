@@ -54,28 +54,6 @@ test("evaluated pretrain networks become the list form, without the keys reprone
   assert.ok(r.notes.some((n) => n.includes('"#config" is not applied')));
 });
 
-test("an eval layer calling a config function on its input becomes specaugment", () => {
-  const evalLayer = {
-    class: "eval",
-    from: "data",
-    eval: "transform(source(0, as_data=True), network=self.network)",
-  };
-  const r = mapReturnnGlobals(
-    py({ globals: { network: { ...net, sa: evalLayer } }, functions: ["transform"] }),
-    "c",
-  );
-  assert.deepEqual((r.config.network as Record<string, unknown>).sa, { class: "specaugment", from: "data" });
-});
-
-test("an eval layer with a plain expression stays an eval layer", () => {
-  const evalLayer = { class: "eval", from: "data", eval: "tf.exp(source(0, as_data=True))" };
-  const r = mapReturnnGlobals(
-    py({ globals: { network: { ...net, e: evalLayer } }, functions: ["transform"] }),
-    "c",
-  );
-  assert.deepEqual((r.config.network as Record<string, unknown>).e, evalLayer);
-});
-
 test("functions and objects that are not data get one note per name", () => {
   const r = mapReturnnGlobals(
     py({ unexpressible: { dim: "object of type Dim" }, functions: ["f", "g"] }),
