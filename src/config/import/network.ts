@@ -1,7 +1,7 @@
 /**
  * What `repronet import` changes in a net dict (each change one note):
  *
- * - an `eval` layer that calls a config function on `source(0, as_data=True)`
+ * - an `eval` layer that calls a config function on `source(0)`
  *   (the usual SpecAugment `transform`) becomes `{"class": "specaugment"}`
  *   with RETURNN's usual options (repronet runs no Python);
  * - "#" keys (`#pretrain_idx`, `#info`, `#config`, ...) are left out: RETURNN
@@ -12,9 +12,9 @@
  */
 import { isPlainObject } from "../plain.js";
 
-/** `eval` calling a config function on the input, e.g. `transform(source(0, as_data=True), network=self.network)`. */
+/** `eval` calling a config function on the input: `transform(source(0, as_data=True), network=self.network)`, `source(0)`. */
 const CONFIG_FUNCTION_CALL =
-  /(?:typed_value\(\s*["'](\w+)["']\s*\)|\b(\w+))\(\s*source\(0,\s*as_data\s*=\s*True\)/;
+  /(?:typed_value\(\s*["'](\w+)["']\s*\)|\b(\w+))\(\s*source\(\s*0\s*(?:,[^)]*)?\)/;
 
 const RUNTIME_LAYER_OPTIONS = ["param_device"];
 

@@ -17,6 +17,8 @@ test("an eval layer calling a config function on its input becomes specaugment",
   const r = map({ output, sa }, ["transform"]);
   assert.deepEqual(r.net.sa, { class: "specaugment", from: "data" });
   assert.equal(r.notes.length, 1);
+  const plain = { class: "eval", eval: "transform(source(0), network=self.network)" };
+  assert.deepEqual(map({ output, plain }, ["transform"]).net.plain, { class: "specaugment", from: "data" });
 });
 
 test("an eval layer with a plain expression stays an eval layer", () => {
