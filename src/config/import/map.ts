@@ -59,9 +59,12 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
   const fns = new Set(py.functions);
   if (py.pretrainSteps) {
     const pretrain = isPlainObject(config.pretrain) ? config.pretrain : {};
-    const steps = py.pretrainSteps.map((step, i) =>
-      mapNetwork(step, fns, `pretrain step ${i}`, notes, ["#repetition"]),
-    );
+    const stepNotes: string[][] = [];
+    const steps = py.pretrainSteps.map((step, i) => {
+      stepNotes.push([]);
+      return mapNetwork(step, fns, "pretrain step %", stepNotes[i], ["#repetition"]);
+    });
+    notes.push(...mergeStepNotes(stepNotes));
     config.pretrain = { ...pretrain, construction_algo: steps };
     notes.push(`note: pretrain construction_algo evaluated: ${steps.length} networks before the full one`);
   }
@@ -71,6 +74,24 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
       `${file}: the config defines no "network" dict (get_network functions are not supported yet)`,
     );
   return { config: sortKeys(config), notes: [...new Set(notes)] };
+}
+
+/** One note per distinct change, naming the steps it was made in ("pretrain steps 0-7: ..."). */
+function mergeStepNotes(perStep: string[][]): string[] {
+  const steps = new Map<string, number[]>();
+  perStep.forEach((notes, i) => {
+    for (const n of new Set(notes)) steps.set(n, [...(steps.get(n) ?? []), i]);
+  });
+  return [...steps].map(([note, idx]) => {
+    const contiguous = idx.every((x, k) => k === 0 || x === idx[k - 1] + 1);
+    const which =
+      idx.length === 1
+        ? `step ${idx[0]}`
+        : contiguous
+          ? `steps ${idx[0]}-${idx[idx.length - 1]}`
+          : `steps ${idx.join(", ")}`;
+    return note.replace("pretrain step %", `pretrain ${which}`);
+  });
 }
 
 function sortKeys(config: Record<string, unknown>): Record<string, unknown> {

@@ -51,7 +51,16 @@ test("evaluated pretrain networks become the list form, without the keys reprone
     "c",
   );
   assert.deepEqual(r.config.pretrain, { repetitions: 1, construction_algo: [{ ...net, "#repetition": 2 }] });
-  assert.ok(r.notes.some((n) => n.includes('"#config" is not applied')));
+  assert.ok(r.notes.includes('note: pretrain step 0: "#config" is not applied by repronet (left out)'));
+});
+
+test("the same change in several pretrain steps is one note naming the steps", () => {
+  const step = { ...net, "#config": {} };
+  const r = mapReturnnGlobals(py({ pretrainSteps: [step, step, step] }), "c");
+  assert.deepEqual(
+    r.notes.filter((n) => n.includes("#config")),
+    ['note: pretrain steps 0-2: "#config" is not applied by repronet (left out)'],
+  );
 });
 
 test("functions and objects that are not data get one note per name", () => {
