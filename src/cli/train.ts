@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
 import { resumeChanges } from "../diag/resume-notes.js";
+import { prepareHdf } from "../data/index.js";
 import type { KernelsName } from "../kernels/active.js";
 import { buildNetwork } from "../network/network.js";
 import { type NetworkFactory, train } from "../train/trainer.js";
@@ -70,6 +71,7 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
         const loaded = await loadConfig(configPath);
         const config = applyOverrides(loaded.config, o.set);
         checkTopLevelKeys(config, configPath, loaded.format);
+        await prepareHdf(config);
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
           if (stop.signal.aborted) {

@@ -24,14 +24,28 @@ export interface Position {
   col: number;
 }
 
-/** A user error at a position: `file:line:col: message`. */
-export function syntaxError(file: string, at: Position, message: string): ReproError {
-  return new ReproError(`${file}:${at.line}:${at.col}: ${message}`);
+/** A user error at a position in a Python config. */
+export class PySyntaxError extends ReproError {
+  constructor(
+    message: string,
+    readonly at: Position,
+  ) {
+    super(message);
+  }
 }
 
-/** `file:line:col: unsupported Python syntax: <what> (configs are parsed, not executed)`. */
-export function unsupported(file: string, at: Position, what: string): ReproError {
-  return syntaxError(file, at, `unsupported Python syntax: ${what} (configs are parsed, not executed)`);
+/** A user error at a position: `file:line:col: message`. */
+export function syntaxError(file: string, at: Position, message: string): PySyntaxError {
+  return new PySyntaxError(`${file}:${at.line}:${at.col}: ${message}`, at);
+}
+
+/** `file:line:col: unsupported Python syntax: <what> (configs are parsed, not executed; ...)`. */
+export function unsupported(file: string, at: Position, what: string): PySyntaxError {
+  return syntaxError(
+    file,
+    at,
+    `unsupported Python syntax: ${what} (configs are parsed, not executed; \`repronet import\` runs a RETURNN config as Python)`,
+  );
 }
 
 // Longest first, so that `**=` wins over `**` and `*`.

@@ -1,5 +1,5 @@
 import { isPlainObject, setOwn } from "./plain.js";
-import { type Position, syntaxError, type Token, tokenize, unsupported } from "./pylex.js";
+import { type Position, PySyntaxError, syntaxError, type Token, tokenize, unsupported } from "./pylex.js";
 
 /**
  * Parses a RETURNN-style Python config: a sequence of `name = <literal>`
@@ -15,7 +15,32 @@ import { type Position, syntaxError, type Token, tokenize, unsupported } from ".
  */
 export function parsePythonConfig(text: string, file: string): Record<string, unknown> {
   const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  return new Parser(tokenize(src, file), file).module();
+  let toks: Token[];
+  try {
+    toks = tokenize(src, file);
+  } catch (e) {
+    throw firstError(src, file, e);
+  }
+  return new Parser(toks, file).module();
+}
+
+/**
+ * A lexer error far down a file (a `%` format string, an f-string, ...) is
+ * usually not the first thing we cannot read: parse the lines before it and
+ * report the first unsupported statement there, if any.
+ */
+function firstError(src: string, file: string, lexError: unknown): unknown {
+  if (!(lexError instanceof PySyntaxError) || lexError.at.line <= 1) return lexError;
+  const before = src
+    .split("\n")
+    .slice(0, lexError.at.line - 1)
+    .join("\n");
+  try {
+    new Parser(tokenize(before, file), file).module();
+  } catch (e) {
+    if (e instanceof PySyntaxError && e.at.line < lexError.at.line) return e;
+  }
+  return lexError;
 }
 
 const KEYWORDS = new Set(

@@ -36,8 +36,17 @@ export interface Dataset {
   lengths(i: number): Readonly<Record<string, number>>;
 }
 
+/** What a dataset may read from the rest of the config (the random task fills `extern_data`'s keys). */
+export interface DatasetContext {
+  readonly externData?: unknown;
+}
+
 /** Makes a dataset from its options (without `class` and the common ordering options). */
-export type DatasetFactory = (opts: Record<string, unknown>, where: string) => Dataset;
+export type DatasetFactory = (
+  opts: Record<string, unknown>,
+  where: string,
+  context: DatasetContext,
+) => Dataset;
 
 const registry = new Map<string, DatasetFactory>();
 
@@ -60,7 +69,7 @@ export interface DatasetSpec {
  * Builds the dataset a config value describes (`{"class": "synthetic", ...}`).
  * `where` names it in errors (`config.json: train`).
  */
-export function datasetFromConfig(spec: unknown, where: string): DatasetSpec {
+export function datasetFromConfig(spec: unknown, where: string, context: DatasetContext = {}): DatasetSpec {
   if (!isPlainObject(spec)) {
     throw new ReproError(`${where}: a dataset must be a dict with a "class", got ${JSON.stringify(spec)}`);
   }
@@ -81,7 +90,7 @@ export function datasetFromConfig(spec: unknown, where: string): DatasetSpec {
       common[key as (typeof COMMON_DATASET_OPTIONS)[number]] = spec[key];
     } else own[key] = spec[key];
   }
-  return { dataset: factory(own, `${where} (${cls})`), common };
+  return { dataset: factory(own, `${where} (${cls})`, context), common };
 }
 
 /** The names of the registered dataset classes, sorted. */

@@ -1,7 +1,7 @@
 /**
  * Embedded synthetic tasks, so a config trains without any data files:
  *
- *   {"class": "synthetic", "task": "reverse" | "copy" | "sort",
+ *   {"class": "synthetic", "task": "reverse" | "copy" | "sort",   (or "random": random-task.ts)
  *    "num_seqs": N, "vocab_size": V, "min_len": 1, "max_len": L, "seed": 0}
  *
  * Label 0 is the end of sequence. Sequence i draws its length uniformly from
@@ -25,6 +25,7 @@ import {
   registerDataset,
   type SeqValues,
 } from "./dataset.js";
+import { parseRandomTask, RandomTaskDataset } from "./random-task.js";
 
 export const SYNTHETIC_TASKS = ["copy", "reverse", "sort"] as const;
 export type SyntheticTask = (typeof SYNTHETIC_TASKS)[number];
@@ -111,7 +112,7 @@ export function parseSyntheticOptions(opts: Record<string, unknown>, where: stri
   const task = opts.task;
   if (typeof task !== "string" || !(SYNTHETIC_TASKS as readonly string[]).includes(task)) {
     throw new ReproError(
-      `${where}: option "task" must be one of ${SYNTHETIC_TASKS.map((t) => `"${t}"`).join(", ")}, got ${JSON.stringify(task)}`,
+      `${where}: option "task" must be one of ${[...SYNTHETIC_TASKS, "random"].map((t) => `"${t}"`).join(", ")}, got ${JSON.stringify(task)}`,
     );
   }
   const numSeqs = intOption(opts, "num_seqs", where, { min: 1 });
@@ -122,7 +123,8 @@ export function parseSyntheticOptions(opts: Record<string, unknown>, where: stri
   return { task: task as SyntheticTask, numSeqs, vocabSize, minLen, maxLen, seed };
 }
 
-registerDataset(
-  "synthetic",
-  (opts, where) => new SyntheticDataset(parseSyntheticOptions(opts, where), where),
+registerDataset("synthetic", (opts, where, context) =>
+  opts.task === "random"
+    ? new RandomTaskDataset(parseRandomTask(opts, where, context.externData), where)
+    : new SyntheticDataset(parseSyntheticOptions(opts, where), where),
 );

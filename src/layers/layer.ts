@@ -33,6 +33,7 @@ export const commonOptions = {
         })
         .strict(),
     ])
+    .nullable() // RETURNN: None = no sharing
     .optional(),
   trainable: z.boolean().optional(),
   L2: z.number().min(0).optional(),

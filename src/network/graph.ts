@@ -5,6 +5,7 @@
  * The input dict is never mutated.
  */
 import { z } from "zod";
+import { type ExternSpec, normalizeExternData } from "../config/extern-data.js";
 import { type CommonOptions, commonOptions, type LayerDef } from "../layers/layer.js";
 import { layerClass } from "../layers/registry.js";
 import { didYouMean, ReproError } from "../util/errors.js";
@@ -37,34 +38,13 @@ export interface NetGraph {
   readonly isUnit: boolean;
 }
 
-export interface ExternSpec {
-  readonly dim: number;
-  readonly sparse: boolean;
-}
+export type { ExternSpec } from "../config/extern-data.js";
 
-const externSchema = z
-  .object({
-    dim: z.number().int().positive(),
-    sparse: z.boolean().optional(),
-    shape: z.array(z.number().int().nullable()).optional(),
-    dtype: z.string().optional(),
-    available_for_inference: z.boolean().optional(),
-  })
-  .strict();
-
+/** extern_data in any RETURNN form (see config/extern-data.ts) → {dim, sparse} per key, sorted. */
 export function parseExternData(raw: unknown, file: string): Map<string, ExternSpec> {
   if (raw === undefined)
     throw new ReproError(`${file}: "extern_data" is missing (e.g. {"data": {"dim": 24, "sparse": true}})`);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ReproError(`${file}: "extern_data" must be a dict of data keys`);
-  }
-  const out = new Map<string, ExternSpec>();
-  for (const key of Object.keys(raw).sort()) {
-    const parsed = externSchema.safeParse((raw as Record<string, unknown>)[key]);
-    if (!parsed.success) throw new ReproError(`${file}: extern_data "${key}": ${zodMessage(parsed.error)}`);
-    out.set(key, { dim: parsed.data.dim, sparse: parsed.data.sparse ?? false });
-  }
-  return out;
+  return normalizeExternData(raw, file);
 }
 
 function zodMessage(error: z.ZodError): string {
@@ -111,6 +91,10 @@ function parseLayer(
   const dict = raw as Record<string, unknown>;
   if (typeof dict.class !== "string") throw new ReproError(`${where}: missing "class"`);
   const def = layerClass(dict.class, where);
+  if (dict.class === "rec" && typeof dict.unit === "string")
+    throw new ReproError(
+      `${where}: rec unit "${dict.unit}" is not supported yet (only a subnetwork dict as "unit")`,
+    );
   const allowed = { ...commonOptions, ...def.options };
   for (const key of Object.keys(dict)) {
     if (!(key in allowed)) {

@@ -78,7 +78,7 @@ export function datasetOf(config: Record<string, unknown>, key: string, where: s
       `${where}: the run's config has no dataset "${key}" (use dev, train or a key of eval_datasets)`,
     );
   }
-  return datasetFromConfig(spec, `${where}: ${key}`).dataset;
+  return datasetFromConfig(spec, `${where}: ${key}`, { externData: config.extern_data }).dataset;
 }
 
 /** The subword vocabularies of the run's training data (for raw-text translation). */

@@ -9,6 +9,7 @@
  */
 import type { Param } from "../network/params.js";
 import { clipByGlobalNorm, globalNorm } from "../optim/clip.js";
+import { type GradPostProcess, postProcessGradients } from "../optim/post-process.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 import type { Optimizer } from "./optimizer.js";
 
@@ -32,14 +33,26 @@ export class GradAccumulator {
   /**
    * Updates `params` with the summed gradients (clipped to `clip` by global
    * norm over the parameters in the given order, 0 = no clipping) and starts a
-   * new sum. Returns the norm before clipping.
+   * new sum; `post` (gradient_noise, gradient_clip) runs on the sums first.
+   * Returns the norm before clipping.
    */
-  apply(params: readonly Param[], optimizer: Optimizer, lr: number, clip: number): number {
+  apply(
+    params: readonly Param[],
+    optimizer: Optimizer,
+    lr: number,
+    clip: number,
+    post?: GradPostProcess,
+  ): number {
     const norm = tidy(() => {
       const grads = params.map((p) => {
         const s = this.sums.get(p.name);
         return s ? new Tensor(p.value.shape, s) : null;
       });
+      if (post)
+        postProcessGradients(
+          params.map((p, i) => ({ name: p.name, grad: grads[i] })),
+          post,
+        );
       const present = grads.filter((g): g is Tensor => g !== null);
       const n = clip > 0 ? clipByGlobalNorm(present, clip) : globalNorm(present);
       optimizer.update(

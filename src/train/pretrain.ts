@@ -4,13 +4,16 @@
  * full network. `pretrain` is
  *
  *   "default" | true                          → {"construction_algo": "from_output"}
- *   {"construction_algo": "from_output" | "no_network_modifications" | fn(idx, netDict) => netDict | null,
+ *   {"construction_algo": "from_output" | "no_network_modifications" | fn(idx, netDict) => netDict | null
+ *                         | [netDict0, netDict1, ...],
  *    "repetitions": N | [n0, n1, ...] | {"default": n, "final": n, "<idx>": n},
  *    "copy_param_mode": "ifpossible", "output_layers": ["output"], "input_layers": ["data"]}
  *
  * A function is called with idx = 0, 1, ... and a fresh copy of the full net
  * dict until it returns null; then the full network is appended. A step's dict
- * may carry `"#repetition": n`. Repetitions apply to every step, the final
+ * may carry `"#repetition": n`. A list is the data form of a function's
+ * results (what `repronet import` writes for a Python construction_algo): the
+ * steps before the full network, which is appended. Repetitions apply to every step, the final
  * full network included, so pretraining lasts Σ repetitions epochs.
  *
  * What repronet does at a network change (parameters copied by name, optimizer
@@ -59,12 +62,13 @@ export function parsePretrain(config: Record<string, unknown>, file: string): Pr
   const algo = opts.construction_algo ?? "from_output";
   let steps: NetDict[];
   if (typeof algo === "function") steps = customSteps(algo as ConstructionAlgo, original, where);
+  else if (Array.isArray(algo)) steps = listedSteps(algo, original, where);
   else if (algo === "from_output") steps = dropNonTrainableOnly(fromOutputSteps(original, io, where), io);
   else if (algo === "no_network_modifications") steps = [original];
   else {
     const known = ["from_output", "no_network_modifications"];
     throw new ReproError(
-      `${where}: construction_algo ${JSON.stringify(algo)}${didYouMean(String(algo), known)} (supported: ${known.join(", ")}, or a function in a TS/JS config)`,
+      `${where}: construction_algo ${JSON.stringify(algo)}${didYouMean(String(algo), known)} (supported: ${known.join(", ")}, a list of net dicts, or a function in a TS/JS config)`,
     );
   }
   const reps = repetitions(opts.repetitions, steps, where);
@@ -73,7 +77,7 @@ export function parsePretrain(config: Record<string, unknown>, file: string): Pr
     throw new ReproError(
       `${where}: copy_param_mode must be "ifpossible" or unset, got ${JSON.stringify(copyMode)}`,
     );
-  const algoName = typeof algo === "function" ? "function" : String(algo);
+  const algoName = typeof algo === "function" ? "function" : Array.isArray(algo) ? "list" : String(algo);
   return {
     epochNets: steps.flatMap((net, i) => Array.from({ length: reps[i] }, () => net)),
     description: `construction_algo ${algoName}, ${steps.length} steps, repetitions [${reps.join(", ")}]`,
@@ -145,6 +149,15 @@ function customSteps(fn: ConstructionAlgo, original: NetDict, where: string): Ne
   }
   steps.push(original);
   return steps;
+}
+
+/** The data form: the listed networks, then the full one. */
+function listedSteps(list: unknown[], original: NetDict, where: string): NetDict[] {
+  list.forEach((d, i) => {
+    if (!isPlainObject(d))
+      throw new ReproError(`${where}: construction_algo[${i}] must be a net dict, got ${JSON.stringify(d)}`);
+  });
+  return [...(list as NetDict[]).map(clone), original];
 }
 
 interface Io {

@@ -6,7 +6,9 @@
  */
 
 import { availableParallelism } from "node:os";
+import { normalizeExternData } from "../config/extern-data.js";
 import { isPlainObject, shown } from "../config/plain.js";
+import { nonNegativeKey, optimizerFromKeys, runtimeOnlyNotes } from "../config/returnn-keys.js";
 import {
   type BatchingOptions,
   type Dataset,
@@ -39,6 +41,13 @@ export interface TrainSettings {
   kernels: KernelsName;
   /** 0: no clipping. */
   gradientClip: number;
+  /** `gradient_noise`: std of the noise added to each gradient (0: off). */
+  gradientNoise: number;
+  /** `gradient_clip`: element-wise clip value (0: off). */
+  gradientClipValue: number;
+  /** `gradient_clip_norm`, `gradient_clip_avg_norm`: per-tensor norm limits (0: off). */
+  gradientClipNorm: number;
+  gradientClipAvgNorm: number;
   logVerbosity: number;
   logEveryNSteps: number;
   logZeroScaledLosses: boolean;
@@ -103,6 +112,7 @@ export function parseTrainSettings(
   const notes = Object.keys(SUPERSEDED)
     .filter((k) => config[k] !== undefined && !(k === "task" && config[k] === "train"))
     .map((k) => `note: config key ${k} has no effect: ${SUPERSEDED[k]}`);
+  notes.push(...runtimeOnlyNotes(config, file));
   const pretrain = parsePretrain(config, file);
   if (!pretrain)
     for (const k of PRETRAIN_ONLY)
@@ -145,7 +155,7 @@ export function parseTrainSettings(
   };
   const data = (key: string, spec: unknown): DataSettings => {
     const where = `${file}: ${key}`;
-    const { dataset, common } = datasetFromConfig(spec, where);
+    const { dataset, common } = datasetFromConfig(spec, where, { externData: config.extern_data });
     checkExternData(config.extern_data, dataset, where);
     const topOrdering = key === "train" ? (config.seq_ordering ?? config.batching) : undefined;
     const offset = common.random_seed_offset ?? 0;
@@ -194,6 +204,10 @@ export function parseTrainSettings(
     threads,
     kernels: kernelsName,
     gradientClip: clip,
+    gradientNoise: nonNegativeKey(config, "gradient_noise", file),
+    gradientClipValue: nonNegativeKey(config, "gradient_clip", file),
+    gradientClipNorm: nonNegativeKey(config, "gradient_clip_norm", file),
+    gradientClipAvgNorm: nonNegativeKey(config, "gradient_clip_avg_norm", file),
     logVerbosity: int("log_verbosity", 5, 0),
     logEveryNSteps: int("log_every_n_steps", 1, 1),
     logZeroScaledLosses: bool("log_zero_scaled_losses", true),
@@ -211,7 +225,7 @@ export function parseTrainSettings(
     useLrControlAlways: bool("use_learning_rate_control_always", false),
     cleanup: parseCleanup(config.cleanup_old_models, file),
     devBleuEvery: devBleuEvery(int("dev_bleu_every_n_epochs", 0, 0), dev, file),
-    optimizer: config.optimizer,
+    optimizer: optimizerFromKeys(config, file),
     notes,
   };
 }
@@ -220,22 +234,16 @@ export function parseTrainSettings(
 export function checkExternData(extern: unknown, dataset: Dataset, where: string): void {
   if (!isPlainObject(extern)) return;
   const have = dataset.keys.map((k) => k.name);
-  for (const name of Object.keys(extern).sort()) {
-    const spec = extern[name];
+  for (const [name, spec] of normalizeExternData(extern, where)) {
     const key = dataset.keys.find((k) => k.name === name);
     if (!key)
       throw new ReproError(
         `${where}: extern_data "${name}" is not provided by the dataset (it has: ${have.join(", ")})`,
       );
-    if (!isPlainObject(spec)) continue;
-    // RETURNN: data is dense unless `sparse` says otherwise (an int dtype leaves it open).
-    const intDtype = typeof spec.dtype === "string" && spec.dtype.startsWith("int");
-    const sparse = typeof spec.sparse === "boolean" ? spec.sparse : intDtype ? key.sparse : false;
-    if (sparse !== key.sparse)
+    if (spec.sparse !== key.sparse)
       throw new ReproError(
-        `${where}: extern_data "${name}" is ${sparse ? "sparse" : "dense"}, the dataset's is ${key.sparse ? "sparse" : "dense"}`,
+        `${where}: extern_data "${name}" is ${spec.sparse ? "sparse" : "dense"}, the dataset's is ${key.sparse ? "sparse" : "dense"}`,
       );
-    if (typeof spec.dim !== "number") continue;
     if (key.sparse ? key.dim > spec.dim : key.dim !== spec.dim)
       throw new ReproError(
         `${where}: extern_data "${name}" has dim ${spec.dim}, the dataset's "${name}" has ${key.dim}`,

@@ -178,6 +178,14 @@ function trainBatch(
       run.optimizer,
       lr,
       s.gradientClip,
+      {
+        noise: s.gradientNoise,
+        clipValue: s.gradientClipValue,
+        clipNorm: s.gradientClipNorm,
+        clipAvgNorm: s.gradientClipAvgNorm,
+        seed: s.randomSeed,
+        step: run.globalStep,
+      },
     );
   return { ...r, updated };
 }

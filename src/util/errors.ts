@@ -32,12 +32,28 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   let best = "";
   let bestDist = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    const d = typoDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDist || (d === bestDist && c < best)) {
       best = c;
       bestDist = d;
     }
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
+  // Close means a third of the word at most (one edit for short words): "l2" is not "log".
+  const limit = Math.max(1, Math.floor(word.length / 3));
   return bestDist <= limit ? ` (did you mean "${best}"?)` : "";
+}
+
+/** Edit distance where swapping two neighbours counts as one edit ("blue" → "bleu"), as typos go. */
+function typoDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
 }

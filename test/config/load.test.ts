@@ -69,7 +69,7 @@ test("a .py config is parsed, not executed", async () => {
   const path = write("net.py", "num_epochs = 2\nimport os\n");
   await rejectsWith(
     path,
-    `${path}:2:1: unsupported Python syntax: import statement (configs are parsed, not executed)`,
+    `${path}:2:1: unsupported Python syntax: import statement (configs are parsed, not executed; \`repronet import\` runs a RETURNN config as Python)`,
   );
 });
 

@@ -18,7 +18,7 @@ function rejects(text: string, message: string): void {
 }
 
 const unsupported = (at: string, what: string) =>
-  `net.config:${at}: unsupported Python syntax: ${what} (configs are parsed, not executed)`;
+  `net.config:${at}: unsupported Python syntax: ${what} (configs are parsed, not executed; \`repronet import\` runs a RETURNN config as Python)`;
 
 test("integers, including negative, hex, octal, binary and underscores", () => {
   assert.deepEqual(parse("a = 512\nb = -3\nc = 0x1F\nd = 0o17\ne = 0b101\nf = 1_000\ng = 0"), {
@@ -221,5 +221,12 @@ test("brackets nested deeper than CPython allows are a one-line error, not a sta
     () => parsePythonConfig(deep(50_000), "c.py"),
     (e: unknown) =>
       e instanceof ReproError && /^c\.py:1:\d+: nested more than 200 levels deep/.test(e.message),
+test("the first unsupported statement is reported, not a lexer error further down", () => {
+  const text = 'learning_rate = 0.1\nimport os\nx = 1\nname = f"{x}"\n';
+  assert.throws(
+    () => parsePythonConfig(text, "net.config"),
+    (e: unknown) =>
+      e instanceof ReproError &&
+      e.message.startsWith("net.config:2:1: unsupported Python syntax: import statement"),
   );
 });

@@ -119,7 +119,10 @@ test("an unknown option is an error naming it, with a did-you-mean hint", () => 
 });
 
 test("an unknown task is an error listing the tasks", () => {
-  rejects({ task: "revers" }, /option "task" must be one of "copy", "reverse", "sort", got "revers"/);
+  rejects(
+    { task: "revers" },
+    /option "task" must be one of "copy", "reverse", "sort", "random", got "revers"/,
+  );
 });
 
 test("a missing required option is an error naming it", () => {

@@ -147,3 +147,13 @@ test("bad pretrain settings are one-line errors naming the option", () => {
   );
   fails({ construction_algo: () => 3 }, /construction_algo\(0\) must return a net dict or null/);
 });
+
+test("a list of net dicts (what repronet import writes) is the steps before the full network", () => {
+  const small = { emb: mlp().emb, output: { ...mlp().output, from: "emb" }, "#repetition": 2 };
+  const p = schedule({ construction_algo: [small] });
+  assert.equal(p.numEpochs, 3);
+  assert.deepEqual(layers(p.netDictFor(1)), ["emb", "output"]);
+  assert.deepEqual(layers(p.netDictFor(2)), ["emb", "output"]);
+  assert.deepEqual(p.netDictFor(3), mlp());
+  fails({ construction_algo: [1] }, /construction_algo\[0\] must be a net dict/);
+});

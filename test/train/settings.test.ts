@@ -40,4 +40,22 @@ test("task: train is what `repronet train` does: no note; another task gets one"
   assert.deepEqual(parseTrainSettings({ ...base, task: "search" }, "c.json", { threads: 1 }).notes, [
     "note: config key task has no effect: `repronet train` trains; searching is `repronet search`",
   ]);
+test("RETURNN's gradient and optimizer keys reach the settings", () => {
+  const s = parseTrainSettings(
+    {
+      ...base,
+      gradient_noise: 0.3,
+      gradient_clip: 2,
+      gradient_clip_norm: 3,
+      adam: true,
+      optimizer_epsilon: 1e-8,
+    },
+    "c.json",
+    { threads: 1 },
+  );
+  assert.deepEqual(
+    [s.gradientNoise, s.gradientClipValue, s.gradientClipNorm, s.gradientClipAvgNorm],
+    [0.3, 2, 3, 0],
+  );
+  assert.deepEqual(s.optimizer, { class: "adam", epsilon: 1e-8 });
 });
