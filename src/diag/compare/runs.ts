@@ -1,11 +1,11 @@
-/**
- * The runs `repronet compare` reads: each run directory's manifest (resolved
- * config, seed, framework, kernels) and learning_rates.json (every epoch's
- * scores), and the parameter fingerprint of a checkpoint when asked.
- */
-import { join } from "node:path";
 import { CONFIG_DEFAULTS } from "../../config/index.js";
-import { checkpointDir, fingerprintParams, paramsPath, readParams } from "../../rundir/index.js";
+import {
+  checkpointDir,
+  fingerprintParams,
+  learningRatesPath,
+  paramsPath,
+  readParams,
+} from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 import { shortCommit } from "../diff/format.js";
 import { isPlain, type Json, loadInput, readJsonFile } from "../diff/inputs.js";
@@ -32,7 +32,7 @@ export async function loadRunSummary(path: string): Promise<RunSummary> {
   if (!input.manifest || !input.config)
     throw new ReproError(`${path}: ${input.notes[0] ?? "no usable manifest.json"}`);
   const notes: string[] = [];
-  const lr = readJsonFile(join(input.dir, "learning_rates.json"), notes, "learning_rates.json");
+  const lr = readJsonFile(learningRatesPath(input.dir), notes, "learning_rates.json");
   if (!isPlain(lr) || !isPlain(lr.epochs))
     throw new ReproError(
       `${path}: ${notes[0] ?? "learning_rates.json has no epochs"} (no finished epoch yet?)`,
