@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { CONFIG_DEFAULTS } from "../../config/index.js";
 import {
   checkpointDir,
@@ -81,12 +82,13 @@ export function metricValue(run: RunSummary, metric: string, epoch: number): num
   return undefined;
 }
 
-/** Fingerprint of the run's end-of-epoch checkpoint, or null when it has none (or cannot read it). */
+/**
+ * Fingerprint of the run's end-of-epoch checkpoint, or null when it has none
+ * (e.g. cleaned up). One that exists but does not load is an error naming it:
+ * a same-seed check must not pass or fail on a corrupt file.
+ */
 export function checkpointFingerprint(run: RunSummary, epoch: number): string | null {
-  try {
-    return fingerprintParams(readParams(paramsPath(checkpointDir(run.dir), epoch))).digest;
-  } catch (e) {
-    if (e instanceof ReproError || (e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
+  const path = paramsPath(checkpointDir(run.dir), epoch);
+  if (!existsSync(path)) return null;
+  return fingerprintParams(readParams(path)).digest;
 }
