@@ -1,6 +1,6 @@
 /**
  * `repronet fingerprint DIR_OR_CHECKPOINT [--exclude REGEX] [--per-param]`:
- * prints `sha256:<64 hex>` over all parameters (src/diag/fingerprint.ts) as
+ * prints `sha256:<64 hex>` over all parameters (src/rundir/fingerprint.ts) as
  * the last line. For a run directory it reads the newest complete checkpoint;
  * `--per-param` first prints `<name> <shape> sha256:<hex>` per parameter.
  */

@@ -8,7 +8,7 @@
  * gone and takes it over with a note. A lock from another host is never taken
  * over (its process cannot be checked from here).
  */
-import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { ReproError } from "../util/errors.js";
@@ -67,6 +67,7 @@ process.on("exit", () => {
 
 /** Takes the lock of `dir` (creating `dir`), or throws `D is being trained by pid N since T`. */
 export function acquireLock(dir: string, now: Date = new Date()): RunLock {
+  const created = !existsSync(dir);
   ensureDir(dir, "run directory");
   const path = lockPath(dir);
   const info: LockInfo = { pid: process.pid, host: hostname(), started_at: now.toISOString() };
@@ -109,6 +110,8 @@ export function acquireLock(dir: string, now: Date = new Date()): RunLock {
       const now = readLock(dir);
       if (now !== null && now !== "unreadable" && now.pid === info.pid && now.host === info.host)
         rmSync(path, { force: true });
+      // A run that failed before writing anything (a config error) leaves no empty directory behind.
+      if (created && readdirSync(dir).length === 0) rmdirSync(dir);
     },
   };
 }

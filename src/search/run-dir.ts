@@ -1,10 +1,3 @@
-/**
- * A trained run, ready to decode: the network of the run's resolved config
- * (from OUT/manifest.json) with the parameters of a checkpoint (the newest
- * complete one unless given).
- */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { isPlainObject } from "../config/plain.js";
 import type { Dataset } from "../data/dataset.js";
 import { datasetFromConfig } from "../data/dataset.js";
@@ -12,7 +5,7 @@ import { ParallelTextDataset, vocabsFromConfig } from "../data/parallel-text.js"
 import "../data/index.js";
 import { buildNetwork, type Network } from "../network/network.js";
 import type { SearchOptions } from "../network/types.js";
-import { readParams, resolveParamsFile } from "../rundir/index.js";
+import { manifestPath, readManifest, readParams, resolveParamsFile } from "../rundir/index.js";
 import { ReproError } from "../util/errors.js";
 import type { BpeModel } from "../vocab/bpe.js";
 import { withoutEos } from "./labels.js";
@@ -32,19 +25,12 @@ export interface LoadedRun {
  * `.broken` checkpoint loads only with `allowBroken`.
  */
 export function loadRun(runDir: string, checkpoint?: string, o: { allowBroken?: boolean } = {}): LoadedRun {
-  const manifestPath = join(runDir, "manifest.json");
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  } catch (e) {
-    throw new ReproError(
-      `${manifestPath}: cannot read the run's manifest (${(e as Error).message.split("\n")[0]})`,
-    );
-  }
-  const resolved =
-    isPlainObject(manifest) && isPlainObject(manifest.config) ? manifest.config.resolved : undefined;
-  if (!isPlainObject(resolved)) throw new ReproError(`${manifestPath}: no resolved config in the manifest`);
-  const network = buildNetwork(resolved, manifestPath);
+  const manifestFile = manifestPath(runDir);
+  const manifest = readManifest(runDir);
+  if (!manifest) throw new ReproError(`${manifestFile}: no such file (is ${runDir} a run directory?)`);
+  const resolved = manifest.config?.resolved;
+  if (!isPlainObject(resolved)) throw new ReproError(`${manifestFile}: no resolved config in the manifest`);
+  const network = buildNetwork(resolved, manifestFile);
   const file = checkpoint ?? resolveParamsFile(runDir);
   const saved = readParams(file, { allowBroken: o.allowBroken });
   for (const p of network.params.list()) {
@@ -60,11 +46,11 @@ export function loadRun(runDir: string, checkpoint?: string, o: { allowBroken?: 
   const layer = resolved.search_output_layer;
   if (beam !== undefined && (typeof beam !== "number" || !Number.isSafeInteger(beam) || beam < 1)) {
     throw new ReproError(
-      `${manifestPath}: beam_size must be a positive integer, got ${JSON.stringify(beam)}`,
+      `${manifestFile}: beam_size must be a positive integer, got ${JSON.stringify(beam)}`,
     );
   }
   if (layer !== undefined && typeof layer !== "string") {
-    throw new ReproError(`${manifestPath}: search_output_layer must be a layer name`);
+    throw new ReproError(`${manifestFile}: search_output_layer must be a layer name`);
   }
   return { config: resolved, network, checkpoint: file, search: { beamSize: beam, outputLayer: layer } };
 }

@@ -92,7 +92,12 @@ export function loadExact(from: ReadonlyMap<string, NamedParam>, to: ParamStore,
   for (const name of have) if (!from.has(name)) throw new ReproError(`${where}: no parameter ${name}`);
   for (const [name, p] of from) {
     if (!have.has(name)) throw new ReproError(`${where}: parameter ${name} is not in the network`);
-    to.load(name, p.data, p.shape);
+    try {
+      to.load(name, p.data, p.shape);
+    } catch (e) {
+      // ParamStore names the parameter and both shapes; the checkpoint file is known here.
+      throw e instanceof ReproError ? new ReproError(`${where}: ${e.message}`) : e;
+    }
   }
 }
 

@@ -49,38 +49,21 @@ describe("--out that cannot be a run directory", { concurrency: 3 }, () => {
 
 describe("output files in missing folders", { concurrency: 3 }, () => {
   const missing = join(work("missing"), "no", "such");
-  test("average --out", async () => {
-    const r = await repronet([
-      "average",
-      (await copyOfBase)(),
-      "--last",
-      "1",
-      "--out",
-      join(missing, "a.safetensors"),
-    ]);
-    assertFails(r, /no\/such\/a\.safetensors: no such file or directory \(ENOENT\)/);
-  });
-  test("search --out", async () => {
-    const r = await repronet([
-      "search",
-      (await copyOfBase)(),
-      "--data",
-      "dev",
-      "--out",
-      join(missing, "h.txt"),
-    ]);
-    assertFails(r, /no\/such\/h\.txt: no such file or directory \(ENOENT\)/);
-  });
-  test("compare --plot", async () => {
-    const r = await repronet([
-      "compare",
-      (await copyOfBase)(),
-      (await copyOfBase)(),
-      "--plot",
-      join(missing, "p.svg"),
-    ]);
-    assertFails(r, /no\/such\/p\.svg: no such file or directory \(ENOENT\)/);
-  });
+  const CASES: [string, (run: string, other: string) => string[], string][] = [
+    [
+      "average --out",
+      (run) => ["average", run, "--last", "1", "--out", join(missing, "a.safetensors")],
+      "a.safetensors",
+    ],
+    ["search --out", (run) => ["search", run, "--data", "dev", "--out", join(missing, "h.txt")], "h.txt"],
+    ["compare --plot", (run, other) => ["compare", run, other, "--plot", join(missing, "p.svg")], "p.svg"],
+  ];
+  for (const [what, args, file] of CASES)
+    test(what, async () => {
+      const r = await repronet(args((await copyOfBase)(), (await copyOfBase)()));
+      const name = file.replace(/[.]/g, "\\.");
+      assertFails(r, new RegExp(`no/such/${name}: no such file or directory \\(ENOENT\\)`));
+    });
 });
 
 /** A small tmpfs (root only): skipped with a message where it cannot be mounted. */

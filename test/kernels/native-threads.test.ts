@@ -209,7 +209,7 @@ function childFingerprint(env: Record<string, string>): string {
     const { Tensor, keep, tidy } = await import(${mod("../../src/tensor/tensor.js")});
     const { KeyedStream } = await import(${mod("../../src/rng/keyed.js")});
     const { adamUpdate, newAdamSlots } = await import(${mod("../../src/optim/adam.js")});
-    const { fingerprintParams } = await import(${mod("../../src/diag/fingerprint.js")});
+    const { fingerprintParams } = await import(${mod("../../src/rundir/fingerprint.js")});
     const shapes = { W1: [300, 512], g: [512], b: [512], W2: [512, 1000] };
     const names = Object.keys(shapes).sort();
     const params = names.map((n) => keep(new Tensor(shapes[n], n === "g" ? new Float32Array(512).fill(1)

@@ -71,3 +71,14 @@ test("release never removes a lock another process took over", () => {
   lock.release();
   assert.equal((readLock(dir) as { pid: number }).pid, 1);
 });
+
+test("a directory the lock created is removed on release when nothing else was written to it", () => {
+  const dir = join(tmp(), "new", "run");
+  acquireLock(dir).release();
+  assert.equal(existsSync(dir), false);
+  const kept = join(tmp(), "run");
+  const lock = acquireLock(kept);
+  writeFileSync(join(kept, "manifest.json"), "{}");
+  lock.release();
+  assert.ok(existsSync(join(kept, "manifest.json")));
+});

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildNetwork } from "../../src/network/network.js";
+import { ParamStore } from "../../src/network/params.js";
 import { KeyedStream } from "../../src/rng/keyed.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { GradAccumulator } from "../../src/train/accumulate.js";
 import { Log } from "../../src/train/log.js";
-import { carryOver, copyParams, paramsOf } from "../../src/train/networks.js";
+import { carryOver, copyParams, loadExact, paramsOf } from "../../src/train/networks.js";
 import { optimizerFromConfig } from "../../src/train/optimizer.js";
 import { parseTrainSettings } from "../../src/train/settings.js";
 import { ReproError } from "../../src/util/errors.js";
@@ -110,4 +111,18 @@ test("a parameter that changes shape is an error, or re-initialised with copy_pa
   const r = copyParams(paramsOf(a), b.params, true, "pretrain epoch 2");
   assert.deepEqual(r.reshaped, ["emb/W", "emb/b", "output/W"]);
   assert.deepEqual(r.copied, ["output/b"]);
+});
+
+test("a checkpoint parameter of another shape is an error naming the checkpoint file", () => {
+  const store = new ParamStore(1);
+  store.get("w", [2, 2], (_, shape) => new Float32Array(shape[0] * shape[1]));
+  assert.throws(
+    () =>
+      loadExact(
+        new Map([["w", { shape: [3], data: new Float32Array(3) }]]),
+        store,
+        "D/checkpoints/epoch.001.safetensors",
+      ),
+    /^ReproError: D\/checkpoints\/epoch\.001\.safetensors: parameter w: checkpoint shape \[3\] ≠ \[2,2\]$/,
+  );
 });

@@ -1,11 +1,12 @@
-/**
- * The runs `repronet compare` reads: each run directory's manifest (resolved
- * config, seed, framework, kernels) and learning_rates.json (every epoch's
- * scores), and the parameter fingerprint of a checkpoint when asked.
- */
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { CONFIG_DEFAULTS } from "../../config/index.js";
-import { checkpointDir, fingerprintParams, paramsPath, readParams } from "../../rundir/index.js";
+import {
+  checkpointDir,
+  fingerprintParams,
+  learningRatesPath,
+  paramsPath,
+  readParams,
+} from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 import { shortCommit } from "../diff/format.js";
 import { isPlain, type Json, loadInput, readJsonFile } from "../diff/inputs.js";
@@ -32,7 +33,7 @@ export async function loadRunSummary(path: string): Promise<RunSummary> {
   if (!input.manifest || !input.config)
     throw new ReproError(`${path}: ${input.notes[0] ?? "no usable manifest.json"}`);
   const notes: string[] = [];
-  const lr = readJsonFile(join(input.dir, "learning_rates.json"), notes, "learning_rates.json");
+  const lr = readJsonFile(learningRatesPath(input.dir), notes, "learning_rates.json");
   if (!isPlain(lr) || !isPlain(lr.epochs))
     throw new ReproError(
       `${path}: ${notes[0] ?? "learning_rates.json has no epochs"} (no finished epoch yet?)`,
@@ -81,12 +82,13 @@ export function metricValue(run: RunSummary, metric: string, epoch: number): num
   return undefined;
 }
 
-/** Fingerprint of the run's end-of-epoch checkpoint, or null when it has none (or cannot read it). */
+/**
+ * Fingerprint of the run's end-of-epoch checkpoint, or null when it has none
+ * (e.g. cleaned up). One that exists but does not load is an error naming it:
+ * a same-seed check must not pass or fail on a corrupt file.
+ */
 export function checkpointFingerprint(run: RunSummary, epoch: number): string | null {
-  try {
-    return fingerprintParams(readParams(paramsPath(checkpointDir(run.dir), epoch))).digest;
-  } catch (e) {
-    if (e instanceof ReproError || (e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
+  const path = paramsPath(checkpointDir(run.dir), epoch);
+  if (!existsSync(path)) return null;
+  return fingerprintParams(readParams(path)).digest;
 }

@@ -6,9 +6,9 @@
  * and a missing or unreadable file is a note, not an error.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import { loadConfig } from "../../config/index.js";
-import { renderConfig } from "../../rundir/index.js";
+import { checkpointDir, manifestPath, renderConfig } from "../../rundir/index.js";
 import { ReproError } from "../../util/errors.js";
 
 export type Json = Record<string, unknown>;
@@ -56,7 +56,7 @@ export function readJsonFile(path: string, notes: string[], what: string): unkno
 
 function loadRun(path: string, dir: string): RunInput {
   const notes: string[] = [];
-  const raw = readJsonFile(join(dir, "manifest.json"), notes, "manifest.json");
+  const raw = readJsonFile(manifestPath(dir), notes, "manifest.json");
   const manifest = isPlain(raw) ? raw : null;
   if (raw !== null && !manifest) notes.push("manifest.json is not a JSON object");
   const resolved = isPlain(manifest?.config) ? manifest.config.resolved : undefined;
@@ -78,10 +78,9 @@ export async function loadInput(path: string): Promise<Input> {
     );
   }
   if (st.isDirectory()) {
-    if (existsSync(join(path, "manifest.json")) || existsSync(join(path, "checkpoints")))
-      return loadRun(path, path);
+    if (existsSync(manifestPath(path)) || existsSync(checkpointDir(path))) return loadRun(path, path);
     // The checkpoints/ folder of a run stands for the run.
-    if (basename(path) === "checkpoints" && existsSync(join(dirname(path), "manifest.json")))
+    if (basename(path) === "checkpoints" && existsSync(manifestPath(dirname(path))))
       return loadRun(path, dirname(path));
     throw new ReproError(`${path}: not a run directory (no manifest.json or checkpoints/ in it)`);
   }

@@ -8,14 +8,15 @@
  * run's key of the same loss.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   checkpointDir,
   checkpointName,
   type Fingerprint,
   fingerprintParams,
+  learningRatesPath,
   listCheckpoints,
   loadCheckpoint,
+  trainJsonlPath,
 } from "../../rundir/index.js";
 import { VOLATILE_META } from "../../train/learning-rate.js";
 import { jsonEqual, sortedKeys } from "./format.js";
@@ -117,7 +118,7 @@ export function diffLearningRates(
 
 /** OUT/train.jsonl as records (lines that do not parse are skipped), or null when there is none. */
 export function readSteps(dir: string): Json[] | null {
-  const path = join(dir, "train.jsonl");
+  const path = trainJsonlPath(dir);
   if (!existsSync(path)) return null;
   const out: Json[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
@@ -227,8 +228,8 @@ function shared(a: LoadedParams, b: LoadedParams): boolean {
 export function diffTraining(a: RunInput, b: RunInput): TrainingResult {
   const notes: string[] = [];
   const [lrA, lrB] = [
-    readJsonFile(join(a.dir, "learning_rates.json"), [], ""),
-    readJsonFile(join(b.dir, "learning_rates.json"), [], ""),
+    readJsonFile(learningRatesPath(a.dir), [], ""),
+    readJsonFile(learningRatesPath(b.dir), [], ""),
   ];
   if (!epochsOf(lrA) || !epochsOf(lrB)) notes.push("learning_rates.json missing or unreadable in A or B");
   const [stepsA, stepsB] = [readSteps(a.dir), readSteps(b.dir)];

@@ -169,3 +169,16 @@ test("metric direction, group names, ticks and the SVG", async () => {
   assert.match(svg, /A: 1 run, 2</);
   assert.match(svg, /B: 1 run, 2\.5</);
 });
+
+test("a corrupt checkpoint is an error naming it, not a missing fingerprint", async () => {
+  // Two configs with the same seed: their checkpoints are compared by fingerprint.
+  const runs = [1, 2].map((n) =>
+    fakeRun(`corrupt-${n}`, {
+      config: { ...base, learning_rate: n / 10, random_seed: 1 },
+      scores: { 1: { dev_score: 1 } },
+    }),
+  );
+  mkdirSync(join(runs[0], "checkpoints"));
+  writeFileSync(join(runs[0], "checkpoints", "epoch.001.safetensors"), "not safetensors");
+  await assert.rejects(compareRuns(runs), /corrupt-1\/checkpoints\/epoch\.001\.safetensors: truncated/);
+});
