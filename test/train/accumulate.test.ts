@@ -47,3 +47,21 @@ test("the sums round-trip through state()/load(), and retain() drops parameters 
   back.retain(new Set(["b"]));
   assert.deepEqual(back.state(), { count: 1, sums: { b: Float32Array.of(3) } });
 });
+
+test("gradient_clip and gradient_noise act on the summed gradients before the global-norm clip", () => {
+  const a = param("a", [0, 0]);
+  const acc = new GradAccumulator();
+  acc.add([a], [grad([3, -0.5])]);
+  acc.add([a], [grad([3, -0.5])]);
+  const sgd = optimizerFromConfig({ class: "sgd" }, "c.json");
+  const norm = acc.apply([a], sgd, 1, 0.5, { noise: 0, clipValue: 2, seed: 1, step: 1 });
+  assert.deepEqual(
+    [...a.value.f32],
+    [-2 * (0.5 / Math.hypot(2, 1)), 1 * (0.5 / Math.hypot(2, 1))].map(Math.fround),
+  );
+  assert.equal(norm, Math.hypot(2, 1));
+  const b = param("b", [0]);
+  acc.add([b], [grad([0])]);
+  acc.apply([b], sgd, 1, 0, { noise: 0.1, clipValue: 0, seed: 1, step: 1 });
+  assert.notEqual(b.value.f32[0], 0);
+});

@@ -25,14 +25,51 @@ export interface ImportResult {
   notes: string[];
 }
 
+/**
+ * RETURNN keys with an effect on training that repronet does not implement:
+ * left out with one note each, so that nobody mistakes the run for RETURNN's.
+ */
+const NOT_IMPLEMENTED = [
+  "adadelta",
+  "adagrad",
+  "chunking",
+  "gradient_nan_inf_filter",
+  "import_model_train_epoch1",
+  "load",
+  "maximize_grad_norm",
+  "mean_normalized_sgd",
+  "min_seq_length",
+  "momentum",
+  "preload_from_files",
+  "rmsprop",
+  "start_epoch",
+  "update_multiple_models",
+  "use_last_best_model",
+];
+
+/** RETURNN keys that only steer its runtime or debugging (left out, in one note). */
+const RUNTIME_ONLY = [
+  "debug_add_check_numerics_on_output",
+  "debug_add_check_numerics_ops",
+  "debug_grad_summaries",
+  "flat_net_construction",
+  "stop_on_nonfinite_train_score",
+  "tf_log_dir",
+  "use_cache_manager",
+];
+
 export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult {
   const notes: string[] = [];
   const config: Record<string, unknown> = {};
   const helpers: string[] = [];
+  const runtime: string[] = [];
   for (const name of Object.keys(py.globals).sort()) {
     if (name.startsWith("_")) continue;
     const value = py.globals[name];
     if (KNOWN_CONFIG_KEYS.has(name)) config[name] = value;
+    else if (NOT_IMPLEMENTED.includes(name))
+      notes.push(`note: RETURNN key ${name} is not implemented: left out (training differs from RETURNN's)`);
+    else if (RUNTIME_ONLY.includes(name)) runtime.push(name);
     else {
       helpers.push(name);
       const hint = didYouMean(name, KNOWN_CONFIG_KEYS);
@@ -43,6 +80,8 @@ export function mapReturnnGlobals(py: PythonGlobals, file: string): ImportResult
     notes.push(`note: ${name}: ${py.unexpressible[name]} cannot be written as data (left out)`);
   for (const name of [...py.functions].sort())
     notes.push(`note: function ${name} is not carried over (repronet runs no Python)`);
+  if (runtime.length > 0)
+    notes.push(`note: RETURNN runtime keys left out (no effect here): ${runtime.join(", ")}`);
   if (helpers.length > 0) notes.push(`note: helper globals left out: ${helpers.join(", ")}`);
   notes.push(...py.notes.map((n) => `note: ${n}`));
 

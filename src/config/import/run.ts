@@ -7,8 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { frameworkRoot } from "../../diag/manifest.js";
+import { fileURLToPath } from "node:url";
 import { ReproError } from "../../util/errors.js";
 import { isPlainObject } from "../plain.js";
 
@@ -33,12 +32,14 @@ export interface RunOptions {
   python?: string;
 }
 
-/** The runner script, shipped in the package's source tree (also used from dist/). */
+/** The runner script, shipped in the package's source tree: next to this file, or (from dist/) in src/. */
 export function runnerPath(): string {
-  const root = frameworkRoot();
-  const path = root && join(root, "src", "config", "import", "python", "returnn_import.py");
-  if (!path || !existsSync(path)) throw new Error("internal: returnn_import.py not found in the package");
-  return path;
+  const candidates = ["./python/returnn_import.py", "../../../../src/config/import/python/returnn_import.py"];
+  for (const rel of candidates) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error("internal: returnn_import.py not found in the package");
 }
 
 export function runPythonConfig(file: string, displayName: string, o: RunOptions): PythonGlobals {

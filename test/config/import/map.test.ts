@@ -74,3 +74,13 @@ test("functions and objects that are not data get one note per name", () => {
     "note: function g is not carried over (repronet runs no Python)",
   ]);
 });
+
+test("RETURNN keys repronet does not implement get a note each; runtime keys one note", () => {
+  const globals = { network: net, chunking: "50:25", stop_on_nonfinite_train_score: false, tf_log_dir: "x" };
+  const r = mapReturnnGlobals(py({ globals }), "c");
+  assert.deepEqual(Object.keys(r.config), ["network"]);
+  assert.deepEqual(r.notes, [
+    "note: RETURNN key chunking is not implemented: left out (training differs from RETURNN's)",
+    "note: RETURNN runtime keys left out (no effect here): stop_on_nonfinite_train_score, tf_log_dir",
+  ]);
+});

@@ -52,3 +52,14 @@ test("output that is not the runner's JSON is an error, not a crash", () => {
   // `echo` prints its arguments: not JSON.
   failsWith(() => run("program.config", { python: "echo" }), /^program\.config: echo gave no config/);
 });
+
+test("a config starting with '{' is RETURNN's JSON with comments", () => {
+  const py = run("json-comments.config");
+  assert.deepEqual(py.globals, {
+    num_inputs: 3,
+    num_outputs: 5,
+    network: { output: { class: "softmax", loss: "ce", from: ["data"], target: "classes" } },
+    model: "dir//net /* not a comment */",
+    learning_rate: 0.01,
+  });
+});

@@ -246,6 +246,37 @@ def disable_network():
     socket.getaddrinfo = refuse
 
 
+def json_remove_comments(text):
+    """`//` and `/* */` comments outside strings removed, as returnn.util.basic.json_remove_comments does."""
+    out = []
+    i = 0
+    in_string = False
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            out.append(c)
+            if c == "\\":
+                out.append(text[i + 1 : i + 2])
+                i += 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+            out.append(c)
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
 # --- values → JSON ------------------------------------------------------------------
 
 
@@ -346,8 +377,10 @@ def main():
     try:
         with open(filename, encoding="utf-8") as f:
             source = f.read().strip()
-        code = compile(source, filename, "exec")
-        exec(code, ns, ns)
+        if source.startswith("{") and not source.startswith("#!") and not filename.endswith(".py"):
+            ns.update(json.loads(json_remove_comments(source)))  # RETURNN's JSON config (comments allowed)
+        else:
+            exec(compile(source, filename, "exec"), ns, ns)
         steps = pretrain_steps(ns)
     except BaseException as e:  # noqa: B902 -- SystemExit from the config is an error too
         tb = sys.exc_info()[2]
