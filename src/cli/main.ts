@@ -7,6 +7,7 @@ import { registerDiff } from "./diff.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
+import { registerSweep } from "./sweep.js";
 import { registerTrain } from "./train.js";
 import { registerVocab } from "./vocab.js";
 
@@ -21,6 +22,7 @@ const commands: Register[] = [
   registerAverage,
   registerDiff,
   registerCompare,
+  registerSweep,
 ];
 
 export function buildProgram(): Command {
