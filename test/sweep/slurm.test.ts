@@ -1,0 +1,83 @@
+/**
+ * The Slurm executor against a real single-node Slurm (munged, slurmctld,
+ * slurmd started by the test): a 2 variants × 2 seeds sweep through
+ * `sbatch --array`, one task cancelled mid-run with `scancel`, and the
+ * resubmitted task resumes to the same fingerprints as an uninterrupted
+ * local sweep. Skipped, with a message saying how to install Slurm, where it
+ * is not installed.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { readSweepManifest } from "../../src/sweep/manifest.js";
+import { readRunState } from "../../src/sweep/run-state.js";
+import { repronet } from "../helpers/cli.js";
+import { type SlurmCluster, slurmUnavailable, startSlurm } from "../helpers/slurm-cluster.js";
+import { runFingerprint, sleep, startCli, tinySpec, writeSpec } from "../helpers/sweep.js";
+
+const work = mkdtempSync(join(tmpdir(), "repronet-sweep-slurm-"));
+let cluster: SlurmCluster | null = null;
+after(() => {
+  cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const skip = slurmUnavailable();
+if (skip) console.log(`# ${skip}`);
+
+const EPOCHS = 40;
+
+test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of an uninterrupted local run", {
+  skip: skip ?? false,
+  timeout: 120_000,
+}, async () => {
+  const spec = writeSpec(work, tinySpec(EPOCHS));
+  const local = repronet(["sweep", spec, "--out", join(work, "local"), "--jobs", "2", "--threads", "1"]);
+  assert.equal(local.code, 0, local.stderr);
+
+  cluster = await startSlurm();
+  const sweepDir = join(work, "slurm");
+  const sweep = startCli(
+    [
+      "sweep",
+      spec,
+      "--out",
+      sweepDir,
+      "--executor",
+      "slurm",
+      "--threads",
+      "1",
+      "--poll-seconds",
+      "1",
+      "--slurm",
+      "--time=10",
+    ],
+    cluster.env,
+  );
+  // Cancel the first task once it has finished an epoch, long before its last one.
+  const victim = join(sweepDir, "base", "seed-1");
+  let cancelled = false;
+  for (let i = 0; i < 600 && !cancelled; i++) {
+    await sleep(50);
+    const job = readSweepManifest(sweepDir)?.slurm_jobs[0]?.job_id;
+    const epoch = readRunState(victim).epoch;
+    if (job && epoch >= 1 && epoch < EPOCHS) {
+      execFileSync("scancel", [`${job}_0`], { env: cluster.env });
+      cancelled = true;
+    }
+  }
+  assert.ok(cancelled, "the first task was never seen mid-run");
+  const r = await sweep.done;
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /resubmitting base\/seed-1: task \d+_0 ended/);
+  const m = readSweepManifest(sweepDir)!;
+  assert.equal(m.slurm_jobs.length, 2, "one array job, then one resubmission");
+  assert.deepEqual(m.slurm_jobs[1].runs, ["base/seed-1"]);
+  for (const id of ["base/seed-1", "base/seed-2", "zero-eval/seed-1", "zero-eval/seed-2"]) {
+    assert.equal(readRunState(join(sweepDir, id)).state, "finished", id);
+    assert.equal(runFingerprint(join(sweepDir, id)), runFingerprint(join(work, "local", id)), id);
+  }
+});
