@@ -69,6 +69,8 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string {
     const what = inVariant ? `variant "${String(issue.path[1])}"` : at || "the SPEC";
     return `${file}: unknown key "${key}" in ${what}${didYouMean(key, known)} (known: ${known.join(", ")})`;
   }
+  if (issue.code === "invalid_key" && issue.path[0] === "variants")
+    return `${file}: variant name "${String(issue.path[1])}" is not a directory name (use letters, digits, '.', '_', '-', starting with a letter or digit)`;
   if (issue.code === "invalid_type" && issue.input === undefined) return `${file}: missing key "${at}"`;
   return `${file}: ${at || "the SPEC"}: ${issue.message}`;
 }
