@@ -165,11 +165,17 @@ export async function runSlurm(
       if (readRunState(r.dir).state === "finished") result.finished.push(r.id);
       else todo.push(r);
     }
-    while (todo.length > 0 && !result.interrupted) {
-      const { job, tasks } = submit(todo);
-      todo = [];
-      while (tasks.size > 0 && !result.interrupted) {
-        await sleep(o.pollSeconds, stop.signal);
+    // Submitted tasks not yet seen to end, by job; a task that needs another try is resubmitted at once.
+    const active = new Map<string, Map<number, PlannedRun>>();
+    while ((todo.length > 0 || active.size > 0) && !result.interrupted) {
+      if (todo.length > 0) {
+        const { job, tasks } = submit(todo);
+        active.set(job, tasks);
+        todo = [];
+      }
+      await sleep(o.pollSeconds, stop.signal);
+      for (const [job, tasks] of active) {
+        if (result.interrupted) break;
         const queued = queuedTasks(job);
         if (queued === null) continue;
         const ended = [...tasks].filter(([i]) => !queued.has(i));
@@ -189,9 +195,10 @@ export async function runSlurm(
             o.out(`FAILED ${run.id}: task ${job}_${i} ended ${how} (see ${logPath(run)})`);
           }
         }
+        if (tasks.size === 0) active.delete(job);
       }
-      if (result.interrupted) result.stopped.push(...[...tasks.values()].map((r) => r.id));
     }
+    for (const tasks of active.values()) result.stopped.push(...[...tasks.values()].map((r) => r.id));
     result.stopped.push(...todo.map((r) => r.id));
   } finally {
     process.removeListener("SIGINT", onSignal);

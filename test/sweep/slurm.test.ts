@@ -28,7 +28,7 @@ after(() => {
 const skip = slurmUnavailable();
 if (skip) console.log(`# ${skip}`);
 
-const EPOCHS = 40;
+const EPOCHS = 20;
 
 test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of an uninterrupted local run", {
   skip: skip ?? false,
