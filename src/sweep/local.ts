@@ -139,6 +139,7 @@ export async function runLocal(
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
     process.removeListener("exit", killAll);
+    bars?.update(); // flushes lines logged since the last redraw
     bars?.stop();
   }
   result.stopped.push(...queue.map((r) => r.id));
