@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { readManifest } from "../../src/diag/manifest.js";
 import { readSweepManifest } from "../../src/sweep/manifest.js";
 import { isTrainAlive, readRunState } from "../../src/sweep/run-state.js";
 import { repronet, stderrLines } from "../helpers/cli.js";
@@ -72,9 +73,13 @@ test("Ctrl-C stops every worker with a checkpoint; running again resumes to the 
   );
   const status = repronet(["sweep", "status", dir]);
   assert.equal(status.code, 1);
+  const stopped = IDS.filter((id) => readManifest(join(dir, id))?.history.at(-1)?.outcome === "interrupted");
+  assert.ok(stopped.length > 0, "no run saved a checkpoint and recorded the interrupt");
   const resumed = repronet(["sweep", spec, "--out", dir, "--jobs", "2", "--threads", "1"]);
   assert.equal(resumed.code, 0, resumed.stderr);
   for (const id of IDS) assert.equal(runFingerprint(join(dir, id)), runFingerprint(join(ref, id)), id);
+  for (const id of stopped)
+    assert.notEqual(readManifest(join(dir, id))!.history.at(-1)!.resumed_from, null, `${id} did not resume`);
 });
 
 test("a run that fails is retried, then reported, and the sweep exits non-zero", () => {

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { readManifest } from "../../src/diag/manifest.js";
 import { readSweepManifest } from "../../src/sweep/manifest.js";
 import { readRunState } from "../../src/sweep/run-state.js";
 import { repronet } from "../helpers/cli.js";
@@ -76,6 +77,9 @@ test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of a
   const m = readSweepManifest(sweepDir)!;
   assert.equal(m.slurm_jobs.length, 2, "one array job, then one resubmission");
   assert.deepEqual(m.slurm_jobs[1].runs, ["base/seed-1"]);
+  const history = readManifest(victim)!.history;
+  assert.equal(history.length, 2, "one cancelled invocation, then the resubmitted one");
+  assert.notEqual(history[1].resumed_from, null, "the resubmitted task resumed from a checkpoint");
   for (const id of ["base/seed-1", "base/seed-2", "zero-eval/seed-1", "zero-eval/seed-2"]) {
     assert.equal(readRunState(join(sweepDir, id)).state, "finished", id);
     assert.equal(runFingerprint(join(sweepDir, id)), runFingerprint(join(work, "local", id)), id);
