@@ -107,14 +107,16 @@ function accountedStates(job: string): Map<number, string> {
   return out;
 }
 
+/** Waits `s` seconds, or less when `stop` aborts; leaves no listener behind (it is called once per poll). */
 const sleep = (s: number, stop: AbortSignal) =>
   new Promise<void>((done) => {
-    const t = setTimeout(done, s * 1000);
-    const early = () => {
-      clearTimeout(t);
+    const finish = () => {
+      clearTimeout(timer);
+      stop.removeEventListener("abort", finish);
       done();
     };
-    stop.addEventListener("abort", early, { once: true });
+    const timer = setTimeout(finish, s * 1000);
+    stop.addEventListener("abort", finish, { once: true });
   });
 
 export async function runSlurm(

@@ -58,14 +58,14 @@ test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of a
     ],
     cluster.env,
   );
-  // Cancel the first task once it has finished an epoch, long before its last one.
+  // Cancel the first task once its first checkpoint is surely written (epoch 2 scored), long before its last epoch.
   const victim = join(sweepDir, "base", "seed-1");
   let cancelled = false;
   for (let i = 0; i < 600 && !cancelled; i++) {
     await sleep(50);
     const job = readSweepManifest(sweepDir)?.slurm_jobs[0]?.job_id;
     const epoch = readRunState(victim).epoch;
-    if (job && epoch >= 1 && epoch < EPOCHS) {
+    if (job && epoch >= 2 && epoch < EPOCHS) {
       execFileSync("scancel", [`${job}_0`], { env: cluster.env });
       cancelled = true;
     }
@@ -73,6 +73,7 @@ test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of a
   assert.ok(cancelled, "the first task was never seen mid-run");
   const r = await sweep.done;
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /Warning/);
   assert.match(r.stdout, /resubmitting base\/seed-1: task \d+_0 ended/);
   const m = readSweepManifest(sweepDir)!;
   assert.equal(m.slurm_jobs.length, 2, "one array job, then one resubmission");
