@@ -7,15 +7,18 @@
  * is not installed.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { readManifest } from "../../src/diag/manifest.js";
 import { readSweepManifest } from "../../src/sweep/manifest.js";
+import { planSweep } from "../../src/sweep/plan.js";
 import { readRunState } from "../../src/sweep/run-state.js";
-import { repronet } from "../helpers/cli.js";
+import { sbatchScript } from "../../src/sweep/slurm.js";
+import { parseSpec } from "../../src/sweep/spec.js";
+import { repronet, stderrLines } from "../helpers/cli.js";
 import { type SlurmCluster, slurmUnavailable, startSlurm } from "../helpers/slurm-cluster.js";
 import { runFingerprint, sleep, startCli, tinySpec, writeSpec } from "../helpers/sweep.js";
 
@@ -30,6 +33,47 @@ const skip = slurmUnavailable();
 if (skip) console.log(`# ${skip}`);
 
 const EPOCHS = 20;
+
+test("the array script trains run i in task i with the given threads and turns SIGTERM into train's SIGINT", async () => {
+  const spec = parseSpec(tinySpec(1, [1, 2]), join(work, "s.json"));
+  const runs = await planSweep(spec, join(work, "plan"));
+  const script = sbatchScript(join(work, "plan"), runs, 3);
+  assert.match(script, /^#SBATCH --cpus-per-task=3$/m);
+  assert.match(script, /^#SBATCH --output=.*\/plan\/slurm\/%A_%a\.out$/m);
+  for (const [i, r] of runs.entries())
+    assert.match(
+      script,
+      new RegExp(
+        `^  ${i}\\) args=\\('train' .*'${r.dir}' .*'random_seed=${r.seed}'\\); log='${r.dir}\\.log' ;;$`,
+        "m",
+      ),
+    );
+  assert.match(script, /^trap 'kill -INT \$pid 2>\/dev\/null' TERM INT$/m);
+  assert.match(script, / "\$\{args\[@\]\}" --threads 3 >>"\$log" 2>&1 &$/m);
+});
+
+test("without sbatch on the PATH the Slurm executor is a one-line error", () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      "bin/repronet.js",
+      "sweep",
+      writeSpec(work, tinySpec(1, [1]), "nosbatch.json"),
+      "--out",
+      join(work, "nosbatch"),
+      "--executor",
+      "slurm",
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, PATH: "/nonexistent" },
+    },
+  );
+  assert.equal(r.status, 1);
+  assert.deepEqual(stderrLines(r.stderr), [
+    "error: sbatch not found: the Slurm executor needs the Slurm client tools on the PATH",
+  ]);
+});
 
 test("a scancelled Slurm task is resubmitted and resumes to the fingerprint of an uninterrupted local run", {
   skip: skip ?? false,
