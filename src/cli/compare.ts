@@ -5,8 +5,11 @@
  */
 import type { Command } from "commander";
 import { compareRuns } from "../diag/compare/compare.js";
+import { renderCompareHtml } from "../diag/compare/html.js";
+import { reportExtras } from "../diag/compare/html-data.js";
 import { learningCurvesSvg } from "../diag/compare/plot.js";
 import { renderCompareJson, renderCompareText } from "../diag/compare/render.js";
+import { sweepRuns } from "../diag/compare/sweep-runs.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
 
@@ -24,7 +27,10 @@ export function registerCompare(program: Command, out: (line: string) => void = 
     .description(
       "compare groups of runs (the same config up to random_seed): mean ± std, Welch's t-test, same-seed identity",
     )
-    .argument("<runs...>", "run directories written by `repronet train` (at least two)")
+    .argument(
+      "<runs...>",
+      "run directories written by `repronet train` (at least two), or one `repronet sweep` directory",
+    )
     .option(
       "--metric <key>",
       "the epoch score to compare (default: the first run's learning-rate error measure)",
@@ -36,12 +42,33 @@ export function registerCompare(program: Command, out: (line: string) => void = 
     )
     .option("--plot <file>", "write the learning curves of the metric as SVG")
     .option("--json", "print one JSON object instead of text")
-    .action(async (runs: string[], o: { metric?: string; epoch?: number; plot?: string; json?: boolean }) => {
-      if (o.plot !== undefined && !o.plot.toLowerCase().endsWith(".svg"))
-        throw new ReproError(`--plot writes SVG: give a file name ending in .svg, got "${o.plot}"`);
-      const report = await compareRuns(runs, { metric: o.metric, epoch: o.epoch });
-      if (o.plot) writeFileAtomic(o.plot, learningCurvesSvg(report));
-      if (o.json) out(renderCompareJson(report));
-      else for (const line of renderCompareText(report)) out(line);
-    });
+    .option(
+      "--html <file>",
+      "write a self-contained HTML report (curves, distributions, tests, identity, diff)",
+    )
+    .action(
+      async (
+        runs: string[],
+        o: { metric?: string; epoch?: number; plot?: string; json?: boolean; html?: string },
+      ) => {
+        if (o.plot !== undefined && !o.plot.toLowerCase().endsWith(".svg"))
+          throw new ReproError(`--plot writes SVG: give a file name ending in .svg, got "${o.plot}"`);
+        if (o.html !== undefined && !/\.html?$/i.test(o.html))
+          throw new ReproError(`--html writes HTML: give a file name ending in .html, got "${o.html}"`);
+        // One sweep directory: its runs, grouped by variant, the baseline first.
+        const sweep = runs.length === 1 ? sweepRuns(runs[0]) : null;
+        const report = await compareRuns(sweep?.paths ?? runs, {
+          metric: o.metric,
+          epoch: o.epoch,
+          labels: sweep?.labels,
+        });
+        if (o.plot) writeFileAtomic(o.plot, learningCurvesSvg(report));
+        if (o.html) {
+          const title = `repronet compare ${sweep ? runs[0] : `${runs.length} runs`}`;
+          writeFileAtomic(o.html, renderCompareHtml(report, await reportExtras(report), title));
+        }
+        if (o.json) out(renderCompareJson(report));
+        else for (const line of renderCompareText(report)) out(line);
+      },
+    );
 }

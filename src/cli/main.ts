@@ -8,6 +8,7 @@ import { registerFingerprint } from "./fingerprint.js";
 import { registerImport } from "./import.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
+import { registerSweep } from "./sweep.js";
 import { registerTrain } from "./train.js";
 import { registerVocab } from "./vocab.js";
 
@@ -23,6 +24,7 @@ const commands: Register[] = [
   registerDiff,
   registerCompare,
   registerImport,
+  registerSweep,
 ];
 
 export function buildProgram(): Command {

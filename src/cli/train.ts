@@ -8,8 +8,8 @@
  */
 import type { Command } from "commander";
 import { applyOverrides, checkTopLevelKeys, loadConfig } from "../config/index.js";
-import { resumeChanges } from "../diag/resume-notes.js";
 import { prepareHdf } from "../data/index.js";
+import { resumeChanges } from "../diag/resume-notes.js";
 import type { KernelsName } from "../kernels/active.js";
 import { buildNetwork } from "../network/network.js";
 import { type NetworkFactory, train } from "../train/trainer.js";

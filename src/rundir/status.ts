@@ -26,6 +26,8 @@ export interface RunStatus {
   lastEpoch: number | null;
   /** That epoch's value of the error measure (learning-rate control's key), or null. */
   lastScore: number | null;
+  /** The error measure's key (`dev_score`, ...), or null when none is recorded. */
+  errorKey: string | null;
   /** Why the files could not all be read (a corrupt manifest, ...), else null: the state is then a best guess. */
   problem: string | null;
 }
@@ -48,6 +50,7 @@ export function readRunStatus(dir: string): RunStatus {
   const history = attempt(() => readLearningRates(dir), "missing" as const);
   let lastEpoch: number | null = null;
   let lastScore: number | null = null;
+  let errorKey: string | null = null;
   if (history !== "missing") {
     const scored = Object.entries(history.epochs)
       .filter(([, r]) => r && Object.keys(r.scores ?? {}).length > 0)
@@ -55,6 +58,7 @@ export function readRunStatus(dir: string): RunStatus {
       .sort((a, b) => a - b);
     lastEpoch = scored.at(-1) ?? null;
     const key = history.errorKey;
+    errorKey = key;
     const v = lastEpoch === null || key === null ? undefined : history.epochs[String(lastEpoch)].scores[key];
     lastScore = typeof v === "number" ? v : v === undefined ? null : Number(v);
   }
@@ -64,5 +68,5 @@ export function readRunStatus(dir: string): RunStatus {
   else if (!manifest && !(existsSync(dir) && listCheckpoints(checkpointDir(dir)).length > 0))
     state = problem ? "lost" : "not started";
   else state = outcome === undefined || outcome === "running" ? "lost" : outcome;
-  return { state, lock, lastEpoch, lastScore, problem };
+  return { state, lock, lastEpoch, lastScore, errorKey, problem };
 }

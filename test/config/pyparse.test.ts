@@ -221,6 +221,9 @@ test("brackets nested deeper than CPython allows are a one-line error, not a sta
     () => parsePythonConfig(deep(50_000), "c.py"),
     (e: unknown) =>
       e instanceof ReproError && /^c\.py:1:\d+: nested more than 200 levels deep/.test(e.message),
+  );
+});
+
 test("the first unsupported statement is reported, not a lexer error further down", () => {
   const text = 'learning_rate = 0.1\nimport os\nx = 1\nname = f"{x}"\n';
   assert.throws(

@@ -147,6 +147,8 @@ test("a rec layer's max_seq_len is checked when the network is parsed", () => {
     /^c\.json: layer "output": option "max_seq_len": max_len_from refers to unknown layer "base:emc" \(did you mean "enc"\?\)$/,
   );
   throwsRepro(() => parse(rec("len('enc')")), /option "max_seq_len": unsupported "len\('enc'\)"/);
+});
+
 test("a rec layer with a string unit names the unit that is not supported", () => {
   throwsRepro(
     () => parse({ fw: { class: "rec", unit: "nativelstm2", n_out: 4, direction: -1 } }),

@@ -29,6 +29,7 @@ test("an empty directory has not started", () => {
     lock: null,
     lastEpoch: null,
     lastScore: null,
+    errorKey: null,
     problem: null,
   });
 });
@@ -43,7 +44,10 @@ test("a locked run is running; its last epoch and score come from learning_rates
   const lock = { pid: process.pid, host: hostname(), started_at: "T0" };
   writeFileSync(join(dir, ".lock"), JSON.stringify(lock));
   const s = readRunStatus(dir);
-  assert.deepEqual([s.state, s.lock, s.lastEpoch, s.lastScore], ["running", lock, 1, 2.5]);
+  assert.deepEqual(
+    [s.state, s.lock, s.lastEpoch, s.lastScore, s.errorKey],
+    ["running", lock, 1, 2.5, "dev_score"],
+  );
 });
 
 test("unlocked, the state is how the last invocation ended; still 'running' there means lost", () => {

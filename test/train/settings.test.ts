@@ -40,6 +40,8 @@ test("task: train is what `repronet train` does: no note; another task gets one"
   assert.deepEqual(parseTrainSettings({ ...base, task: "search" }, "c.json", { threads: 1 }).notes, [
     "note: config key task has no effect: `repronet train` trains; searching is `repronet search`",
   ]);
+});
+
 test("RETURNN's gradient and optimizer keys reach the settings", () => {
   const s = parseTrainSettings(
     {

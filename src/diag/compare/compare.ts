@@ -40,6 +40,8 @@ export interface CompareReport {
 export interface CompareOptions {
   metric?: string;
   epoch?: number;
+  /** A group name per path (a sweep's variants): group by these instead of by config. */
+  labels?: string[];
 }
 
 export const groupName = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : `G${i + 1}`);
@@ -58,6 +60,15 @@ export function groupRuns(runs: RunSummary[]): RunSummary[][] {
     const key = configHash(r.config);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  return [...groups.values()];
+}
+
+/** Runs grouped by their label, groups in order of their first run. */
+function groupByLabel(runs: RunSummary[], labels: string[]): RunSummary[][] {
+  const groups = new Map<string, RunSummary[]>();
+  runs.forEach((r, i) => {
+    groups.set(labels[i], [...(groups.get(labels[i]) ?? []), r]);
+  });
   return [...groups.values()];
 }
 
@@ -117,7 +128,8 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
   const notes: string[] = [];
   const envs = [...new Set(runs.map((r) => r.environment))];
   if (envs.length > 1) notes.push(`the runs used different code or kernels: ${envs.join("; ")}`);
-  const grouped = groupRuns(runs);
+  const labels = o.labels;
+  const grouped = labels ? groupByLabel(runs, labels) : groupRuns(runs);
   const first = grouped[0];
   const metricOf = (r: RunSummary) => metricValue(r, metric, epoch)!;
   const summaries = grouped.map((g) => summarize(g.map(metricOf)));
@@ -128,10 +140,11 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
     return fingerprints.get(r) ?? null;
   };
   const groups = grouped.map((g, i): GroupReport => {
+    const name = labels ? labels[runs.indexOf(g[0])] : groupName(i);
     const seeds = g.map((r) => r.seed);
     const dup = seeds.filter((s, k) => seeds.indexOf(s) !== k);
     if (dup.length > 0)
-      notes.push(`group ${groupName(i)} has several runs with seed ${[...new Set(dup)].join(", ")}`);
+      notes.push(`group ${name} has several runs with seed ${[...new Set(dup)].join(", ")}`);
     let configVsFirst: GroupReport["configVsFirst"] = null;
     if (i > 0) {
       const d = diffConfigs(first[0].config, g[0].config, first[0].path, g[0].path);
@@ -140,7 +153,7 @@ export async function compareRuns(paths: string[], o: CompareOptions = {}): Prom
       configVsFirst = { affecting, other: total - affecting.length };
     }
     return {
-      name: groupName(i),
+      name,
       runs: g.map((r) => ({ path: r.path, seed: r.seed, value: metricOf(r), curve: curve(r, metric) })),
       summary: summaries[i],
       configVsFirst,

@@ -6,7 +6,16 @@
 import type { CompareReport } from "./compare.js";
 import { fmt } from "./render.js";
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"];
+export const PALETTE = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+];
 const W = 760;
 const H = 440;
 const M = { left: 72, right: 190, top: 36, bottom: 52 };
