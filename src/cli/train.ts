@@ -35,6 +35,22 @@ function parseThreads(value: string): number {
   return n;
 }
 
+interface DiagFlags {
+  debugGrad?: boolean;
+  compat?: "returnn-seeding";
+}
+
+function parseCompat(value: string): "returnn-seeding" {
+  if (value !== "returnn-seeding") throw new ReproError(`--compat must be returnn-seeding, got "${value}"`);
+  return value;
+}
+
+/** Flags that stand for config keys, as `--set` overrides (so the manifest's config records them). */
+const flagOverrides = (o: DiagFlags): string[] => [
+  ...(o.debugGrad ? ["debug_grad=true"] : []),
+  ...(o.compat === "returnn-seeding" ? ["param_init_seeding=returnn"] : []),
+];
+
 export function registerTrain(program: Command, opts: TrainCommandOptions = {}): void {
   program
     .command("train")
@@ -49,13 +65,19 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
     )
     .option("--threads <n>", "kernel threads (default: all cores; results never depend on it)", parseThreads)
     .option("--kernels <name>", "js, native, or auto (native when it loads; the default)", parseKernels)
+    .option("--debug-grad", "gradient trace of every layer to OUT/grads.jsonl (config key debug_grad)")
+    .option(
+      "--compat <mode>",
+      "returnn-seeding: parameters seeded in RETURNN's layer-creation order",
+      parseCompat,
+    )
     .action(
       async (
         configPath: string,
-        o: { out: string; set: string[]; threads?: number; kernels?: KernelsName },
+        o: { out: string; set: string[]; threads?: number; kernels?: KernelsName } & DiagFlags,
       ) => {
         const loaded = await loadConfig(configPath);
-        const config = applyOverrides(loaded.config, o.set);
+        const config = applyOverrides(loaded.config, [...o.set, ...flagOverrides(o)]);
         checkTopLevelKeys(config, configPath, loaded.format);
         const stop = new AbortController();
         const onSigint = () => {

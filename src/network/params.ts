@@ -1,12 +1,14 @@
 /**
  * Parameters by full name (`output/dec_01_att_query0/W`). A parameter is made
  * on first request, from the keyed RNG stream named after it: its initial value
- * depends on (random_seed, name, shape, initializer) only — contract point 2.
+ * depends on (random_seed, name, shape, initializer) only — contract point 2
+ * (unless `param_init_seeding: "returnn"` asks for RETURNN's order dependence).
  */
 import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { keep, Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
+import { KEYED_SEEDING, type ParamSeeding } from "./param-seeding.js";
 
 export interface Param {
   readonly name: string;
@@ -17,7 +19,11 @@ export interface Param {
 export class ParamStore {
   private readonly params = new Map<string, Param>();
 
-  constructor(readonly seed: number) {}
+  constructor(
+    readonly seed: number,
+    /** Which stream each initial value comes from (`param_init_seeding`). */
+    readonly seeding: ParamSeeding = KEYED_SEEDING,
+  ) {}
 
   /** The parameter `name`, created with `init` if it does not exist yet. */
   get(name: string, shape: readonly number[], init: InitFn, trainable = true): Tensor {
@@ -32,7 +38,9 @@ export class ParamStore {
       if (!trainable) existing.trainable = false;
       return existing.value;
     }
-    const value = keep(new Tensor([...shape], init(new KeyedStream(this.seed, name), shape)));
+    const value = keep(
+      new Tensor([...shape], init(new KeyedStream(this.seed, this.seeding.streamName(name)), shape)),
+    );
     this.params.set(name, { name, value, trainable });
     return value;
   }

@@ -11,6 +11,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import type { StepFingerprint } from "../diag/step-digest.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { finiteJson } from "./checkpoint.js";
 
@@ -28,6 +29,8 @@ export interface StepRecord {
   grad_norms?: Record<string, number>;
   sec_per_step: number;
   update?: boolean;
+  /** Digests of the batch, the gradients and the updated parameters (`fingerprint_every_n_steps`). */
+  fingerprint?: StepFingerprint;
 }
 
 export const trainJsonlPath = (outDir: string): string => join(outDir, "train.jsonl");

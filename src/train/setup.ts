@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fingerprintParams } from "../diag/fingerprint.js";
 import { buildManifest, readManifest, writeManifest } from "../diag/manifest.js";
+import { parseDiagSettings, StepDiagnostics } from "../diag/step-diagnostics.js";
 import { type KernelsName, selectKernels } from "../kernels/active.js";
 import type { TrainableNetwork } from "../network/types.js";
 import { ReproError } from "../util/errors.js";
@@ -92,10 +93,13 @@ export interface Run {
   resumedFrom: CheckpointId | null;
   /** Fingerprint of the checkpoint resumed from (what a run with nothing left to do reports). */
   loadedFingerprint: string | null;
+  /** Per-step fingerprints and the gradient trace (src/diag/step-diagnostics.ts). */
+  readonly diag: StepDiagnostics;
 }
 
 export async function startRun(o: TrainOptions): Promise<Run> {
   const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads, kernels: o.kernels });
+  const diagSettings = parseDiagSettings(o.config, o.configFile);
   const active = selectKernels(s.kernels, s.threads);
   const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
   for (const note of s.notes) log.v(2, note);
@@ -197,6 +201,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
         : null,
     resumedFrom: ck?.id ?? null,
     loadedFingerprint: ck ? fingerprintParams(ck.params).digest : null,
+    diag: new StepDiagnostics(diagSettings, o.outDir, globalStep),
   };
 }
 
@@ -241,6 +246,7 @@ export function seedsOf(net: TrainableNetwork, s: TrainSettings): Record<string,
   const out: Record<string, unknown> = {
     random_seed: s.randomSeed,
     params: net.params.seed,
+    param_init_seeding: net.params.seeding.name,
     train: data(s.train),
     dev: data(s.dev),
   };

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { epochBatches, makeBatch } from "../data/index.js";
 import { fingerprintParams } from "../diag/fingerprint.js";
 import { configHash, finishManifest } from "../diag/manifest.js";
+import type { StepFingerprint } from "../diag/step-digest.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
 import {
@@ -73,6 +74,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     throw e;
   } finally {
     run.report.close();
+    run.diag.close();
   }
   return {
     epoch: Math.max(run.firstEpoch - 1, s.numEpochs),
@@ -125,16 +127,18 @@ function trainBatch(
   i: number,
   seqs: number[],
   lr: number,
-): StepOutcome & { updated: boolean } {
+): StepOutcome & { updated: boolean; fingerprint?: StepFingerprint } {
   const { s, net } = run;
   const params = net.params.list();
   const where = `epoch ${epoch}, step ${i}`;
+  const probe = run.diag.probe(run.globalStep, epoch, i, params);
   let r: StepOutcome;
   try {
-    r = forwardBackward(net, params, run.accum, () => makeBatch(s.train.dataset, seqs), {
+    r = forwardBackward(net, params, run.accum, () => probe.batch(makeBatch(s.train.dataset, seqs)), {
       step: run.globalStep,
       where,
       gradNorms: s.logGradNorms,
+      probe,
     });
   } catch (e) {
     if (e instanceof NonFiniteError) {
@@ -159,7 +163,7 @@ function trainBatch(
       lr,
       s.gradientClip,
     );
-  return { ...r, updated };
+  return { ...r, updated, fingerprint: probe.finish(params) };
 }
 
 /** Summary lines, eval scores, the learning-rate history, the checkpoint and cleanup. */

@@ -15,6 +15,7 @@ import { ReproError } from "../../util/errors.js";
 import { type Fingerprint, fingerprintParams } from "../fingerprint.js";
 import { jsonEqual, sortedKeys } from "./format.js";
 import { isPlain, type Json, type RunInput, readJsonFile } from "./inputs.js";
+import { diffDivergence } from "./steps.js";
 import type {
   CheckpointDiff,
   EpochDiff,
@@ -268,6 +269,7 @@ export function diffTraining(a: RunInput, b: RunInput): TrainingResult {
       firstDifferingCheckpoint: first?.name ?? null,
       firstDifferingEpoch: first?.epoch ?? null,
       notes,
+      divergence: diffDivergence(a.dir, b.dir, stepsA, stepsB),
     },
     newest,
   };
