@@ -91,16 +91,18 @@ export function traceRecord(
 }
 
 /**
- * The non-finite guard: the first layer, in forward order, whose output or
- * output gradient is non-finite (else the first parameter whose gradient is), or null.
+ * The non-finite guard: the first layer, in forward order, whose output is
+ * non-finite; else the first layer in backward order (where a bad gradient
+ * enters: it spreads to every layer before it) whose output gradient is;
+ * else the first parameter whose gradient is; or null.
  */
 export function firstNonFinite(r: GradRecord): string | null {
-  for (const l of r.layers) {
-    if (l.out_non_finite > 0)
-      return `layer "${l.layer}" has a non-finite output (${l.out_non_finite} values; loss ${r.loss})`;
-    if (l.non_finite)
-      return `layer "${l.layer}" has a non-finite gradient (${l.non_finite} values; loss ${r.loss})`;
-  }
+  const out = r.layers.find((l) => l.out_non_finite > 0);
+  if (out)
+    return `layer "${out.layer}" has a non-finite output (${out.out_non_finite} values; loss ${r.loss})`;
+  const grad = [...r.layers].reverse().find((l) => l.non_finite);
+  if (grad)
+    return `layer "${grad.layer}" has a non-finite gradient (${grad.non_finite} values; loss ${r.loss})`;
   const p = Object.entries(r.params).find(([, s]) => s.non_finite);
   return p ? `parameter "${p[0]}" has a non-finite gradient (loss ${r.loss})` : null;
 }

@@ -11,12 +11,15 @@
  * Within a step they happen in that order (initial parameters → batch → gradients → update), so
  * the first of them that differs says where the difference entered.
  *
- * The hash is MurmurHash3's 32-bit mixing in two independent lanes (a 64-bit
- * digest, 16 hex digits) over the raw 32-bit words of the data: a float's bits,
- * never its value, so +0/-0 and NaN payloads count. It runs in one JS loop in
- * one fixed order, so it depends on nothing but the words. It is a change
- * detector, not a cryptographic hash (see `repronet fingerprint` for SHA-256).
+ * Each digest is 64 bits (16 hex digits) over the raw 32-bit words of the
+ * data — a float's bits, never its value, so +0/-0 and NaN payloads count:
+ * the `hashBlocks` kernel digests fixed blocks of words (native: in parallel,
+ * bit-identical to the JS reference for any thread count), and the block
+ * digests are folded in order with MurmurHash3's 32-bit body in two lanes.
+ * A change detector, not a cryptographic hash (`repronet fingerprint` is SHA-256).
  */
+import { kernels } from "../kernels/active.js";
+import { fmix32, HASH_BLOCK } from "../kernels/js/hash.js";
 import type { Param } from "../network/params.js";
 import type { Batch } from "../network/types.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -32,7 +35,7 @@ export interface StepFingerprint {
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-/** Two 32-bit MurmurHash3 lanes over a sequence of 32-bit words. */
+/** A 64-bit digest of a sequence of word arrays: each array's block digests (the `hashBlocks` kernel) and length, folded in order. */
 export class Hash64 {
   private h1 = 0x9747b28c;
   private h2 = 0x2f8a0f5d;
@@ -41,6 +44,28 @@ export class Hash64 {
   /** Adds the raw 32-bit words of a typed array (float32 bits as they are). */
   words(data: Float32Array | Int32Array | Uint32Array): this {
     const w = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const blocks = new Uint32Array(2 * Math.ceil(w.length / HASH_BLOCK));
+    kernels().hashBlocks(w, blocks);
+    this.fold(blocks);
+    this.fold(Uint32Array.of(w.length));
+    return this;
+  }
+
+  /** Adds a string's UTF-16 code units (names, so a renamed parameter changes the digest). */
+  text(s: string): this {
+    const w = new Uint32Array(s.length);
+    for (let i = 0; i < s.length; i++) w[i] = s.charCodeAt(i);
+    return this.words(w);
+  }
+
+  /** 16 lowercase hex digits. */
+  hex(): string {
+    const lanes = [fmix32(this.h1 ^ this.length), fmix32(this.h2 ^ Math.imul(this.length, 3))];
+    return lanes.map((h) => h.toString(16).padStart(8, "0")).join("");
+  }
+
+  /** MurmurHash3's 32-bit body in two lanes over a few words (block digests, lengths). */
+  private fold(w: Uint32Array): void {
     let h1 = this.h1;
     let h2 = this.h2;
     for (let i = 0; i < w.length; i++) {
@@ -54,30 +79,7 @@ export class Hash64 {
     this.h1 = h1;
     this.h2 = h2;
     this.length += w.length;
-    return this;
   }
-
-  /** Adds a string's UTF-16 code units (names, so a renamed parameter changes the digest). */
-  text(s: string): this {
-    const w = new Uint32Array(s.length + 1);
-    for (let i = 0; i < s.length; i++) w[i] = s.charCodeAt(i);
-    w[s.length] = 0xffffffff; // terminator: "ab"+"c" ≠ "a"+"bc"
-    return this.words(w);
-  }
-
-  /** 16 lowercase hex digits. */
-  hex(): string {
-    const lanes = [fmix(this.h1 ^ this.length), fmix(this.h2 ^ Math.imul(this.length, 3))];
-    return lanes.map((h) => (h >>> 0).toString(16).padStart(8, "0")).join("");
-  }
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** The batch's data keys in name order: name, lengths, values. */
