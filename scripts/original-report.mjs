@@ -3,7 +3,7 @@
  * `npm run original-report -- [--quick] [--out DIR] [--seeds N] [--variants a,b] [--threads N] [--set k=v ...]`:
  * the original report replayed (examples/original-report/spec.json). For each
  * seeding (keyed, returnn), seed and variant it trains with `repronet train`
- * (a run that exists is resumed, so a finished one is skipped), compares every
+ * (a finished run is skipped, an unfinished one resumed), compares every
  * variant with the baseline of the same seed and seeding with `repronet diff
  * --json`, and the baselines of different seeds with each other, then writes
  * OUT/report.json and OUT/report.md.
@@ -73,8 +73,18 @@ const sets = [
 const threads = o.threads ? ["--threads", o.threads] : [];
 const runDir = (seeding, seed, name) => join(out, seeding, `seed-${seed}`, name);
 
+/** Whether the last invocation on a run directory finished (then it is not started again). */
+function finished(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).history.at(-1).outcome === "finished";
+  } catch {
+    return false;
+  }
+}
+
 function train(config, seeding, seed, name) {
   const dir = runDir(seeding, seed, name);
+  if (finished(dir)) return dir;
   const compat = seeding === "returnn" ? ["--compat", "returnn-seeding"] : [];
   const started = Date.now();
   const r = repronetRun([

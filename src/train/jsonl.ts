@@ -5,7 +5,8 @@
  *    "loss":3.17,"learning_rate":0.001,"grad_norm":1.92,"sec_per_step":0.41}
  *
  * (`pretrain: true` in pretrain epochs, `update` when gradients are
- * accumulated, `grad_norms` per parameter with `log_grad_norms`). Non-finite numbers are written as strings ("NaN"). On start,
+ * accumulated, `grad_norms` per parameter with `log_grad_norms`, `fingerprint` per
+ * `fingerprint_every_n_steps`). Non-finite numbers are written as strings ("NaN"). On start,
  * records at or after the global step training continues from are dropped, so
  * a resumed run's file lists every step once.
  */
