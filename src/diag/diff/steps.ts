@@ -196,9 +196,16 @@ export function divergenceLines(d: DivergenceSection): string[] {
  * explanation, when there is one, as the first cause.
  */
 export function refineRunVerdict(v: Verdict, t: TrainingSection, seeding: string | null): Verdict {
+  const d = t.divergence;
+  if (v.status === "not comparable" && d && d.compared > 0) {
+    const steps = d.firstStep
+      ? `step fingerprints first differ at global step ${d.firstStep.globalStep} (${KIND_SHORT[d.firstStep.kind]})`
+      : `step fingerprints identical over ${d.compared} common steps`;
+    return { ...v, line: `${v.line}; ${steps}` };
+  }
   if (v.status !== "different") return v;
   const causes = seeding ? [seeding, ...v.causes] : v.causes;
-  const step = t.divergence?.firstStep;
+  const step = d?.firstStep;
   const at = step ? `, at global step ${step.globalStep} (${KIND_SHORT[step.kind]})` : "";
   let line = v.line.replace(/^(different: first at [^(]*\(parameters\))/, `$1${at}`);
   if (seeding)

@@ -1,7 +1,13 @@
 /** The divergence finders on hand-made records: fingerprints every N steps, different lengths, backward order. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { firstDifferingLayer, firstDifferingStep } from "../../../src/diag/diff/steps.js";
+import {
+  type FirstStep,
+  firstDifferingLayer,
+  firstDifferingStep,
+  refineRunVerdict,
+} from "../../../src/diag/diff/steps.js";
+import type { TrainingSection } from "../../../src/diag/diff/types.js";
 
 const fp = (g: number, over: Record<string, string> = {}) => ({
   global_step: g,
@@ -57,4 +63,30 @@ test("when no layer differs but a parameter gradient does, the parameter is name
     param: "l0/W",
   });
   assert.equal(firstDifferingLayer([trace(0, [1])], [trace(0, [1])]), null);
+});
+
+test("the run verdict gains the first differing step and, first among the causes, the seeding explanation", () => {
+  const training = (firstStep: FirstStep | null, compared = 6) =>
+    ({ divergence: { firstStep, compared, firstLayer: null, traced: false } }) as unknown as TrainingSection;
+  const step: FirstStep = { globalStep: 0, epoch: 1, step: 0, kind: "init", lastEqual: null, compared: 6 };
+  const different = {
+    status: "different" as const,
+    line: "different: first at epoch 1 (parameters); causes: none found in the manifests or configs",
+    causes: [],
+  };
+  const r = refineRunVerdict(different, training(step), "under returnn seeding, …");
+  assert.equal(
+    r.line,
+    "different: first at epoch 1 (parameters), at global step 0 (the initial parameters); causes: under returnn seeding, …",
+  );
+  assert.deepEqual(r.causes, ["under returnn seeding, …"]);
+  const none = {
+    status: "not comparable" as const,
+    line: "not comparable: no common complete checkpoint",
+    causes: [],
+  };
+  assert.equal(
+    refineRunVerdict(none, training(null), null).line,
+    "not comparable: no common complete checkpoint; step fingerprints identical over 6 common steps",
+  );
 });
