@@ -355,6 +355,15 @@ void DropoutMask(const Napi::CallbackInfo& info) {
   rn::dropout_mask(u32(0), u32(1), u32(2), u32(3), static_cast<uint64_t>(first), rate, F(out), out.len);
 }
 
+// hashBlocks(words: Uint32Array, out: Uint32Array), out.length = 2·ceil(words.length / 2^16)
+void HashBlocks(const Napi::CallbackInfo& info) {
+  const Arr words = typed(info, 0, napi_uint32_array, "words");
+  const Arr out = typed(info, 1, napi_uint32_array, "out");
+  if (out.len != 2 * ((words.len + 65535) / 65536))
+    throw Napi::RangeError::New(info.Env(), "hashBlocks: out must hold two words per block of 2^16 words");
+  rn::hash_blocks(static_cast<const uint32_t*>(words.data), words.len, static_cast<uint32_t*>(out.data));
+}
+
 // --- fused attention ------------------------------------------------------------
 
 // Optional Float32Array argument (null or undefined → nullptr).
@@ -469,6 +478,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"philoxWords", PhiloxWords},
       {"dropoutMask", DropoutMask},
       {"setThreads", SetThreads},
+      {"hashBlocks", HashBlocks},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

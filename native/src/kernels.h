@@ -68,4 +68,7 @@ void philox_words(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint
 void dropout_mask(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, double rate,
                   float* out, int64_t count);
 
+// Per-block digests of 32-bit words (blocks of 2^16 words, two digest words each), as src/kernels/js/hash.ts.
+void hash_blocks(const uint32_t* words, int64_t n, uint32_t* out);
+
 }  // namespace rn

@@ -37,6 +37,22 @@ function parseThreads(value: string): number {
   return n;
 }
 
+interface DiagFlags {
+  debugGrad?: boolean;
+  compat?: "returnn-seeding";
+}
+
+function parseCompat(value: string): "returnn-seeding" {
+  if (value !== "returnn-seeding") throw new ReproError(`--compat must be returnn-seeding, got "${value}"`);
+  return value;
+}
+
+/** Flags that stand for config keys, as `--set` overrides (so the manifest's config records them). */
+const flagOverrides = (o: DiagFlags): string[] => [
+  ...(o.debugGrad ? ["debug_grad=true"] : []),
+  ...(o.compat === "returnn-seeding" ? ["param_init_seeding=returnn"] : []),
+];
+
 export function registerTrain(program: Command, opts: TrainCommandOptions = {}): void {
   program
     .command("train")
@@ -56,6 +72,12 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
       "--repair",
       "rebuild a missing or corrupt manifest.json or learning_rates.json (says what it rebuilt)",
     )
+    .option("--debug-grad", "gradient trace of every layer to OUT/grads.jsonl (config key debug_grad)")
+    .option(
+      "--compat <mode>",
+      "returnn-seeding: parameters seeded in RETURNN's layer-creation order",
+      parseCompat,
+    )
     .action(
       async (
         configPath: string,
@@ -66,10 +88,10 @@ export function registerTrain(program: Command, opts: TrainCommandOptions = {}):
           kernels?: KernelsName;
           forceConfig?: boolean;
           repair?: boolean;
-        },
+        } & DiagFlags,
       ) => {
         const loaded = await loadConfig(configPath);
-        const config = applyOverrides(loaded.config, o.set);
+        const config = applyOverrides(loaded.config, [...o.set, ...flagOverrides(o)]);
         checkTopLevelKeys(config, configPath, loaded.format);
         await prepareHdf(config);
         const stop = new AbortController();

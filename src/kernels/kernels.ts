@@ -248,6 +248,12 @@ export interface Kernels {
     gv: Float32Array,
     spec: AttentionSpec,
   ): void;
+  /**
+   * Per-block digests of 32-bit words for the step fingerprints: blocks of
+   * 2^16 words, block b's two digest words to out[2b], out[2b+1]
+   * (src/kernels/js/hash.ts defines the arithmetic). Independent of thread count.
+   */
+  hashBlocks(words: Uint32Array, out: Uint32Array): void;
 }
 
 export interface AttentionSpec {

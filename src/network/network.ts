@@ -11,6 +11,7 @@ import { Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
 import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
+import { seedingFromConfig } from "./param-seeding.js";
 import { ParamStore } from "./params.js";
 import { type RunEnv, Scope } from "./run.js";
 import type { SearchSettings } from "./search.js";
@@ -54,7 +55,7 @@ export class Network implements TrainableNetwork {
       step: opts.step,
       losses: [],
       l2: [],
-      computed: diagnose ? [] : undefined,
+      computed: diagnose ? [] : opts.trace,
     };
     new Scope(this.graph, env, this.externData(batch)).runRoots();
     return env;
@@ -237,7 +238,7 @@ export function buildNetwork(config: Record<string, unknown>, file: string): Net
   const seed = config.random_seed ?? 42;
   if (typeof seed !== "number" || !Number.isSafeInteger(seed))
     throw new ReproError(`${file}: random_seed must be an integer`);
-  const net = new Network(graph, externs, new ParamStore(seed), file);
+  const net = new Network(graph, externs, new ParamStore(seed, seedingFromConfig(config, graph, file)), file);
   net.dryRun();
   net.validateAllLayers();
   return net;

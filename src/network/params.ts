@@ -1,7 +1,8 @@
 /**
  * Parameters by full name (`output/dec_01_att_query0/W`). A parameter is made
  * on first request, from the keyed RNG stream named after it: its initial value
- * depends on (random_seed, name, shape, initializer) only — contract point 2.
+ * depends on (random_seed, name, shape, initializer) only — contract point 2
+ * (unless `param_init_seeding: "returnn"` asks for RETURNN's order dependence).
  */
 
 import { totalmem } from "node:os";
@@ -9,6 +10,7 @@ import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { keep, Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
+import { KEYED_SEEDING, type ParamSeeding } from "./param-seeding.js";
 
 /** Float32 copies a trainable parameter needs in training: itself, its gradient, Adam's two moments. */
 const COPIES_IN_TRAINING = 4;
@@ -27,6 +29,8 @@ export class ParamStore {
   /** `memoryLimit`: bytes the parameters may need in training (default: the machine's memory). */
   constructor(
     readonly seed: number,
+    /** Which stream each initial value comes from (`param_init_seeding`). */
+    readonly seeding: ParamSeeding = KEYED_SEEDING,
     private readonly memoryLimit = totalmem(),
   ) {}
 
@@ -44,7 +48,9 @@ export class ParamStore {
       return existing.value;
     }
     this.reserve(name, shape);
-    const value = keep(new Tensor([...shape], init(new KeyedStream(this.seed, name), shape)));
+    const value = keep(
+      new Tensor([...shape], init(new KeyedStream(this.seed, this.seeding.streamName(name)), shape)),
+    );
     this.params.set(name, { name, value, trainable });
     return value;
   }

@@ -35,6 +35,8 @@ export interface ForwardOptions {
   readonly train: boolean;
   /** Global step: keys dropout masks. */
   readonly step: number;
+  /** When set, every computed layer output is appended in computation order (`debug_grad`). */
+  readonly trace?: { path: string; value: Tensor }[];
 }
 
 /** A network that can beam-search (`repronet search`, dev BLEU). */

@@ -20,6 +20,7 @@ export const lockPath = (dir: string): string => join(dir, ".lock");
 export const manifestPath = (dir: string): string => join(dir, "manifest.json");
 export const learningRatesPath = (dir: string): string => join(dir, "learning_rates.json");
 export const trainJsonlPath = (dir: string): string => join(dir, "train.jsonl");
+export const gradsJsonlPath = (dir: string): string => join(dir, "grads.jsonl");
 export const checkpointDir = (dir: string): string => join(dir, "checkpoints");
 export const brokenDir = (dir: string): string => join(dir, "broken");
 

@@ -5,7 +5,8 @@
  *    "loss":3.17,"learning_rate":0.001,"grad_norm":1.92,"sec_per_step":0.41}
  *
  * (`pretrain: true` in pretrain epochs, `update` when gradients are
- * accumulated, `grad_norms` per parameter with `log_grad_norms`). Non-finite numbers are written as strings ("NaN"). On start,
+ * accumulated, `grad_norms` per parameter with `log_grad_norms`, `fingerprint` per
+ * `fingerprint_every_n_steps`). Non-finite numbers are written as strings ("NaN"). On start,
  * records at or after the global step training continues from are dropped, so
  * a resumed run's file lists every step once.
  */
@@ -13,6 +14,15 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:f
 import { writeFileAtomic } from "../util/atomic.js";
 import { finiteJson } from "./checkpoint.js";
 import { trainJsonlPath, withFsErrors } from "./layout.js";
+
+/** 64-bit digests (hex) of one step: the batch, its gradients and the parameters after the update. */
+export interface StepFingerprint {
+  /** Global step 0 only: the initial parameters. */
+  init?: string;
+  batch: string;
+  grads: string;
+  params: string;
+}
 
 export interface StepRecord {
   epoch: number;
@@ -28,6 +38,8 @@ export interface StepRecord {
   grad_norms?: Record<string, number>;
   sec_per_step: number;
   update?: boolean;
+  /** Digests of the batch, the gradients and the updated parameters (`fingerprint_every_n_steps`). */
+  fingerprint?: StepFingerprint;
 }
 
 export class TrainJsonl {

@@ -3,8 +3,9 @@
  * every `log_every_n_steps`-th step and the epoch's last), the progress bar
  * (log_verbosity 3–4 on a terminal) and one record in OUT/train.jsonl (always).
  */
+
 import type { LossReport } from "../network/types.js";
-import type { TrainJsonl } from "../rundir/index.js";
+import type { StepFingerprint, TrainJsonl } from "../rundir/index.js";
 import { formatStepLine, type Log } from "./log.js";
 import type { ProgressBar } from "./progress.js";
 import { stepCosts } from "./scores.js";
@@ -23,6 +24,8 @@ export interface StepReport {
   gradNorm: number;
   /** Per-parameter gradient norms (`log_grad_norms`). */
   gradNorms?: Record<string, number>;
+  /** Per-step digests (`fingerprint_every_n_steps`), when due. */
+  fingerprint?: StepFingerprint;
   /** Whether this step applied an update (false while gradients accumulate). */
   updated: boolean;
   secPerStep: number;
@@ -75,6 +78,7 @@ export class StepReporter {
       ...(r.gradNorms && { grad_norms: r.gradNorms }),
       sec_per_step: r.secPerStep,
       ...(this.o.accumulate > 1 && { update: r.updated }),
+      ...(r.fingerprint && { fingerprint: r.fingerprint }),
     });
     const done = r.step + 1;
     const seconds = Math.max(r.now - this.epochStart.time, 1e-9);

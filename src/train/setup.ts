@@ -38,6 +38,7 @@ import { type ProgressStream, progressBarFor } from "./progress.js";
 import { StepReporter } from "./report.js";
 import { ScoreSums } from "./scores.js";
 import { parseTrainSettings, type TrainSettings } from "./settings.js";
+import { parseDiagSettings, StepDiagnostics } from "./step-diagnostics.js";
 
 export interface TrainOptions {
   /** The resolved config (after `--set` overrides). */
@@ -110,10 +111,13 @@ export interface Run {
   resumedFrom: CheckpointId | null;
   /** Fingerprint of the checkpoint resumed from (what a run with nothing left to do reports). */
   loadedFingerprint: string | null;
+  /** Per-step fingerprints and the gradient trace (src/diag/step-diagnostics.ts). */
+  readonly diag: StepDiagnostics;
 }
 
 export async function startRun(o: TrainOptions): Promise<Run> {
   const s = parseTrainSettings(o.config, o.configFile, { threads: o.threads, kernels: o.kernels });
+  const diagSettings = parseDiagSettings(o.config, o.configFile);
   const active = selectKernels(s.kernels, s.threads);
   const log = new Log(o.log ?? ((l) => process.stdout.write(`${l}\n`)), s.logVerbosity);
   for (const note of s.notes) log.v(2, note);
@@ -216,6 +220,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
         : null,
     resumedFrom: ck?.id ?? null,
     loadedFingerprint: ck ? fingerprintParams(ck.params).digest : null,
+    diag: new StepDiagnostics(diagSettings, o.outDir, globalStep),
   };
 }
 
@@ -264,6 +269,7 @@ export function seedsOf(net: TrainableNetwork, s: TrainSettings): Record<string,
   const out: Record<string, unknown> = {
     random_seed: s.randomSeed,
     params: net.params.seed,
+    param_init_seeding: net.params.seeding.name,
     train: data(s.train),
     dev: data(s.dev),
   };

@@ -6,13 +6,15 @@
  * and, when the network can tell, the first layer (in topological order) whose
  * output or gradient was not finite.
  */
+
 import type { Param } from "../network/params.js";
 import type { Batch, LossReport, StepResult, TrainableNetwork } from "../network/types.js";
 import { globalNorm } from "../optim/clip.js";
-import { valueAndGrads } from "../tensor/tape.js";
+import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import type { GradAccumulator } from "./accumulate.js";
+import type { StepProbe } from "./step-diagnostics.js";
 
 export interface StepOptions {
   /** Global step (keys dropout masks). */
@@ -21,6 +23,8 @@ export interface StepOptions {
   where: string;
   /** Also return each parameter's gradient norm (`log_grad_norms`). */
   gradNorms?: boolean;
+  /** Step diagnostics (fingerprints, gradient trace): see src/diag/step-diagnostics.ts. */
+  probe?: StepProbe;
 }
 
 export interface StepOutcome {
@@ -57,11 +61,12 @@ export function forwardBackward(
   return tidy(() => {
     const batch = makeBatch();
     const trainable = params.filter((p) => p.trainable);
-    const fwd = { train: true, step: o.step };
+    const fwd = { train: true, step: o.step, trace: o.probe?.layerOutputs };
     let result: StepResult | undefined;
-    const { value, grads } = valueAndGrads(
+    const { value, grads, retained } = valueAndGrads(
       () => {
         result = net.forward(batch, fwd);
+        for (const c of fwd.trace ?? []) retainGrad(c.value);
         if (!result.objective)
           throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
         return result.objective;
@@ -70,9 +75,10 @@ export function forwardBackward(
     );
     const losses = result!.losses;
     const loss = value.item();
-    // The network names the first layer (topological order) with a non-finite output or gradient.
+    const traced = o.probe?.gradients(trainable, grads, retained, loss) ?? null;
+    // The trace, else the network, names the first layer (topological order) with a non-finite output or gradient.
     const layer = () => {
-      const diagnosis = net.diagnoseNonFinite?.(batch, o.step);
+      const diagnosis = traced ?? net.diagnoseNonFinite?.(batch, o.step);
       return diagnosis ? `; ${diagnosis}` : "";
     };
     if (!Number.isFinite(loss))

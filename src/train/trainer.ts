@@ -21,6 +21,7 @@ import {
   finishManifest,
   finiteJson,
   listCheckpoints,
+  type StepFingerprint,
   saveBroken,
   saveCheckpoint,
   type TrainState,
@@ -93,6 +94,7 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
     throw e;
   } finally {
     run.report.close();
+    run.diag.close();
   }
   return {
     epoch: Math.max(run.firstEpoch - 1, s.numEpochs),
@@ -145,16 +147,18 @@ function trainBatch(
   i: number,
   seqs: number[],
   lr: number,
-): StepOutcome & { updated: boolean } {
+): StepOutcome & { updated: boolean; fingerprint?: StepFingerprint } {
   const { s, net } = run;
   const params = net.params.list();
   const where = `epoch ${epoch}, step ${i}`;
+  const probe = run.diag.probe(run.globalStep, epoch, i, params);
   let r: StepOutcome;
   try {
-    r = forwardBackward(net, params, run.accum, () => makeBatch(s.train.dataset, seqs), {
+    r = forwardBackward(net, params, run.accum, () => probe.batch(makeBatch(s.train.dataset, seqs)), {
       step: run.globalStep,
       where,
       gradNorms: s.logGradNorms,
+      probe,
     });
   } catch (e) {
     if (e instanceof NonFiniteError) {
@@ -187,7 +191,7 @@ function trainBatch(
         step: run.globalStep,
       },
     );
-  return { ...r, updated };
+  return { ...r, updated, fingerprint: probe.finish(params) };
 }
 
 /** Summary lines, eval scores, the learning-rate history, the checkpoint and cleanup. */

@@ -93,7 +93,7 @@ test("a learning-rate change: different from epoch 1, the config change named as
   assert.equal(r.code, 1, r.stderr);
   assert.equal(
     lines(r)[0],
-    "different: first at epoch 1 (parameters); causes: config (learning_rate 0.001 → 0.002)",
+    "different: first at epoch 1 (parameters), at global step 0 (the update); causes: config (learning_rate 0.001 → 0.002)",
   );
   assert.match(r.stdout, /learning_rates\.json: first differ at epoch 1: learning rate 0\.001 → 0\.002/);
   assert.match(r.stdout, /train\.jsonl: objective\/costs first differ at epoch 1 step 1/);
@@ -112,7 +112,10 @@ test("a different random_seed: the seeds are named as causes", async () => {
   const r = await repronet("diff", run("base"), run("seed"));
   assert.equal(r.code, 1, r.stderr);
   const first = lines(r)[0];
-  assert.match(first, /^different: first at epoch 1 \(parameters\); causes: config \(random_seed 7 → 8\)/);
+  assert.match(
+    first,
+    /^different: first at epoch 1 \(parameters\), at global step 0 \(the initial parameters\); causes: config \(random_seed 7 → 8\)/,
+  );
   assert.match(first, /seeds \(.*random_seed 7 → 8/);
 });
 

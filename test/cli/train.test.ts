@@ -193,3 +193,24 @@ test("Ctrl-C during train saves a checkpoint at the next step boundary and ends 
   assert.ok(existsSync(join(out, "checkpoints", "epoch.001.step.2.safetensors")));
   assert.equal(process.listenerCount("SIGINT"), listeners);
 });
+
+test("--debug-grad and --compat returnn-seeding stand for their config keys, recorded in the manifest", async () => {
+  const out = join(tmp(), "run");
+  await cli("train", configFile(), "--out", out, "--debug-grad", "--compat", "returnn-seeding");
+  const resolved = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).config.resolved;
+  assert.equal(resolved.debug_grad, true);
+  assert.equal(resolved.param_init_seeding, "returnn");
+  assert.ok(readFileSync(join(out, "grads.jsonl"), "utf8").includes('"params":{'));
+});
+
+test("a bad --compat value is a one-line error", async () => {
+  await fails(
+    /--compat must be returnn-seeding, got "tf"/,
+    "train",
+    configFile(),
+    "--out",
+    tmp(),
+    "--compat",
+    "tf",
+  );
+});

@@ -267,6 +267,7 @@ test("OUT/train.jsonl has one record per step: costs, learning rate, gradient no
     "cost",
     "epoch",
     "error",
+    "fingerprint",
     "global_step",
     "grad_norm",
     "learning_rate",

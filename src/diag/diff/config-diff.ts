@@ -18,6 +18,8 @@ import type { ConfigSection, Effect, KeyChange } from "./types.js";
 const NO_EFFECT: Record<string, string> = {
   beam_size: "search only",
   cleanup_old_models: "decides which checkpoints are kept, not what is trained",
+  debug_grad: "logging only",
+  fingerprint_every_n_steps: "logging only",
   learning_rate_file: "no effect: the history goes to OUT/learning_rates.json",
   log_every_n_steps: "logging only",
   log_grad_norms: "logging only",

@@ -16,6 +16,8 @@ import { diffConfigs } from "./config-diff.js";
 import { diffEnvironments } from "./environment.js";
 import { type Input, type Json, loadInput, type RunInput } from "./inputs.js";
 import { compareParams } from "./params.js";
+import { seedingExplanation } from "./seeding.js";
+import { refineRunVerdict } from "./steps.js";
 import { diffTraining } from "./training.js";
 import type {
   ConfigSection,
@@ -72,7 +74,11 @@ export function diffInputs(a: Input, b: Input): DiffReport {
           fileB: t.newest.b.path,
           checkpoint: t.newest.a.name,
         });
-      verdict = runVerdict(training, config, environment, parameters);
+      verdict = refineRunVerdict(
+        runVerdict(training, config, environment, parameters),
+        training,
+        ca && cb && t.newest ? seedingExplanation(ca, cb, [...t.newest.a.params.keys()]) : null,
+      );
     } else if (config) {
       verdict = configVerdict(config);
     } else {

@@ -1,6 +1,7 @@
 /** Renders a DiffReport as text (the default output) or as one JSON object (`--json`). */
 import { finiteJson } from "../../rundir/index.js";
 import { arrow, listShort, sci, shortCommit, show } from "./format.js";
+import { divergenceLines } from "./steps.js";
 import type {
   ConfigSection,
   DiffReport,
@@ -106,6 +107,7 @@ function trainingLines(t: TrainingSection): string[] {
     const diff = cps.filter((c) => !c.equal).length;
     out.push(`${cps.length} common checkpoints: ${cps.length - diff} same, ${diff} differ`);
   }
+  if (t.divergence) out.push(...divergenceLines(t.divergence));
   if (t.firstDifferingCheckpoint) out.push(`first differing parameters: ${t.firstDifferingCheckpoint}`);
   if (t.checkpointsOnlyA.length > 0) out.push(`checkpoints only in A: ${listShort(t.checkpointsOnlyA)}`);
   if (t.checkpointsOnlyB.length > 0) out.push(`checkpoints only in B: ${listShort(t.checkpointsOnlyB)}`);

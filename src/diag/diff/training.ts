@@ -21,6 +21,7 @@ import {
 import { VOLATILE_META } from "../../train/learning-rate.js";
 import { jsonEqual, sortedKeys } from "./format.js";
 import { isPlain, type Json, type RunInput, readJsonFile } from "./inputs.js";
+import { diffDivergence } from "./steps.js";
 import type {
   CheckpointDiff,
   EpochDiff,
@@ -267,6 +268,7 @@ export function diffTraining(a: RunInput, b: RunInput): TrainingResult {
       firstDifferingCheckpoint: first?.name ?? null,
       firstDifferingEpoch: first?.epoch ?? null,
       notes,
+      divergence: diffDivergence(a.dir, b.dir, stepsA, stepsB),
     },
     newest,
   };

@@ -4,6 +4,7 @@
  * have what they compare (two configs have no training, two checkpoints no
  * config).
  */
+import type { DivergenceSection } from "./steps.js";
 
 /** Whether a difference can change what training produces. */
 export type Effect = "none" | "affects";
@@ -153,6 +154,8 @@ export interface TrainingSection {
   firstDifferingCheckpoint: string | null;
   firstDifferingEpoch: number | null;
   notes: string[];
+  /** The first differing step (fingerprints) and layer (gradient traces): see steps.ts. */
+  divergence?: DivergenceSection;
 }
 
 export interface ParamDiff {

@@ -1,6 +1,7 @@
 import type { Kernels } from "../kernels.js";
 import { attention, attentionBackward } from "./attention.js";
 import { binary, unary, where } from "./elementwise.js";
+import { hashBlocks } from "./hash.js";
 import { matmul } from "./matmul.js";
 import {
   adam,
@@ -39,4 +40,5 @@ export const jsKernels: Kernels = {
   attentionBackward,
   philoxWords: philoxWordsKernel,
   dropoutMask: dropoutMaskKernel,
+  hashBlocks,
 };

@@ -27,6 +27,7 @@ export interface NativeAddon
     | "gather"
     | "scatterAdd"
     | "philoxWords"
+    | "hashBlocks"
   > {
   unary(op: number, x: Float32Array, out: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, meta: Int32Array): void;

@@ -140,6 +140,10 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       if (out.length < SMALL) jsKernels.dropoutMask(k0, k1, word2, word3, first, rate, out);
       else a.dropoutMask(k0, k1, word2, word3, first, rate, out);
     },
+    hashBlocks(words, out) {
+      if (words.length < SMALL) jsKernels.hashBlocks(words, out);
+      else a.hashBlocks(words, out);
+    },
   };
 }
 
