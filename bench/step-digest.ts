@@ -1,5 +1,5 @@
 /**
- * Cost of the per-step fingerprints (`fingerprint_every_n_steps`, src/diag/step-digest.ts)
+ * Cost of the per-step fingerprints (`fingerprint_every_n_steps`, src/train/step-digest.ts)
  * on the reference step: the three digests (batch, gradients, parameters) of
  * one step against the median step time. `node dist/bench/step-digest.js [threads]`.
  */

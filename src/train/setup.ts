@@ -111,7 +111,7 @@ export interface Run {
   resumedFrom: CheckpointId | null;
   /** Fingerprint of the checkpoint resumed from (what a run with nothing left to do reports). */
   loadedFingerprint: string | null;
-  /** Per-step fingerprints and the gradient trace (src/diag/step-diagnostics.ts). */
+  /** Per-step fingerprints and the gradient trace (src/train/step-diagnostics.ts). */
   readonly diag: StepDiagnostics;
 }
 

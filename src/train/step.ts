@@ -23,7 +23,7 @@ export interface StepOptions {
   where: string;
   /** Also return each parameter's gradient norm (`log_grad_norms`). */
   gradNorms?: boolean;
-  /** Step diagnostics (fingerprints, gradient trace): see src/diag/step-diagnostics.ts. */
+  /** Step diagnostics (fingerprints, gradient trace): see src/train/step-diagnostics.ts. */
   probe?: StepProbe;
 }
 

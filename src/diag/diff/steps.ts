@@ -1,6 +1,6 @@
 /**
  * Where two runs part, step by step: the first common global step whose
- * fingerprints (train.jsonl `fingerprint`, see src/diag/step-digest.ts)
+ * fingerprints (train.jsonl `fingerprint`, see src/train/step-digest.ts)
  * differ and which of initial parameters → batch → gradients → update differed first, and, when
  * both runs have a gradient trace (grads.jsonl), the first layer in backward
  * order whose output gradient differs at the first step whose trace differs.

@@ -1,5 +1,5 @@
 /**
- * `hashBlocks`: the bulk step of the per-step fingerprints (src/diag/step-digest.ts).
+ * `hashBlocks`: the bulk step of the per-step fingerprints (src/train/step-digest.ts).
  *
  * The words are cut into blocks of HASH_BLOCK words (the last may be
  * shorter); block b's two-word digest goes to out[2b], out[2b+1]. Within a
