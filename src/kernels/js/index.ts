@@ -1,5 +1,6 @@
 import type { Kernels } from "../kernels.js";
 import { attention, attentionBackward } from "./attention.js";
+import { ctcLoss } from "./ctc.js";
 import { binary, unary, where } from "./elementwise.js";
 import { matmul } from "./matmul.js";
 import {
@@ -39,4 +40,5 @@ export const jsKernels: Kernels = {
   attentionBackward,
   philoxWords: philoxWordsKernel,
   dropoutMask: dropoutMaskKernel,
+  ctcLoss,
 };

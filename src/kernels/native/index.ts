@@ -140,6 +140,21 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       if (out.length < SMALL) jsKernels.dropoutMask(k0, k1, word2, word3, first, rate, out);
       else a.dropoutMask(k0, k1, word2, word3, first, rate, out);
     },
+    ctcLoss(logits, labels, inputLengths, labelLengths, s, loss, grad) {
+      a.ctcLoss(
+        logits,
+        labels,
+        inputLengths,
+        labelLengths,
+        s.batch,
+        s.time,
+        s.classes,
+        s.maxLabels,
+        s.blank,
+        loss,
+        grad,
+      );
+    },
   };
 }
 
