@@ -27,5 +27,6 @@ import "./window.js";
 import "./slice.js";
 import "./expand-dims.js";
 import "./length.js";
+import "./specaugment.js";
 
 export { layerClass, layerClassNames } from "./registry.js";
