@@ -72,7 +72,9 @@ test("norm_mean / norm_std_dev normalise every feature", () => {
     { path, audio: { ...audio, norm_mean: 1, norm_std_dev: 2 }, targets },
     "t",
   ).get(0).data;
-  plain.forEach((v, i) => assert.ok(Math.abs(normed[i] - (v - 1) / 2) < 1e-6));
+  plain.forEach((v, i) => {
+    assert.ok(Math.abs(normed[i] - (v - 1) / 2) < 1e-6);
+  });
 });
 
 const isOurs = (re: RegExp) => (e: unknown) => e instanceof ReproError && re.test(e.message);
