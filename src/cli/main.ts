@@ -5,6 +5,7 @@ import { registerAverage } from "./average.js";
 import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
 import { registerFingerprint } from "./fingerprint.js";
+import { registerRecognize } from "./recognize.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
 import { registerTrain } from "./train.js";
@@ -21,6 +22,7 @@ const commands: Register[] = [
   registerAverage,
   registerDiff,
   registerCompare,
+  registerRecognize,
 ];
 
 export function buildProgram(): Command {

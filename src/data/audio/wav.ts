@@ -21,8 +21,10 @@ export function decodeWav(buf: Buffer, where: string): Audio {
   let p = 12;
   while (p + 8 <= buf.length) {
     const id = buf.toString("ascii", p, p + 4);
-    const size = buf.readUInt32LE(p + 4);
     const body = p + 8;
+    let size = buf.readUInt32LE(p + 4);
+    // Streamed WAV (e.g. `espeak-ng --stdout`): a placeholder data size meaning "to the end of the file".
+    if (id === "data" && size >= 0x7ffff000) size = Math.min(size, buf.length - body);
     if (body + size > buf.length) bad(`chunk "${id}" runs past the end of the file`);
     if (id === "fmt ") {
       if (size < 16) bad("fmt chunk too short");
