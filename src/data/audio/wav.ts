@@ -60,7 +60,7 @@ export function decodeWav(buf: Buffer, where: string): Audio {
   return bad("no data chunk");
 }
 
-/** A mono 16-bit PCM WAV file of `samples` (clipped to [−1, 1]). */
+/** A mono 16-bit PCM WAV file of `samples` (scaled by 32768 as readers divide, clipped). */
 export function encodeWav(samples: ArrayLike<number>, sampleRate: number): Buffer {
   const n = samples.length;
   const buf = Buffer.alloc(44 + 2 * n);
@@ -77,6 +77,6 @@ export function encodeWav(samples: ArrayLike<number>, sampleRate: number): Buffe
   buf.write("data", 36, "ascii");
   buf.writeUInt32LE(2 * n, 40);
   for (let i = 0; i < n; i++)
-    buf.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i])) * 32767), 44 + 2 * i);
+    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), 44 + 2 * i);
   return buf;
 }
