@@ -11,6 +11,7 @@ import { broadcastTo, expandDims } from "../tensor/ops/index.js";
 import { ReproError } from "../util/errors.js";
 import type { LayerDef } from "./layer.js";
 import { registerLayer } from "./registry.js";
+import { onlySource } from "./util/sources.js";
 
 const options = {
   axis: z.union([z.string(), z.number().int()]),
@@ -21,9 +22,7 @@ const expandDimsLayer: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
     const where = ctx.path;
-    if (inputs.length !== 1)
-      throw new ReproError(`${where}: expand_dims takes one source, got ${inputs.length}`);
-    const [x] = inputs;
+    const x = onlySource(inputs, where, "expand_dims");
     const rank = x.dims.length;
     let at: number;
     if (typeof opts.axis === "number") {

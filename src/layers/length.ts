@@ -9,6 +9,7 @@ import { ReproError } from "../util/errors.js";
 import type { LayerDef } from "./layer.js";
 import { registerLayer } from "./registry.js";
 import { axisSpec, resolveAxis } from "./util/axes.js";
+import { onlySource } from "./util/sources.js";
 
 const options = {
   axis: axisSpec.optional(),
@@ -20,8 +21,7 @@ const length: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
     const where = ctx.path;
-    if (inputs.length !== 1) throw new ReproError(`${where}: length takes one source, got ${inputs.length}`);
-    const [x] = inputs;
+    const x = onlySource(inputs, where, "length");
     const dim = x.dims[resolveAxis(x, opts.axis ?? "T", `${where}: option "axis"`)];
     if (!dim.lengths) throw new ReproError(`${where}: axis ${dim.name} has no sequence lengths`);
     const b = x.batchAxis;

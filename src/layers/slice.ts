@@ -12,6 +12,7 @@ import { ReproError } from "../util/errors.js";
 import type { LayerDef } from "./layer.js";
 import { registerLayer } from "./registry.js";
 import { axisSpec, resolveAxis } from "./util/axes.js";
+import { onlySource } from "./util/sources.js";
 
 const options = {
   axis: axisSpec,
@@ -39,8 +40,7 @@ const slice: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
     const where = ctx.path;
-    if (inputs.length !== 1) throw new ReproError(`${where}: slice takes one source, got ${inputs.length}`);
-    const [x] = inputs;
+    const x = onlySource(inputs, where, "slice");
     const axis = resolveAxis(x, opts.axis, `${where}: option "axis"`);
     const dim = x.dims[axis];
     const step = opts.slice_step ?? 1;

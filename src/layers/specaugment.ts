@@ -22,6 +22,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import type { LayerDef } from "./layer.js";
 import { registerLayer } from "./registry.js";
+import { onlySource } from "./util/sources.js";
 
 const count = z.number().int().nonnegative();
 const options = {
@@ -56,9 +57,7 @@ const specaugment: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
     const path = ctx.path;
-    if (inputs.length !== 1)
-      throw new ReproError(`${path}: specaugment takes one source, got ${inputs.length}`);
-    const [x] = inputs;
+    const x = onlySource(inputs, path, "specaugment");
     if (x.sparse || x.dims.length !== 3 || x.batchAxis !== 0 || x.timeAxis !== 1 || x.featureAxis !== 2) {
       throw new ReproError(`${path}: specaugment needs dense [B, T, F] input, got (${x.describe()})`);
     }

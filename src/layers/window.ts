@@ -13,6 +13,7 @@ import { ReproError } from "../util/errors.js";
 import type { LayerDef } from "./layer.js";
 import { registerLayer } from "./registry.js";
 import { axisSpec, resolveAxis, zeroPadding } from "./util/axes.js";
+import { onlySource } from "./util/sources.js";
 import { slidingWindows, type WindowSpec, windowCount } from "./util/windows.js";
 
 const options = {
@@ -49,8 +50,7 @@ const window: LayerDef<typeof options> = {
   options,
   forward(ctx, inputs, opts) {
     const where = ctx.path;
-    if (inputs.length !== 1) throw new ReproError(`${where}: window takes one source, got ${inputs.length}`);
-    const [x] = inputs;
+    const x = onlySource(inputs, where, "window");
     if (x.loopAxis >= 0) throw new ReproError(`${where}: window inside a rec loop is not supported`);
     const axis = resolveAxis(x, opts.axis ?? "T", `${where}: option "axis"`);
     const dim = x.dims[axis];
