@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N --threads N]`:
+ * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --threads N]`:
  * a small speech recognizer trained end to end on a corpus made on the spot.
  *   1. speak digit strings and short words with espeak-ng (several voices,
  *      speeds and pitches; noise added from the keyed RNG); voices of the
@@ -24,7 +24,7 @@ const { values: o } = parseArgs({
     work: { type: "string", default: "runs/spoken-digits" },
     train: { type: "string", default: "600" },
     dev: { type: "string", default: "100" },
-    epochs: { type: "string", default: "20" },
+    epochs: { type: "string", default: "30" },
     threads: { type: "string" },
     seed: { type: "string", default: "1" },
   },
