@@ -11,7 +11,7 @@ import type { Data } from "../network/data.js";
 import { ctcGreedyDecode } from "../search/ctc.js";
 import * as ops from "../tensor/ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
-import { didYouMean, levenshtein, ReproError } from "../util/errors.js";
+import { didYouMean, levenshtein, ReproError, SequenceError } from "../util/errors.js";
 import { countFrames, registerLoss } from "./loss.js";
 
 const CTC_OPTS = ["ignore_longer_outputs_than_inputs", "preprocess_collapse_repeated", "ctc_merge_repeated"];
@@ -74,8 +74,9 @@ registerLoss("ctc", {
       if (Number.isFinite(losses.f32[b])) feasible[b] = 1;
       else if (!ignoreLonger) {
         const need = minFrames(t.value.i32.subarray(b * S, b * S + labelLengths[b]));
-        throw new ReproError(
+        throw new SequenceError(
           `${where}: batch entry ${b}: ${labelLengths[b]} target labels need at least ${need} frames, the output has ${inLengths[b]} (ctc_opts ignore_longer_outputs_than_inputs skips such sequences)`,
+          b,
         );
       }
     }

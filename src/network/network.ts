@@ -8,7 +8,7 @@ import "../layers/index.js";
 import * as ops from "../tensor/ops/index.js";
 import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
-import { ReproError } from "../util/errors.js";
+import { ReproError, SequenceError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
 import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
 import { ParamStore } from "./params.js";
@@ -43,7 +43,13 @@ export class Network implements TrainableNetwork {
   ) {}
 
   forward(batch: Batch, opts: ForwardOptions): StepResult {
-    return this.assemble(this.run(batch, opts), opts.train);
+    try {
+      return this.assemble(this.run(batch, opts), opts.train);
+    } catch (e) {
+      const name = e instanceof SequenceError ? batch.seqNames?.[e.batchEntry] : undefined;
+      if (name === undefined) throw e;
+      throw new ReproError(`sequence ${name}: ${(e as Error).message}`);
+    }
   }
 
   private run(batch: Batch, opts: ForwardOptions, diagnose = false): RunEnv {

@@ -137,3 +137,26 @@ test("ctc as an auxiliary loss on the reference Transformer's encoder: n_out = c
   assert.equal(r.ctc.frames, 6);
   assert.ok(r.encoderGrad && r.ctcGrad);
 });
+
+test("a target longer than its output names the sequence when the batch has sequence names", () => {
+  const net = buildNetwork(
+    {
+      extern_data: { data: { dim: 3 }, classes: { dim: 2, sparse: true } },
+      network: { ctc: { class: "softmax", from: "data", loss: "ctc", target: "classes" } },
+    },
+    "net.json",
+  );
+  const batch: Batch = {
+    data: {
+      data: { value: randTensor([2, 3, 3], 7), lengths: Int32Array.of(3, 1) },
+      classes: { value: new Tensor([2, 2], Int32Array.of(0, 1, 1, 0)), lengths: Int32Array.of(2, 2) },
+    },
+    seqNames: ["corpus/a", "corpus/b"],
+  };
+  assert.throws(
+    () => tidy(() => net.forward(batch, { train: true, step: 0 })),
+    (e) =>
+      e instanceof ReproError &&
+      /^sequence corpus\/b: .*ctc.*2 target labels need at least 2 frames, the output has 1/.test(e.message),
+  );
+});

@@ -130,7 +130,10 @@ test("one training step of the 2019 front end with CTC gives a finite loss and a
     assert.ok(ctc !== null && Number.isFinite(ctc) && ctc > 0);
     for (const name of ["conv0/W", "conv0/bias", "conv1/W", "conv1/bias"]) {
       const g = grads[params.findIndex((p) => p.name === name)];
-      assert.ok(g !== null && g.f32.some((v) => v !== 0), `${name} has no gradient`);
+      assert.ok(
+        g?.f32.some((v) => v !== 0),
+        `${name} has no gradient`,
+      );
     }
   });
 });

@@ -133,6 +133,7 @@ export class OggZipDataset implements Dataset {
     return this.seqs.length;
   }
 
+  /** The sequence's `seq_name` (its file when the list gives none). */
   seqName(i: number): string {
     return this.seqs[i].name;
   }

@@ -6,6 +6,8 @@ import { after, test } from "node:test";
 import { oggZipDataset } from "../../../src/data/audio/ogg-zip.js";
 import { encodeWav } from "../../../src/data/audio/wav.js";
 import { writeZip } from "../../../src/data/audio/zip.js";
+import { makeBatch } from "../../../src/data/batching.js";
+import { tidy } from "../../../src/tensor/tensor.js";
 import { ReproError } from "../../../src/util/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "repronet-oggzip-"));
@@ -63,6 +65,10 @@ test("sequences give log-mel features [T, F] and character labels; a second read
   assert.deepEqual(ds.lengths(1), { classes: 1, data: 11 });
   assert.equal(ds.get(0).data, s0.data);
   assert.equal(ds.seqName(1), "c/2.wav");
+  assert.deepEqual(
+    tidy(() => makeBatch(ds, [1, 0]).seqNames),
+    ["c/2.wav", "c/1.wav"],
+  );
 });
 
 test("norm_mean / norm_std_dev normalise every feature", () => {
