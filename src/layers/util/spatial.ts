@@ -10,11 +10,11 @@
  */
 import { z } from "zod";
 import { Data, type Dim, staticDim, timeDim } from "../../network/data.js";
-import { reshape } from "../../tensor/ops/index.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { gather, pad, reshape } from "../../tensor/ops/index.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { ReproError } from "../../util/errors.js";
-import { permuteIfNeeded, zeroPadding } from "./axes.js";
-import { outLength, type Padding, slidingWindows, tfWindowSpec, windowCount } from "./windows.js";
+import { zeroPadding } from "./axes.js";
+import { outLength, type Padding, tfWindowSpec, windowCount } from "./windows.js";
 
 const positiveInts = z.array(z.number().int().positive()).min(1);
 /** An int for every spatial axis, or one list with one entry per axis. */
@@ -96,14 +96,18 @@ export interface Patches {
   readonly dims: readonly Dim[];
 }
 
-/** Every window of the spatial input: one window view per spatial axis, then the window axes moved last but C. */
+/**
+ * Every window of the spatial input in one gather: the input padded on all
+ * spatial axes at once (TF alignment), its spatial axes flattened, then one
+ * index table [O1 … On, k1 … kn] picks the frames, so the patches come out
+ * in matmul order without a transpose.
+ */
 export function patches(input: SpatialInput, spec: SlideSpec, padValue: number, where: string): Patches {
   const n = spec.sizes.length;
-  let value = input.value;
   const outDims: Dim[] = [input.dims[0]];
-  for (let i = 0; i < n; i++) {
+  const windows = spec.sizes.map((k, i) => {
     const dim = input.dims[1 + i];
-    const [k, s, d] = [spec.sizes[i], spec.strides[i], spec.dilations[i]];
+    const [s, d] = [spec.strides[i], spec.dilations[i]];
     const w = tfWindowSpec(dim.size, k, spec.padding, s, d);
     const count = windowCount(dim.size, w);
     if (count <= 0) {
@@ -111,15 +115,32 @@ export function patches(input: SpatialInput, spec: SlideSpec, padValue: number, 
         `${where}: axis ${dim.name} of length ${dim.size} is shorter than the window (size ${k}, dilation ${d})`,
       );
     }
-    value = slidingWindows(value, 1 + 2 * i, w, padValue);
     if (dim.lengths) {
       const lengths = dim.lengths.map((l) => outLength(l, k, spec.padding, s, d));
       outDims.push(timeDim(lengths, `${where}:${dim.name}`));
     } else outDims.push(staticDim(count));
+    return { ...w, count };
+  });
+  const x = input.value;
+  const padded = windows.some((w) => w.padLeft > 0 || w.padRight > 0)
+    ? pad(x, [[0, 0], ...windows.map((w) => [w.padLeft, w.padRight] as const), [0, 0]], padValue)
+    : x;
+  const sizes = padded.shape.slice(1, 1 + n);
+  const [batch, channels] = [x.shape[0], x.shape[n + 1]];
+  const flat = reshape(padded, [batch, sizes.reduce((a, b) => a * b, 1), channels]);
+  // Row-major strides of the flattened padded grid, then the table of flat frame indices.
+  const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
+  const tableShape = [...windows.map((w) => w.count), ...spec.sizes];
+  const idx = new Int32Array(tableShape.reduce((a, b) => a * b, 1));
+  const pos = new Array<number>(2 * n).fill(0);
+  for (let e = 0; e < idx.length; e++) {
+    let frame = 0;
+    for (let i = 0; i < n; i++)
+      frame += (pos[i] * windows[i].stride + pos[n + i] * windows[i].dilation) * strides[i];
+    idx[e] = frame;
+    for (let a = 2 * n - 1; a >= 0 && ++pos[a] === tableShape[a]; a--) pos[a] = 0;
   }
-  // [B, O1, k1, …, On, kn, C] → [B, O1 … On, k1 … kn, C]
-  const perm = [0, ...spec.sizes.map((_, i) => 1 + 2 * i), ...spec.sizes.map((_, i) => 2 + 2 * i), 2 * n + 1];
-  return { value: permuteIfNeeded(value, perm), dims: outDims };
+  return { value: gather(flat, new Tensor(tableShape, idx), 1), dims: outDims };
 }
 
 export const withChannels = (y: Tensor, dims: readonly Dim[], channels: number): Data =>
