@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --threads N]`:
+ * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --batch-size F --lr X --threads N]`:
  * a small speech recognizer trained end to end on a corpus made on the spot.
  *   1. speak digit strings and short words with espeak-ng (several voices,
  *      speeds and pitches; noise added from the keyed RNG); voices of the
@@ -25,6 +25,8 @@ const { values: o } = parseArgs({
     train: { type: "string", default: "600" },
     dev: { type: "string", default: "100" },
     epochs: { type: "string", default: "30" },
+    "batch-size": { type: "string" },
+    lr: { type: "string" },
     threads: { type: "string" },
     seed: { type: "string", default: "1" },
   },
@@ -115,6 +117,8 @@ Object.assign(config, {
   dev: { class: "OggZipDataset", path: devZip, audio, targets },
   num_epochs: Number(o.epochs),
 });
+if (o["batch-size"]) config.batch_size = Number(o["batch-size"]);
+if (o.lr) config.learning_rate = Number(o.lr);
 const configFile = join(work, "config.json");
 writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 const run = join(work, "run");
