@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isPlainObject } from "../config/plain.js";
+import { OggZipDataset } from "../data/audio/ogg-zip.js";
 import type { Dataset } from "../data/dataset.js";
 import { datasetFromConfig } from "../data/dataset.js";
 import { ParallelTextDataset, vocabsFromConfig } from "../data/parallel-text.js";
@@ -88,5 +89,7 @@ export function vocabsOf(
 /** Turns a hypothesis into output text: subwords decoded when the dataset has a vocab, else label ids. */
 export function hypothesisText(dataset: Dataset, labels: Int32Array): string {
   const body = withoutEos(labels);
-  return dataset instanceof ParallelTextDataset ? dataset.targetVocab.decode(body) : body.join(" ");
+  if (dataset instanceof ParallelTextDataset) return dataset.targetVocab.decode(body);
+  if (dataset instanceof OggZipDataset && dataset.targets) return dataset.targets.decode(body);
+  return body.join(" ");
 }
