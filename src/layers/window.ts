@@ -21,7 +21,9 @@ const options = {
   window_left: z.number().int().nonnegative().nullable().optional(),
   window_right: z.number().int().nonnegative().nullable().optional(),
   axis: axisSpec.optional(),
-  padding: z.enum(["same", "valid"]).optional(),
+  padding: z
+    .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(["same", "valid"]))
+    .optional(),
   stride: z.number().int().positive().optional(),
 };
 

@@ -73,3 +73,10 @@ test("padded frames never reach valid outputs or gradients", () => {
     maskingCheck(run, randDense([2, 6, 2], [6, 4], 4));
   }
 });
+
+test('padding is case-insensitive ("SAME", as RETURNN upper-cases it)', () => {
+  const x = randDense([1, 5, 2], [5], 5);
+  const upper = runLayer("pool", { mode: "max", pool_size: [2], padding: "SAME" }, [x]);
+  const lower = runLayer("pool", { mode: "max", pool_size: [2], padding: "same" }, [x]);
+  assert.deepEqual(Array.from(upper.value.f32), Array.from(lower.value.f32));
+});

@@ -19,7 +19,11 @@ import { outLength, type Padding, tfWindowSpec, windowCount } from "./windows.js
 const positiveInts = z.array(z.number().int().positive()).min(1);
 /** An int for every spatial axis, or one list with one entry per axis. */
 export const perAxisOption = z.union([z.number().int().positive(), positiveInts]);
-export const paddingOption = z.union([z.enum(["same", "valid"]), z.number().int().nonnegative()]);
+/** "same" / "valid" in any case (RETURNN upper-cases it), or a number of frames on both sides. */
+export const paddingOption = z.preprocess(
+  (v) => (typeof v === "string" ? v.toLowerCase() : v),
+  z.union([z.enum(["same", "valid"]), z.number().int().nonnegative()]),
+);
 export const sizeOption = positiveInts;
 
 export interface SpatialInput {
