@@ -125,23 +125,22 @@ export function writeZip(entries: readonly { name: string; data: Uint8Array }[])
     const store = deflated.length >= data.length;
     const body = store ? Buffer.from(data) : deflated;
     const crc = crc32(data);
+    // The central record repeats the local header's fields from "version needed" on, 2 bytes later.
+    const fields = (buf: Buffer, at: number) => {
+      buf.writeUInt16LE(20, at); // version needed to extract (2.0)
+      buf.writeUInt16LE(store ? 0 : 8, at + 4);
+      buf.writeUInt32LE(crc, at + 10);
+      buf.writeUInt32LE(body.length, at + 14);
+      buf.writeUInt32LE(data.length, at + 18);
+      buf.writeUInt16LE(nameBuf.length, at + 22);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(store ? 0 : 8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
+    fields(local, 4);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(store ? 0 : 8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt16LE(20, 4); // version made by
+    fields(central, 6);
     central.writeUInt32LE(offset, 42);
     locals.push(local, nameBuf, body);
     centrals.push(central, nameBuf);
