@@ -4,6 +4,7 @@
 // thread count.
 #include "ctc.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
