@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "attention.h"
+#include "ctc.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
@@ -437,6 +438,30 @@ void AttentionBackward(const Napi::CallbackInfo& info) {
 
 // --- configuration ----------------------------------------------------------------
 
+void CtcLoss(const Napi::CallbackInfo& info) {
+  const Arr logits = typed(info, 0, napi_float32_array, "logits");
+  const Arr labels = typed(info, 1, napi_int32_array, "labels");
+  const Arr inLen = typed(info, 2, napi_int32_array, "inputLengths");
+  const Arr labLen = typed(info, 3, napi_int32_array, "labelLengths");
+  const int64_t batch = num(info, 4), time = num(info, 5), classes = num(info, 6), maxLabels = num(info, 7),
+                blank = num(info, 8);
+  const Arr loss = typed(info, 9, napi_float32_array, "loss");
+  const Arr grad = typed(info, 10, napi_float32_array, "grad");
+  need(info, logits, batch * time * classes, "logits");
+  need(info, grad, batch * time * classes, "grad");
+  need(info, labels, batch * maxLabels, "labels");
+  need(info, inLen, batch, "inputLengths");
+  need(info, labLen, batch, "labelLengths");
+  need(info, loss, batch, "loss");
+  if (blank < 0 || blank >= classes) throw Napi::RangeError::New(info.Env(), "ctc blank out of range");
+  for (int64_t b = 0; b < batch; b++) {
+    if (I(inLen)[b] < 0 || I(inLen)[b] > time || I(labLen)[b] < 0 || I(labLen)[b] > maxLabels)
+      throw Napi::RangeError::New(info.Env(), "ctc lengths out of range");
+  }
+  check_labels(info, I(labels), batch * maxLabels, classes, "ctc label");
+  rn::ctc_loss(F(logits), I(labels), I(inLen), I(labLen), batch, time, classes, maxLabels, blank, F(loss), F(grad));
+}
+
 void SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = num(info, 0);
   if (n < 1 || n > 256) throw Napi::RangeError::New(info.Env(), "threads must be in [1, 256]");
@@ -479,6 +504,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"dropoutMask", DropoutMask},
       {"setThreads", SetThreads},
       {"hashBlocks", HashBlocks},
+      {"ctcLoss", CtcLoss},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

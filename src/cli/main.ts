@@ -6,6 +6,7 @@ import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
 import { registerFingerprint } from "./fingerprint.js";
 import { registerImport } from "./import.js";
+import { registerRecognize } from "./recognize.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
 import { registerSweep } from "./sweep.js";
@@ -25,6 +26,7 @@ const commands: Register[] = [
   registerCompare,
   registerImport,
   registerSweep,
+  registerRecognize,
 ];
 
 export function buildProgram(): Command {

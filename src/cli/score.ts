@@ -16,6 +16,7 @@ import { DEFAULT_SEED_TEXT, parseSeed } from "../metrics/seed.js";
 import type { NamedSystem, PairedTestType } from "../metrics/significance.js";
 import { Ter } from "../metrics/ter.js";
 import { runVectorCase } from "../metrics/vectors.js";
+import { ErrorRate } from "../metrics/wer.js";
 import { didYouMean, ReproError } from "../util/errors.js";
 
 /** Where the command writes, and the environment it reads `SACREBLEU_SEED` from. */
@@ -57,7 +58,7 @@ export interface ScoreOptions {
   readonly vectors?: string;
 }
 
-const METRIC_NAMES = ["bleu", "chrf", "ter"] as const;
+const METRIC_NAMES = ["bleu", "chrf", "ter", "wer", "cer"] as const;
 const FORMATS = ["json", "text"] as const;
 
 /** sacreBLEU's multi-letter short flags, which commander cannot declare, mapped to long ones. */
@@ -139,6 +140,8 @@ function buildMetrics(opts: ScoreOptions, paired: boolean): Metric[] {
           epsSmoothing: opts.chrfEpsSmoothing,
         }),
       );
+    } else if (name === "wer" || name === "cer") {
+      metrics.push(new ErrorRate(name === "wer" ? "word" : "char"));
     } else {
       metrics.push(
         new Ter({
@@ -282,7 +285,7 @@ export function registerScore(program: Command, io: ScoreIo = defaultIo): void {
       "-i, --input <files...>",
       "hypothesis files, one system each (the first is the baseline in paired tests)",
     )
-    .option("-m, --metrics <names...>", "metrics: bleu, chrf, ter (default: bleu)")
+    .option("-m, --metrics <names...>", "metrics: bleu, chrf, ter, wer, cer (default: bleu)")
     .option(
       "--num-refs <n>",
       "read N tab-separated references per line from one file (-nr)",

@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ParallelTextDataset } from "../data/parallel-text.js";
+import { searchDataset } from "../search/audio.js";
 import { decodeAll } from "../search/decode.js";
 import { withoutEos } from "../search/labels.js";
 import { checkVocabSizes, datasetOf, hypothesisText, loadRun, vocabsOf } from "../search/run-dir.js";
-
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
 
@@ -79,13 +79,20 @@ export function registerSearch(program: Command): void {
         const dataset = datasetOf(run.config, o.data, runDir);
         if (dataset instanceof ParallelTextDataset)
           checkVocabSizes(run.network, { source: dataset.sourceVocab, target: dataset.targetVocab }, runDir);
-        const sources = Array.from({ length: dataset.numSeqs }, (_, i) => dataset.get(i).data as Int32Array);
-        const hyps = decodeAll(run.network, sources, {
+        const opts = {
           ...run.search,
           beamSize: o.beam ?? run.search.beamSize,
           maxSeqs: o.maxSeqs,
           onProgress: progress("search"),
-        });
+        };
+        // Audio (dense features) is searched in dataset batches; token sources sorted by length.
+        const hyps = dataset.keys.some((k) => k.name === "data" && !k.sparse)
+          ? searchDataset(run.network, dataset, opts)
+          : decodeAll(
+              run.network,
+              Array.from({ length: dataset.numSeqs }, (_, i) => dataset.get(i).data as Int32Array),
+              opts,
+            );
         const text = hyps.map((h) => `${hypothesisText(dataset, h)}\n`).join("");
         if (o.out) writeFileAtomic(o.out, text);
         else process.stdout.write(text);

@@ -232,5 +232,6 @@ export function makeBatch(ds: Dataset, seqs: readonly number[]): Batch {
     });
     data[key.name] = { value: new Tensor(key.sparse ? [seqs.length, t] : [seqs.length, t, f], buf), lengths };
   }
-  return { data, seqIndices: [...seqs] };
+  const named = ds.seqName ? { seqNames: seqs.map((i) => ds.seqName!(i)) } : {};
+  return { data, seqIndices: [...seqs], ...named };
 }

@@ -34,6 +34,8 @@ export interface Dataset {
   get(i: number): SeqValues;
   /** Sequence i's length (frames) per key; cheap compared to `get`. */
   lengths(i: number): Readonly<Record<string, number>>;
+  /** Sequence i's name (RETURNN's seq tag), for messages; absent when the dataset has none. */
+  seqName?(i: number): string;
 }
 
 /** What a dataset may read from the rest of the config (the random task fills `extern_data`'s keys). */

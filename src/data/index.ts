@@ -2,6 +2,7 @@
 import "./synthetic.js";
 import "./parallel-text.js";
 import "./hdf.js";
+import "./audio/ogg-zip.js";
 
 export * from "./batching.js";
 export * from "./dataset.js";

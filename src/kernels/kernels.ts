@@ -254,6 +254,31 @@ export interface Kernels {
    * (src/kernels/js/hash.ts defines the arithmetic). Independent of thread count.
    */
   hashBlocks(words: Uint32Array, out: Uint32Array): void;
+
+  /**
+   * CTC loss per sequence of logits [batch, time, classes] against labels
+   * [batch, maxLabels] (blank = `spec.blank`), and its gradient with respect to
+   * the logits (rows t ≥ inputLengths[b] are 0). In float64 log space, each
+   * sequence in one fixed order; a sequence without a valid alignment gets
+   * loss +∞ and a zero gradient.
+   */
+  ctcLoss(
+    logits: Float32Array,
+    labels: Int32Array,
+    inputLengths: Int32Array,
+    labelLengths: Int32Array,
+    spec: CtcSpec,
+    loss: Float32Array,
+    grad: Float32Array,
+  ): void;
+}
+
+export interface CtcSpec {
+  batch: number;
+  time: number;
+  classes: number;
+  maxLabels: number;
+  blank: number;
 }
 
 export interface AttentionSpec {

@@ -21,5 +21,12 @@ import "./reduce.js";
 import "./rec.js";
 import "./choice.js";
 import "./decide.js";
+import "./conv.js";
+import "./pool.js";
+import "./window.js";
+import "./slice.js";
+import "./expand-dims.js";
+import "./length.js";
+import "./specaugment.js";
 
 export { layerClass, layerClassNames } from "./registry.js";

@@ -23,6 +23,8 @@ export interface LossDef {
   readonly options: readonly string[];
   readonly needsTarget: boolean;
   compute(output: Data, target: Data | undefined, opts: Record<string, unknown>, where: string): LossResult;
+  /** A missing `n_out` from the target's dim (RETURNN's get_auto_output_layer_dim; default: the dim itself). */
+  autoOutputDim?(targetDim: number): number;
 }
 
 const losses = new Map<string, LossDef>();

@@ -30,3 +30,11 @@ export {
 export { formatTer, Ter, type TerOptions } from "./ter.js";
 export { getTokenizer, TOKENIZER_NAMES, type Tokenizer } from "./tokenizers.js";
 export { runVectorCase, type VectorCase } from "./vectors.js";
+export {
+  alignCounts,
+  type EditCounts,
+  ErrorRate,
+  type ErrorRateUnit,
+  errorRateTokens,
+  formatErrorRate,
+} from "./wer.js";

@@ -10,6 +10,7 @@ import { type RefStreams, sumStats } from "./refs.js";
 import type { Seed } from "./seed.js";
 import { DEFAULT_SAMPLES, type NamedSystem, type PairedTestType, pairedTest } from "./significance.js";
 import { formatTer, Ter } from "./ter.js";
+import { ErrorRate, formatErrorRate } from "./wer.js";
 
 /** One metric's result for one system. */
 export interface MetricResult {
@@ -71,6 +72,19 @@ function describe(metric: Metric, stats: CorpusStats, width: number): MetricResu
     return { score, ...common, formatted: formatTer(score, width), num_edits: sums[0], ref_length: sums[1] };
   }
   if (metric instanceof Chrf) return { score, ...common, formatted: formatChrf(metric.name, score, width) };
+  if (metric instanceof ErrorRate) {
+    const [substitutions, deletions, insertions, hits] = sums;
+    return {
+      score,
+      ...common,
+      formatted: formatErrorRate(metric.name, score, sums, width),
+      substitutions,
+      deletions,
+      insertions,
+      hits,
+      ref_length: substitutions + deletions + hits,
+    };
+  }
   throw new TypeError(`unsupported metric ${metric.name}`);
 }
 

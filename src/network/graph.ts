@@ -8,6 +8,7 @@ import { z } from "zod";
 import { type ExternSpec, normalizeExternData } from "../config/extern-data.js";
 import { type CommonOptions, commonOptions, type LayerDef } from "../layers/layer.js";
 import { layerClass } from "../layers/registry.js";
+import { lossClass } from "../losses/index.js";
 import { didYouMean, ReproError } from "../util/errors.js";
 
 /** A reference as written in `from` or an option, resolved to what it points at. */
@@ -106,8 +107,10 @@ function parseLayer(
   const parsed = z.object(allowed).strict().safeParse(dict);
   if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
   const parsedOpts = parsed.data as CommonOptions & Record<string, unknown>;
-  // RETURNN takes a missing n_out from the target's dim.
-  const targetDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
+  // RETURNN takes a missing n_out from the target's dim (as the loss sizes it: ctc adds the blank).
+  const externDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
+  const autoDim = parsedOpts.loss === undefined ? undefined : lossClass(parsedOpts.loss, where).autoOutputDim;
+  const targetDim = externDim !== undefined && autoDim ? autoDim(externDim) : externDim;
   const opts =
     parsedOpts.n_out === undefined && targetDim !== undefined
       ? { ...parsedOpts, n_out: targetDim }

@@ -8,7 +8,7 @@ import "../layers/index.js";
 import * as ops from "../tensor/ops/index.js";
 import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
-import { ReproError } from "../util/errors.js";
+import { ReproError, SequenceError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
 import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
 import { seedingFromConfig } from "./param-seeding.js";
@@ -44,7 +44,13 @@ export class Network implements TrainableNetwork {
   ) {}
 
   forward(batch: Batch, opts: ForwardOptions): StepResult {
-    return this.assemble(this.run(batch, opts), opts.train);
+    try {
+      return this.assemble(this.run(batch, opts), opts.train);
+    } catch (e) {
+      const name = e instanceof SequenceError ? batch.seqNames?.[e.batchEntry] : undefined;
+      if (name === undefined) throw e;
+      throw new ReproError(`sequence ${name}: ${(e as Error).message}`);
+    }
   }
 
   private run(batch: Batch, opts: ForwardOptions, diagnose = false): RunEnv {
@@ -136,6 +142,13 @@ export class Network implements TrainableNetwork {
     });
   }
 
+  /** A layer's output on `batch` in evaluation mode (e.g. a CTC softmax to decode). Call inside `tidy`. */
+  layerOutput(batch: Batch, layer: string): Data {
+    if (!this.graph.layers.has(layer)) throw new ReproError(`${this.file}: no layer "${layer}"`);
+    const env: RunEnv = { file: this.file, params: this.params, train: false, step: 0, losses: [], l2: [] };
+    return new Scope(this.graph, env, this.externData(batch)).get(layer);
+  }
+
   /**
    * After a non-finite step: reruns it and names the first layer, in
 
@@ -214,18 +227,24 @@ function allFinite(t: Tensor): boolean {
   return true;
 }
 
-/** Two sequences of lengths 3 and 2 per data key: enough to exercise masks and padding. */
+/**
+ * Two sequences per data key: lengths 3 and 2 for labels, 24 and 16 frames for
+ * dense features (so conv/pool front ends that shorten time still leave a CTC
+ * loss enough frames for its labels). Enough to exercise masks and padding.
+ */
 function dryRunBatch(externs: ReadonlyMap<string, ExternSpec>): Batch {
-  const lengths = Int32Array.of(3, 2);
   const data: Record<string, { value: Tensor; lengths: Int32Array }> = {};
   for (const [key, spec] of externs) {
-    const value = spec.sparse
-      ? new Tensor(
-          [2, 3],
-          Int32Array.from({ length: 6 }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
-        )
-      : new Tensor([2, 3, spec.dim], new Float32Array(6 * spec.dim).fill(0.5));
-    data[key] = { value, lengths };
+    if (spec.sparse) {
+      const value = new Tensor(
+        [2, 3],
+        Int32Array.from({ length: 6 }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
+      );
+      data[key] = { value, lengths: Int32Array.of(3, 2) };
+    } else {
+      const value = new Tensor([2, 24, spec.dim], new Float32Array(48 * spec.dim).fill(0.5));
+      data[key] = { value, lengths: Int32Array.of(24, 16) };
+    }
   }
   return { data };
 }

@@ -8,6 +8,8 @@ export interface Batch {
   readonly data: Readonly<Record<string, { readonly value: Tensor; readonly lengths: Int32Array }>>;
   /** Dataset indices of the sequences, in batch order (for logs and resume). */
   readonly seqIndices?: readonly number[];
+  /** The sequences' names (tags), when the dataset has them: errors about one sequence name it. */
+  readonly seqNames?: readonly string[];
 }
 
 /** One loss as reported per step: `cost:<name>` and `error:<name>` in RETURNN's logs. */

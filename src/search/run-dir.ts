@@ -1,4 +1,5 @@
 import { isPlainObject } from "../config/plain.js";
+import { OggZipDataset } from "../data/audio/ogg-zip.js";
 import type { Dataset } from "../data/dataset.js";
 import { datasetFromConfig } from "../data/dataset.js";
 import { ParallelTextDataset, vocabsFromConfig } from "../data/parallel-text.js";
@@ -106,5 +107,7 @@ export function checkVocabSizes(
 /** Turns a hypothesis into output text: subwords decoded when the dataset has a vocab, else label ids. */
 export function hypothesisText(dataset: Dataset, labels: Int32Array): string {
   const body = withoutEos(labels);
-  return dataset instanceof ParallelTextDataset ? dataset.targetVocab.decode(body) : body.join(" ");
+  if (dataset instanceof ParallelTextDataset) return dataset.targetVocab.decode(body);
+  if (dataset instanceof OggZipDataset && dataset.targets) return dataset.targets.decode(body);
+  return body.join(" ");
 }

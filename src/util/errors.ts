@@ -13,6 +13,19 @@ export class ReproError extends Error {
   }
 }
 
+/**
+ * A user error about one sequence of a batch (e.g. audio too short for its CTC
+ * target): whoever knows the batch's sequence names puts the name in front.
+ */
+export class SequenceError extends ReproError {
+  constructor(
+    message: string,
+    readonly batchEntry: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Edit distance between two sequences (strings for did-you-mean hints, label sequences for errors). */
 export function levenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -1,5 +1,6 @@
 import type { Kernels } from "../kernels.js";
 import { attention, attentionBackward } from "./attention.js";
+import { ctcLoss } from "./ctc.js";
 import { binary, unary, where } from "./elementwise.js";
 import { hashBlocks } from "./hash.js";
 import { matmul } from "./matmul.js";
@@ -41,4 +42,5 @@ export const jsKernels: Kernels = {
   philoxWords: philoxWordsKernel,
   dropoutMask: dropoutMaskKernel,
   hashBlocks,
+  ctcLoss,
 };

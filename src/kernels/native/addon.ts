@@ -82,6 +82,19 @@ export interface NativeAddon
   /** Forces a GEMM ISA ("auto" = the best this CPU has); false when unsupported here. */
   setIsa(name: string): boolean;
   readonly hardwareConcurrency: number;
+  ctcLoss(
+    logits: Float32Array,
+    labels: Int32Array,
+    inputLengths: Int32Array,
+    labelLengths: Int32Array,
+    batch: number,
+    time: number,
+    classes: number,
+    maxLabels: number,
+    blank: number,
+    loss: Float32Array,
+    grad: Float32Array,
+  ): void;
 }
 
 export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string };

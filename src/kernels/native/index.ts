@@ -144,6 +144,21 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       if (words.length < SMALL) jsKernels.hashBlocks(words, out);
       else a.hashBlocks(words, out);
     },
+    ctcLoss(logits, labels, inputLengths, labelLengths, s, loss, grad) {
+      a.ctcLoss(
+        logits,
+        labels,
+        inputLengths,
+        labelLengths,
+        s.batch,
+        s.time,
+        s.classes,
+        s.maxLabels,
+        s.blank,
+        loss,
+        grad,
+      );
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /** The differentiable op set. Composite ops are built from these and need no gradient code. */
 
 export { broadcastShapes, unbroadcast } from "./broadcast.js";
+export * from "./ctc.js";
 export * from "./elementwise.js";
 export * from "./fused.js";
 export * from "./matmul.js";
