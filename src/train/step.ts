@@ -13,6 +13,7 @@ import { valueAndGrads } from "../tensor/tape.js";
 import { type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import type { GradAccumulator } from "./accumulate.js";
+import type { EpochTiming } from "./timing.js";
 
 export interface StepOptions {
   /** Global step (keys dropout masks). */
@@ -21,6 +22,8 @@ export interface StepOptions {
   where: string;
   /** Also return each parameter's gradient norm (`log_grad_norms`). */
   gradNorms?: boolean;
+  /** Adds the forward and backward time (log_verbosity ≥ 4's epoch timing line). */
+  timing?: EpochTiming;
 }
 
 export interface StepOutcome {
@@ -59,14 +62,20 @@ export function forwardBackward(
     const trainable = params.filter((p) => p.trainable);
     const fwd = { train: true, step: o.step };
     let result: StepResult | undefined;
-    const { value, grads } = valueAndGrads(
-      () => {
-        result = net.forward(batch, fwd);
-        if (!result.objective)
-          throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
-        return result.objective;
-      },
-      trainable.map((p) => p.value),
+    const forward = () => {
+      result = net.forward(batch, fwd);
+      if (!result.objective)
+        throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
+      return result.objective;
+    };
+    const timed = <T>(phase: "forward" | "backward", f: () => T) =>
+      o.timing ? o.timing.time(phase, f) : f();
+    // Backward: what valueAndGrads takes beyond the forward pass timed inside it.
+    const { value, grads } = timed("backward", () =>
+      valueAndGrads(
+        () => timed("forward", forward),
+        trainable.map((p) => p.value),
+      ),
     );
     const losses = result!.losses;
     const loss = value.item();

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { EpochTiming } from "../../src/train/timing.js";
+import { train } from "../../src/train/trainer.js";
+import { fakeConfig, fakeFactory } from "./fake-net.js";
+
+/** A clock the test moves by hand. */
+function manualClock() {
+  const c = { now: 0, read: () => c.now };
+  return c;
+}
+
+test("a phase timed inside another is not counted twice", () => {
+  const c = manualClock();
+  const t = new EpochTiming(c.read);
+  t.time("backward", () => {
+    c.now += 1;
+    t.time("forward", () => {
+      c.now += 3;
+    });
+    c.now += 2;
+  });
+  t.time("data", () => {
+    c.now += 1;
+  });
+  c.now += 3; // untimed: "other"
+  t.tokens = 500;
+  assert.equal(
+    t.line("epoch 1"),
+    "epoch 1 timing: 50 tokens/s; data 10.0%, forward 30.0%, backward 30.0%, optimizer 0.0%, dev scoring 0.0%, other 30.0% of 10.0 s",
+  );
+});
+
+test("tokens/s leaves dev scoring time out", () => {
+  const c = manualClock();
+  const t = new EpochTiming(c.read);
+  t.time("forward", () => {
+    c.now += 2;
+  });
+  t.time("dev scoring", () => {
+    c.now += 8;
+  });
+  t.tokens = 100;
+  assert.match(
+    t.line("epoch 2"),
+    /^epoch 2 timing: 50 tokens\/s; .*dev scoring 80\.0%, other 0\.0% of 10\.0 s$/,
+  );
+});
+
+test("train prints one timing line per epoch at log_verbosity 4, none at 3", async () => {
+  const lines = async (verbosity: number) => {
+    const out: string[] = [];
+    await train({
+      config: fakeConfig({ log_verbosity: verbosity }),
+      configFile: "fake.json",
+      outDir: mkdtempSync(join(tmpdir(), "repronet-timing-")),
+      buildNetwork: fakeFactory(),
+      log: (l) => out.push(l),
+    });
+    return out.filter((l) => / timing: /.test(l));
+  };
+  const v4 = await lines(4);
+  assert.equal(v4.length, 2);
+  assert.match(
+    v4[0],
+    /^epoch 1 timing: \d+ tokens\/s; data \d+\.\d%, forward \d+\.\d%, backward \d+\.\d%, optimizer \d+\.\d%, dev scoring \d+\.\d%, other -?\d+\.\d% of \d+\.\d s$/,
+  );
+  const shares = [...v4[0].matchAll(/(\d+\.\d)%/g)].map((m) => Number(m[1]));
+  assert.ok(shares[1] > 0 && shares[2] > 0 && shares[4] > 0, v4[0]); // forward, backward, dev were timed
+  assert.deepEqual(await lines(3), []);
+});
