@@ -9,7 +9,8 @@
  * runs to `max_seq_len` = its source length + 2 steps. Sorted into batches of
  * 32 as `repronet search` does (src/search/decode.ts).
  */
-import { selectKernels } from "../src/kernels/active.js";
+import { selectKernels, setKernels } from "../src/kernels/active.js";
+import type { Kernels } from "../src/kernels/kernels.js";
 import { buildNetwork } from "../src/network/network.js";
 import { KeyedStream } from "../src/rng/keyed.js";
 import { decodeAll } from "../src/search/decode.js";
@@ -54,8 +55,16 @@ export function searchSources(n: number): Int32Array[] {
   });
 }
 
-export function runSearchBench(kernels: "js" | "native", threads: number, sentences: number, beam = 5) {
+/** `wrap` wraps the selected kernels (to time every call, as bench/kernel-profile.ts does). */
+export function runSearchBench(
+  kernels: "js" | "native",
+  threads: number,
+  sentences: number,
+  beam = 5,
+  wrap?: (k: Kernels) => Kernels,
+): SearchBenchResult {
   const k = selectKernels(kernels, threads);
+  if (wrap) setKernels(wrap(k));
   const net = buildNetwork(searchConfig(), "bench/search-bench.ts");
   const bias = net.params.list().find((p) => p.name === "output/output_prob/b");
   if (!bias) throw new Error("search bench: no output bias parameter output/output_prob/b");
