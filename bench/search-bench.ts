@@ -25,6 +25,8 @@ export interface SearchBenchResult {
   sentences: number;
   output_tokens: number;
   seconds: number;
+  /** CPU seconds (user + system, all threads) of the search: steadier than `seconds` on a busy machine. */
+  cpu_s: number;
   sentences_per_s: number;
   peak_rss_mb: number;
 }
@@ -71,8 +73,10 @@ export function runSearchBench(
   bias.value.f32[0] = -1e9; // the end label never wins: every hypothesis runs to max_seq_len
   const sources = searchSources(sentences);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const hyps = decodeAll(net, sources, { beamSize: beam, maxSeqs: 32 });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const outputTokens = hyps.reduce((s, h) => s + h.length, 0);
   const expected = sources.reduce((s, x) => s + x.length + 2, 0);
   if (outputTokens !== expected)
@@ -86,6 +90,7 @@ export function runSearchBench(
     sentences,
     output_tokens: outputTokens,
     seconds,
+    cpu_s: (cpu.user + cpu.system) / 1e6,
     sentences_per_s: sentences / seconds,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
