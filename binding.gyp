@@ -14,7 +14,8 @@
         "native/src/random.cc",
         "native/src/philox_simd.cc",
         "native/src/vexp.cc",
-        "native/src/gemm_thin.cc"
+        "native/src/gemm_thin.cc",
+        "native/src/adam_many.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

@@ -522,6 +522,27 @@ test("native adam (with and without weight decay): bitwise equal to js over seve
   }
 });
 
+test("native adamMany: the js kernel's bits, tensors larger than one task chunk included", { skip }, () => {
+  const sizes = [70001, 3, 131073];
+  const make = () => ({
+    p: sizes.map((n, i) => rand(n, 201 + i)),
+    m: sizes.map((n) => new Float32Array(n)),
+    v: sizes.map((n) => new Float32Array(n)),
+  });
+  const [a, b] = [make(), make()];
+  for (let step = 1; step <= 2; step++) {
+    const g = sizes.map((n, i) => rand(n, 301 + 10 * step + i));
+    const o = { lr: 1e-3, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, step, weightDecay: 0.01 };
+    js.adamMany(a.p, g, a.m, a.v, o);
+    nk!.adamMany(b.p, g, b.m, b.v, o);
+  }
+  sizes.forEach((_, i) => {
+    assertBits(b.p[i], a.p[i], `p[${i}]`);
+    assertBits(b.m[i], a.m[i], `m[${i}]`);
+    assertBits(b.v[i], a.v[i], `v[${i}]`);
+  });
+});
+
 // --- fused attention ---------------------------------------------------------------------------
 
 for (const causal of [false, true]) {

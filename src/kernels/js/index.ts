@@ -4,6 +4,7 @@ import { binary, unary, where } from "./elementwise.js";
 import { matmul } from "./matmul.js";
 import {
   adam,
+  adamMany,
   crossEntropy,
   crossEntropyBackward,
   gather,
@@ -39,4 +40,5 @@ export const jsKernels: Kernels = {
   attentionBackward,
   philoxWords: philoxWordsKernel,
   dropoutMask: dropoutMaskKernel,
+  adamMany,
 };

@@ -81,6 +81,18 @@ export interface NativeAddon
   /** Forces a GEMM ISA ("auto" = the best this CPU has); false when unsupported here. */
   setIsa(name: string): boolean;
   readonly hardwareConcurrency: number;
+  adamMany(
+    ps: readonly Float32Array[],
+    gs: readonly Float32Array[],
+    ms: readonly Float32Array[],
+    vs: readonly Float32Array[],
+    lr: number,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    weightDecay: number,
+  ): void;
 }
 
 export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string };
