@@ -312,6 +312,18 @@ void ScatterAdd(const Napi::CallbackInfo& info) {
   rn::scatter_add(F(gy), I(idx), idx.len, F(gx), outer, len, inner);
 }
 
+// Arguments 4–9 of adam/adamMany: lr, lrT, beta1, beta2, epsilon, weightDecay.
+rn::AdamStep adam_step(const Napi::CallbackInfo& info) {
+  rn::AdamStep o;
+  o.lr = dbl(info, 4);
+  o.lrT = dbl(info, 5);
+  o.beta1 = dbl(info, 6);
+  o.beta2 = dbl(info, 7);
+  o.epsilon = dbl(info, 8);
+  o.weightDecay = dbl(info, 9);
+  return o;
+}
+
 void Adam(const Napi::CallbackInfo& info) {
   const Arr p = typed(info, 0, napi_float32_array, "p");
   const Arr g = typed(info, 1, napi_float32_array, "g");
@@ -320,14 +332,7 @@ void Adam(const Napi::CallbackInfo& info) {
   need(info, g, p.len, "g");
   need(info, m, p.len, "m");
   need(info, v, p.len, "v");
-  rn::AdamStep o;
-  o.lr = dbl(info, 4);
-  o.lrT = dbl(info, 5);
-  o.beta1 = dbl(info, 6);
-  o.beta2 = dbl(info, 7);
-  o.epsilon = dbl(info, 8);
-  o.weightDecay = dbl(info, 9);
-  rn::adam(F(p), F(g), F(m), F(v), p.len, o);
+  rn::adam(F(p), F(g), F(m), F(v), p.len, adam_step(info));
 }
 
 // philoxWords(k0, k1, word2, word3, first, out: Uint32Array)
@@ -461,14 +466,7 @@ void AdamMany(const Napi::CallbackInfo& info) {
       if (a[l].len < a[0].len) throw Napi::RangeError::New(env, std::string(names[l]) + ": too short");
     tensors[t] = rn::AdamTensor{F(a[0]), F(a[1]), F(a[2]), F(a[3]), a[0].len};
   }
-  rn::AdamStep o;
-  o.lr = dbl(info, 4);
-  o.lrT = dbl(info, 5);
-  o.beta1 = dbl(info, 6);
-  o.beta2 = dbl(info, 7);
-  o.epsilon = dbl(info, 8);
-  o.weightDecay = dbl(info, 9);
-  rn::adam_many(tensors.data(), count, o);
+  rn::adam_many(tensors.data(), count, adam_step(info));
 }
 
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {

@@ -3,49 +3,41 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { EpochTiming } from "../../src/train/timing.js";
+import { EpochTiming, type Phase } from "../../src/train/timing.js";
 import { train } from "../../src/train/trainer.js";
 import { fakeConfig, fakeFactory } from "./fake-net.js";
 
-/** A clock the test moves by hand. */
-function manualClock() {
-  const c = { now: 0, read: () => c.now };
-  return c;
+/** A clock the test moves by hand, and `spend`: a timed phase that takes `seconds`. */
+function manualTiming() {
+  const c = { now: 0 };
+  const timing = new EpochTiming(() => c.now);
+  const spend = (phase: Phase, seconds: number, inner?: () => void) =>
+    timing.time(phase, () => {
+      c.now += seconds;
+      inner?.();
+    });
+  return { c, timing, spend };
 }
 
 test("a phase timed inside another is not counted twice", () => {
-  const c = manualClock();
-  const t = new EpochTiming(c.read);
-  t.time("backward", () => {
-    c.now += 1;
-    t.time("forward", () => {
-      c.now += 3;
-    });
-    c.now += 2;
-  });
-  t.time("data", () => {
-    c.now += 1;
-  });
+  const { c, timing, spend } = manualTiming();
+  spend("backward", 3, () => spend("forward", 3));
+  spend("data", 1);
   c.now += 3; // untimed: "other"
-  t.tokens = 500;
+  timing.tokens = 500;
   assert.equal(
-    t.line("epoch 1"),
+    timing.line("epoch 1"),
     "epoch 1 timing: 50 tokens/s; data 10.0%, forward 30.0%, backward 30.0%, optimizer 0.0%, dev scoring 0.0%, other 30.0% of 10.0 s",
   );
 });
 
 test("tokens/s leaves dev scoring time out", () => {
-  const c = manualClock();
-  const t = new EpochTiming(c.read);
-  t.time("forward", () => {
-    c.now += 2;
-  });
-  t.time("dev scoring", () => {
-    c.now += 8;
-  });
-  t.tokens = 100;
+  const { timing, spend } = manualTiming();
+  spend("forward", 2);
+  spend("dev scoring", 8);
+  timing.tokens = 100;
   assert.match(
-    t.line("epoch 2"),
+    timing.line("epoch 2"),
     /^epoch 2 timing: 50 tokens\/s; .*dev scoring 80\.0%, other 0\.0% of 10\.0 s$/,
   );
 });

@@ -51,18 +51,7 @@ export interface NativeAddon
     aBatchStride: number,
     bBatchStride: number,
   ): void;
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    lr: number,
-    lrT: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    weightDecay: number,
-  ): void;
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, ...step: AdamScalars): void;
   dropoutMask(
     k0: number,
     k1: number,
@@ -86,14 +75,19 @@ export interface NativeAddon
     gs: readonly Float32Array[],
     ms: readonly Float32Array[],
     vs: readonly Float32Array[],
-    lr: number,
-    lrT: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    weightDecay: number,
+    ...step: AdamScalars
   ): void;
 }
+
+/** Adam's scalar arguments: lrT is the bias-corrected step size. */
+type AdamScalars = [
+  lr: number,
+  lrT: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  weightDecay: number,
+];
 
 export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string };
 
