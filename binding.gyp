@@ -15,7 +15,9 @@
         "native/src/philox_simd.cc",
         "native/src/vexp.cc",
         "native/src/hash.cc",
-        "native/src/ctc.cc"
+        "native/src/ctc.cc",
+        "native/src/gemm_thin.cc",
+        "native/src/adam_many.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

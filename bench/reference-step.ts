@@ -9,7 +9,7 @@ import type { Kernels } from "../src/kernels/kernels.js";
 import { nativeKernels } from "../src/kernels/native/index.js";
 import { buildNetwork } from "../src/network/network.js";
 import type { Batch } from "../src/network/types.js";
-import { adamUpdate, newAdamSlots } from "../src/optim/adam.js";
+import { adamUpdateMany, newAdamSlots } from "../src/optim/adam.js";
 import { KeyedStream } from "../src/rng/keyed.js";
 import { valueAndGrads } from "../src/tensor/tape.js";
 import { keep, Tensor, tidy } from "../src/tensor/tensor.js";
@@ -76,10 +76,12 @@ export function runReferenceStep(o: StepBenchOptions): StepBenchResult {
         () => net.forward(batch, { train: true, step }).objective!,
         params.map((p) => p.value),
       );
-      params.forEach((p, i) => {
+      // One multi-tensor Adam call, as the trainer's optimizer makes.
+      const items = params.flatMap((p, i) => {
         const g = grads[i];
-        if (g) adamUpdate(p.value, g, slots[i], 5e-4, step + 1, adam);
+        return g ? [{ param: p.value, grad: g, slots: slots[i] }] : [];
       });
+      adamUpdateMany(items, 5e-4, step + 1, adam);
       return value.item();
     });
     if (step >= o.warmup) times.push(performance.now() - s0);

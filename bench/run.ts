@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --steps N] [-- --js-steps N] [-- --no-torch]`
+ * `npm run bench [-- --json] [-- --quick] [-- --steps N] [-- --js-steps N] [-- --no-torch] [-- --search-sentences N]`
  *
  * For each available kernel set: GEMM GFLOP/s at 256/512/1024 (native at 1 and
  * 2 threads), then the reference training step (bench/reference-config.ts:
  * median ms/step, GFLOP/s, peak RSS — each kernel set in its own process), and
- * the PyTorch reference (bench/torch_step_bench.py) with the ratio when
- * `/usr/bin/python3 -c 'import torch'` works. --json prints one JSON object per
+ * the PyTorch reference (bench/torch_step_bench.py) with the ratios (per thread
+ * count, and best against best) under PyTorch 2 in `.venv-torch` when it
+ * imports torch, else Debian's `/usr/bin/python3`; and beam search
+ * (bench/search-bench.ts, sentences/s). --json prints one JSON object per
  * line. The JS step is slow: --quick (or --js-steps 0) keeps a run short.
  * Numbers depend on the machine: report them with its name (`lscpu`).
  */
@@ -20,6 +22,7 @@ import { nativeKernels, nativeUnavailableReason } from "../src/kernels/native/in
 import { benchGemm } from "./gemm.js";
 import { referenceBatch, referenceShape, stepFlops } from "./reference-config.js";
 import type { StepBenchResult } from "./reference-step.js";
+import type { SearchBenchResult } from "./search-bench.js";
 
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
@@ -35,6 +38,7 @@ const steps = numberFlag("--steps", quick ? 5 : 20);
 const jsSteps = numberFlag("--js-steps", quick ? 0 : 2);
 const torchSteps = numberFlag("--torch-steps", quick ? 8 : 30);
 const withTorch = !argv.includes("--no-torch");
+const searchSentences = numberFlag("--search-sentences", quick ? 100 : 1000);
 const here = dirname(fileURLToPath(import.meta.url));
 
 function emit(row: Record<string, unknown>, text: string): void {
@@ -107,13 +111,22 @@ for (const run of stepRuns) {
 
 // --- PyTorch reference ---------------------------------------------------------------------------
 
-function torchAvailable(): boolean {
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
+/**
+ * The Python to run the PyTorch reference with: PyTorch 2 in `.venv-torch` (see bench/README.md)
+ * when it imports torch, else Debian's python3-torch; `version` is torch's.
+ */
+function findTorch(): { python: string; version: string } | null {
+  for (const python of [join(process.cwd(), ".venv-torch", "bin", "python"), "/usr/bin/python3"]) {
+    if (!existsSync(python)) continue;
+    try {
+      const version = execFileSync(python, ["-c", "import torch; print(torch.__version__)"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+      return { python, version };
+    } catch {}
   }
+  return null;
 }
 
 /** bench/torch_step_bench.py of the repository (the run starts at its root), else next to dist/. */
@@ -121,15 +134,18 @@ const torchScript = [
   join(process.cwd(), "bench", "torch_step_bench.py"),
   join(here, "..", "..", "bench", "torch_step_bench.py"),
 ].find((p) => existsSync(p));
+const torch = withTorch && torchScript ? findTorch() : null;
 
-if (withTorch && torchScript && torchAvailable()) {
+if (torch && torchScript) {
+  emit(
+    { bench: "torch", python: torch.python, version: torch.version },
+    `torch ${torch.version} (${torch.python})`,
+  );
   const torchResults: { threads: number; ms: number }[] = [];
   for (const t of threadCounts) {
-    const r = spawnSync(
-      "/usr/bin/python3",
-      [torchScript, "--threads", String(t), "--steps", String(torchSteps)],
-      { encoding: "utf8" },
-    );
+    const r = spawnSync(torch.python, [torchScript, "--threads", String(t), "--steps", String(torchSteps)], {
+      encoding: "utf8",
+    });
     const m = /median (\d+(?:\.\d+)?) ms\/step, ~(\d+(?:\.\d+)?) GFLOP\/s/.exec(r.stdout);
     if (r.status !== 0 || !m) {
       console.error(
@@ -140,8 +156,32 @@ if (withTorch && torchScript && torchAvailable()) {
     const ms = Number(m[1]);
     torchResults.push({ threads: t, ms });
     emit(
-      { bench: "reference_step", kernels: "torch", threads: t, ms_per_step: ms, gflops: Number(m[2]) },
+      {
+        bench: "reference_step",
+        kernels: "torch",
+        torch_version: torch.version,
+        threads: t,
+        ms_per_step: ms,
+        gflops: Number(m[2]),
+      },
       `step torch   threads=${t} ${ms.toFixed(0).padStart(7)} ms/step  ${Number(m[2]).toFixed(1).padStart(6)} GFLOP/s`,
+    );
+  }
+  const nativeMs = (t: number) => results.find((r) => r.kernels === "native" && r.threads === t)?.ms_per_step;
+  // One ratio per thread count (the issue's 1-thread target), then each side at its best thread count.
+  for (const { threads, ms } of torchResults) {
+    const own = nativeMs(threads);
+    if (own === undefined) continue;
+    emit(
+      {
+        bench: "reference_step_ratio",
+        threads,
+        torch_version: torch.version,
+        native_ms: own,
+        torch_ms: ms,
+        ratio: own / ms,
+      },
+      `native / torch ${torch.version}, ${threads} thread(s): ${(own / ms).toFixed(2)}×`,
     );
   }
   const bestTorch = Math.min(...torchResults.map((r) => r.ms));
@@ -149,8 +189,15 @@ if (withTorch && torchScript && torchAvailable()) {
   if (Number.isFinite(bestTorch) && Number.isFinite(bestNative)) {
     const ratio = bestNative / bestTorch;
     emit(
-      { bench: "reference_step_ratio", native_ms: bestNative, torch_ms: bestTorch, ratio },
-      `native / torch (best thread setting each): ${ratio.toFixed(2)}×`,
+      {
+        bench: "reference_step_ratio",
+        threads: "best",
+        torch_version: torch.version,
+        native_ms: bestNative,
+        torch_ms: bestTorch,
+        ratio,
+      },
+      `native / torch ${torch.version} (best thread setting each): ${ratio.toFixed(2)}×`,
     );
   }
 } else if (!json) {
@@ -158,7 +205,31 @@ if (withTorch && torchScript && torchAvailable()) {
     !withTorch
       ? "torch: skipped"
       : torchScript
-        ? "torch: not available (/usr/bin/python3 -c 'import torch' failed)"
+        ? "torch: not available (neither .venv-torch/bin/python nor /usr/bin/python3 imports torch)"
         : "torch: bench/torch_step_bench.py not found",
   );
+}
+
+// --- beam search -------------------------------------------------------------------------------
+
+if (native && searchSentences > 0) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(here, "search-bench-main.js"),
+      "native",
+      String(Math.max(...threadCounts)),
+      String(searchSentences),
+    ],
+    { encoding: "utf8", env: { ...process.env, REPRONET_KERNELS: "" }, maxBuffer: 1 << 20 },
+  );
+  if (r.status !== 0) console.error(`search bench failed: ${r.stderr.trim().split("\n").pop()}`);
+  else {
+    const row = JSON.parse(r.stdout.trim().split("\n").pop()!) as SearchBenchResult;
+    emit(
+      row as unknown as Record<string, unknown>,
+      `search native threads=${row.threads} beam ${row.beam}, vocab ${row.vocab}: ${row.sentences} sentences in ` +
+        `${row.seconds.toFixed(1)} s, ${row.sentences_per_s.toFixed(1)} sentences/s  peak RSS ${row.peak_rss_mb.toFixed(0)} MB`,
+    );
+  }
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "attention.h"
 #include "ctc.h"
@@ -20,25 +21,26 @@ struct Arr {
   int64_t len;
 };
 
-Arr typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* what) {
-  napi_value v = info[i];
+Arr typed_value(Napi::Env env, napi_value v, napi_typedarray_type want, const std::string& what) {
   bool is = false;
-  napi_is_typedarray(info.Env(), v, &is);
-  if (!is) throw Napi::TypeError::New(info.Env(), std::string(what) + ": typed array expected");
+  napi_is_typedarray(env, v, &is);
+  if (!is) throw Napi::TypeError::New(env, what + ": typed array expected");
   napi_typedarray_type type;
   size_t length;
   void* data;
   napi_value buffer;
   size_t offset;
-  napi_get_typedarray_info(info.Env(), v, &type, &length, &data, &buffer, &offset);
+  napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset);
   if (type != want) {
-    throw Napi::TypeError::New(info.Env(), std::string(what) + (want == napi_int32_array
-                                                                    ? ": Int32Array expected"
-                                                                    : want == napi_uint32_array
-                                                                          ? ": Uint32Array expected"
-                                                                          : ": Float32Array expected"));
+    throw Napi::TypeError::New(env, what + (want == napi_int32_array    ? ": Int32Array expected"
+                                            : want == napi_uint32_array ? ": Uint32Array expected"
+                                                                        : ": Float32Array expected"));
   }
   return Arr{data, static_cast<int64_t>(length)};
+}
+
+Arr typed(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, const char* what) {
+  return typed_value(info.Env(), info[i], want, what);
 }
 
 // Either a Float32Array or an Int32Array (32-bit elements, copied as bits).
@@ -311,6 +313,18 @@ void ScatterAdd(const Napi::CallbackInfo& info) {
   rn::scatter_add(F(gy), I(idx), idx.len, F(gx), outer, len, inner);
 }
 
+// Arguments 4–9 of adam/adamMany: lr, lrT, beta1, beta2, epsilon, weightDecay.
+rn::AdamStep adam_step(const Napi::CallbackInfo& info) {
+  rn::AdamStep o;
+  o.lr = dbl(info, 4);
+  o.lrT = dbl(info, 5);
+  o.beta1 = dbl(info, 6);
+  o.beta2 = dbl(info, 7);
+  o.epsilon = dbl(info, 8);
+  o.weightDecay = dbl(info, 9);
+  return o;
+}
+
 void Adam(const Napi::CallbackInfo& info) {
   const Arr p = typed(info, 0, napi_float32_array, "p");
   const Arr g = typed(info, 1, napi_float32_array, "g");
@@ -319,14 +333,7 @@ void Adam(const Napi::CallbackInfo& info) {
   need(info, g, p.len, "g");
   need(info, m, p.len, "m");
   need(info, v, p.len, "v");
-  rn::AdamStep o;
-  o.lr = dbl(info, 4);
-  o.lrT = dbl(info, 5);
-  o.beta1 = dbl(info, 6);
-  o.beta2 = dbl(info, 7);
-  o.epsilon = dbl(info, 8);
-  o.weightDecay = dbl(info, 9);
-  rn::adam(F(p), F(g), F(m), F(v), p.len, o);
+  rn::adam(F(p), F(g), F(m), F(v), p.len, adam_step(info));
 }
 
 // philoxWords(k0, k1, word2, word3, first, out: Uint32Array)
@@ -472,6 +479,30 @@ Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(i
 
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), rn::gemm_isa()); }
 
+// adamMany(ps, gs, ms, vs, lr, lrT, beta1, beta2, epsilon, weightDecay): arrays of Float32Arrays.
+void AdamMany(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  Napi::Array lists[4];
+  const char* names[4] = {"ps", "gs", "ms", "vs"};
+  for (int l = 0; l < 4; l++) {
+    if (!info[l].IsArray()) throw Napi::TypeError::New(env, std::string(names[l]) + ": array expected");
+    lists[l] = info[l].As<Napi::Array>();
+  }
+  const uint32_t count = lists[0].Length();
+  for (int l = 1; l < 4; l++)
+    if (lists[l].Length() != count) throw Napi::RangeError::New(env, "adamMany: lists of different lengths");
+  std::vector<rn::AdamTensor> tensors(count);
+  for (uint32_t t = 0; t < count; t++) {
+    Arr a[4];
+    for (int l = 0; l < 4; l++)
+      a[l] = typed_value(env, lists[l].Get(t), napi_float32_array, std::string(names[l]) + "[" + std::to_string(t) + "]");
+    for (int l = 1; l < 4; l++)
+      if (a[l].len < a[0].len) throw Napi::RangeError::New(env, std::string(names[l]) + ": too short");
+    tensors[t] = rn::AdamTensor{F(a[0]), F(a[1]), F(a[2]), F(a[3]), a[0].len};
+  }
+  rn::adam_many(tensors.data(), count, adam_step(info));
+}
+
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   return Napi::Boolean::New(info.Env(), rn::set_gemm_isa(name.c_str()));
@@ -505,6 +536,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setThreads", SetThreads},
       {"hashBlocks", HashBlocks},
       {"ctcLoss", CtcLoss},
+      {"adamMany", AdamMany},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

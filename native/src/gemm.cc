@@ -246,6 +246,7 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
     std::memset(c, 0, sizeof(float) * batch * m * n);
     return;
   }
+  if (sgemm_thin(a, b, c, s)) return;
   const MicroKernel mk = selected();
   const int MR = mk.mr, NR = mk.nr;
   const int64_t mp = (m + MR - 1) / MR;  // row panels per matrix

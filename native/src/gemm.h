@@ -41,5 +41,7 @@ const char* gemm_isa();
 bool set_gemm_isa(const char* name);
 
 void sgemm(const float* a, const float* b, float* c, const GemmSpec& spec);
+// sgemm for m == 1 or n == 1 (gemm_thin.cc); false (nothing done) for other shapes.
+bool sgemm_thin(const float* a, const float* b, float* c, const GemmSpec& spec);
 
 }  // namespace rn

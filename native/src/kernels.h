@@ -58,6 +58,18 @@ struct AdamStep {
   double beta1, beta2, epsilon, weightDecay;
 };
 void adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& o);
+// Adam on elements [lo, hi) of one tensor, on the calling thread (the arithmetic of `adam`).
+void adam_range(float* p, const float* g, float* m, float* v, int64_t lo, int64_t hi, const AdamStep& o);
+// One tensor of a multi-tensor Adam step.
+struct AdamTensor {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t n;
+};
+// `adam` on every tensor in one pool dispatch (adam_many.cc). The tensors must not overlap.
+void adam_many(const AdamTensor* tensors, int64_t count, const AdamStep& o);
 
 // Philox4x32-10 words first .. first+count-1 of the stream (k0, k1, word2, word3), as src/rng/philox.ts.
 void philox_words(uint32_t k0, uint32_t k1, uint32_t word2, uint32_t word3, uint64_t first, uint32_t* out,

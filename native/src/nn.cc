@@ -270,20 +270,22 @@ void scatter_add(const float* gy, const int32_t* idx, int64_t nidx, float* gx, i
   });
 }
 
-void adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& o) {
+void adam_range(float* p, const float* g, float* m, float* v, int64_t lo, int64_t hi, const AdamStep& o) {
   const double b1 = o.beta1, b2 = o.beta2, eps = o.epsilon, lr = o.lr, lrT = o.lrT, wd = o.weightDecay;
-  parallel_range(n, kAdamGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; i++) {
-      const double gi = g[i];
-      const float mi = static_cast<float>(b1 * double(m[i]) + (1 - b1) * gi);
-      const float vi = static_cast<float>(b2 * double(v[i]) + (1 - b2) * gi * gi);
-      m[i] = mi;
-      v[i] = vi;
-      double pi = p[i];
-      if (wd != 0) pi -= lr * wd * pi;
-      p[i] = static_cast<float>(pi - (lrT * double(mi)) / (std::sqrt(double(vi)) + eps));
-    }
-  });
+  for (int64_t i = lo; i < hi; i++) {
+    const double gi = g[i];
+    const float mi = static_cast<float>(b1 * double(m[i]) + (1 - b1) * gi);
+    const float vi = static_cast<float>(b2 * double(v[i]) + (1 - b2) * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    double pi = p[i];
+    if (wd != 0) pi -= lr * wd * pi;
+    p[i] = static_cast<float>(pi - (lrT * double(mi)) / (std::sqrt(double(vi)) + eps));
+  }
+}
+
+void adam(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& o) {
+  parallel_range(n, kAdamGrain, [&](int64_t lo, int64_t hi) { adam_range(p, g, m, v, lo, hi, o); });
 }
 
 }  // namespace rn

@@ -271,6 +271,19 @@ export interface Kernels {
     loss: Float32Array,
     grad: Float32Array,
   ): void;
+
+  /**
+   * `adam` on several tensors in one call (one thread-pool dispatch per
+   * optimizer step): the same bits as `adam` on each. The tensors must be
+   * distinct arrays.
+   */
+  adamMany(
+    ps: readonly Float32Array[],
+    gs: readonly Float32Array[],
+    ms: readonly Float32Array[],
+    vs: readonly Float32Array[],
+    o: AdamStep,
+  ): void;
 }
 
 export interface CtcSpec {

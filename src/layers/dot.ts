@@ -105,11 +105,12 @@ export function dotData(where_: string, a: Data, b: Data, ax: DotAxes): Data {
     vars: readonly number[],
     red: readonly number[],
   ) => {
-    const x = zeroPadding(d);
     const lead = both ? [0, loop, ...rem] : loop >= 0 ? [0, ...rem, loop] : [0, ...rem];
     const perm = [...lead, ...vars, ...red];
     const rows = size(d, vars) * (!both && loop >= 0 ? L : 1);
-    return reshape(permuteIfNeeded(x, perm), both ? [B, L, R, rows, K] : [B, R, rows, K]);
+    const shape = both ? [B, L, R, rows, K] : [B, R, rows, K];
+    // Search reads the same (frozen) encoder data at every step: masked and permuted once.
+    return d.derived(`dot ${perm} ${shape}`, () => reshape(permuteIfNeeded(zeroPadding(d), perm), shape));
   };
   const A = side(a, loopA, rem1, ax.var1, ax.red1);
   const Bm = side(b, loopB, rem2, ax.var2, ax.red2);

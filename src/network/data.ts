@@ -7,7 +7,7 @@
  * size for static dims.
  */
 import { less, reshape } from "../tensor/ops/index.js";
-import { Tensor } from "../tensor/tensor.js";
+import { keep, Tensor } from "../tensor/tensor.js";
 
 export type DimKind = "batch" | "time" | "static";
 
@@ -69,6 +69,35 @@ export class Data {
 
   get sparse(): boolean {
     return this.sparseDim !== undefined;
+  }
+
+  /** Tensors derived from a frozen value, by key (see `freeze`). */
+  private memo?: Map<string, Tensor>;
+
+  /**
+   * Marks data whose value stays the same across many runs of the layers that
+   * read it, without gradients (search's tiled encoder layers, read at every
+   * decoder step): `derived` then computes each derived tensor once.
+   */
+  freeze(): void {
+    this.memo ??= new Map();
+  }
+
+  /** `f()` — computed once per `key` and kept while the data is frozen, else every time. */
+  derived(key: string, f: () => Tensor): Tensor {
+    if (!this.memo) return f();
+    let t = this.memo.get(key);
+    if (!t) {
+      t = keep(f());
+      this.memo.set(key, t);
+    }
+    return t;
+  }
+
+  /** Frees the tensors `derived` kept. */
+  disposeDerived(): void {
+    for (const t of this.memo?.values() ?? []) t.dispose();
+    this.memo?.clear();
   }
 
   /** The same dims and metadata with a new value of the same shape. */

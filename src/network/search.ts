@@ -174,13 +174,16 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   return new Data(new Tensor([B, T], out), [batchDim(B), time], choice.opts.n_out as number | undefined);
 }
 
+/** Keeps tiled data for the whole search; frozen, so layers derive tensors from it once. */
 function keepData(d: Data): Data {
   keep(d.value);
   if (d.logits) keep(d.logits);
+  d.freeze();
   return d;
 }
 
 function disposeData(d: Data): void {
+  d.disposeDerived();
   d.value.dispose();
   d.logits?.dispose();
 }

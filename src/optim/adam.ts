@@ -40,3 +40,35 @@ export function adamUpdate(
     throw new Error(`adam: gradient size ${grad.size} ≠ parameter size ${param.size}`);
   kernels().adam(param.f32, grad.f32, slots.m, slots.v, { lr, step, ...opts });
 }
+
+/** A parameter, its gradient and its Adam slots. */
+export interface AdamItem {
+  param: Tensor;
+  grad: Tensor;
+  slots: AdamSlots;
+}
+
+/**
+ * `adamUpdate` on every item in one kernel call (one thread-pool dispatch):
+ * the same bits as updating each in turn. All items are at update `step`;
+ * their parameters must be distinct tensors.
+ */
+export function adamUpdateMany(
+  items: readonly AdamItem[],
+  lr: number,
+  step: number,
+  opts: AdamOptions = adamDefaults,
+): void {
+  for (const { param, grad } of items)
+    if (grad.size !== param.size)
+      throw new Error(`adam: gradient size ${grad.size} ≠ parameter size ${param.size}`);
+  if (new Set(items.map((x) => x.param.f32)).size !== items.length)
+    throw new Error("adam: a parameter appears twice in one update");
+  kernels().adamMany(
+    items.map((x) => x.param.f32),
+    items.map((x) => x.grad.f32),
+    items.map((x) => x.slots.m),
+    items.map((x) => x.slots.v),
+    { lr, step, ...opts },
+  );
+}

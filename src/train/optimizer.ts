@@ -12,7 +12,7 @@
  * bias correction uses the number of updates *this* parameter has had.
  */
 import { isPlainObject } from "../config/plain.js";
-import { type AdamOptions, adamDefaults, adamUpdate } from "../optim/adam.js";
+import { type AdamItem, type AdamOptions, adamDefaults, adamUpdateMany } from "../optim/adam.js";
 import { sgdUpdate } from "../optim/sgd.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { didYouMean, ReproError } from "../util/errors.js";
@@ -164,7 +164,28 @@ class Adam extends Slotted {
   }
 
   protected apply(p: ParamGrad, lr: number, step: number): void {
-    adamUpdate(p.value, p.grad!, { m: this.slot("m", p), v: this.slot("v", p) }, lr, step, this.opts);
+    adamUpdateMany([this.item(p)], lr, step, this.opts);
+  }
+
+  /** One kernel call for all parameters at the same update count (usually all of them). */
+  override update(params: readonly ParamGrad[], lr: number): void {
+    const byStep = new Map<number, { items: AdamItem[]; names: string[] }>();
+    for (const p of params) {
+      if (p.grad === null) continue;
+      const step = (this.steps.get(p.name) ?? 0) + 1;
+      const group = byStep.get(step) ?? { items: [], names: [] };
+      group.items.push(this.item(p));
+      group.names.push(p.name);
+      byStep.set(step, group);
+    }
+    for (const [step, { items, names }] of byStep) {
+      adamUpdateMany(items, lr, step, this.opts);
+      for (const name of names) this.steps.set(name, step);
+    }
+  }
+
+  private item(p: ParamGrad): AdamItem {
+    return { param: p.value, grad: p.grad!, slots: { m: this.slot("m", p), v: this.slot("v", p) } };
   }
 }
 

@@ -15,6 +15,7 @@ import { type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import type { GradAccumulator } from "./accumulate.js";
 import type { StepProbe } from "./step-diagnostics.js";
+import type { EpochTiming } from "./timing.js";
 
 export interface StepOptions {
   /** Global step (keys dropout masks). */
@@ -25,6 +26,8 @@ export interface StepOptions {
   gradNorms?: boolean;
   /** Step diagnostics (fingerprints, gradient trace): see src/train/step-diagnostics.ts. */
   probe?: StepProbe;
+  /** Adds the forward and backward time (log_verbosity ≥ 4's epoch timing line). */
+  timing?: EpochTiming;
 }
 
 export interface StepOutcome {
@@ -63,15 +66,21 @@ export function forwardBackward(
     const trainable = params.filter((p) => p.trainable);
     const fwd = { train: true, step: o.step, trace: o.probe?.layerOutputs };
     let result: StepResult | undefined;
-    const { value, grads, retained } = valueAndGrads(
-      () => {
-        result = net.forward(batch, fwd);
-        for (const c of fwd.trace ?? []) retainGrad(c.value);
-        if (!result.objective)
-          throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
-        return result.objective;
-      },
-      trainable.map((p) => p.value),
+    const forward = () => {
+      result = net.forward(batch, fwd);
+      for (const c of fwd.trace ?? []) retainGrad(c.value);
+      if (!result.objective)
+        throw new ReproError(`${o.where}: the objective is empty (no loss with a non-zero scale)`);
+      return result.objective;
+    };
+    const timed = <T>(phase: "forward" | "backward", f: () => T) =>
+      o.timing ? o.timing.time(phase, f) : f();
+    // Backward: what valueAndGrads takes beyond the forward pass timed inside it.
+    const { value, grads, retained } = timed("backward", () =>
+      valueAndGrads(
+        () => timed("forward", forward),
+        trainable.map((p) => p.value),
+      ),
     );
     const losses = result!.losses;
     const loss = value.item();

@@ -35,6 +35,7 @@ import { buildNet, carryOver, disposeNet, paramsOf } from "./networks.js";
 import { evaluate, ScoreSums } from "./scores.js";
 import { type EpochProgress, type Run, startRun, type TrainOptions } from "./setup.js";
 import { forwardBackward, NonFiniteError, type StepOutcome } from "./step.js";
+import { EpochTiming } from "./timing.js";
 
 export type { NetworkFactory } from "./networks.js";
 export type { TrainOptions } from "./setup.js";
@@ -80,8 +81,10 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
       await useNetworkOf(run, epoch);
       const lr = epochLearningRate(run, epoch);
       log.v(3, `start ${epochName(run, epoch)} with learning rate ${formatFloat64(lr)}`);
-      const { sums, elapsed } = await trainEpoch(run, epoch, lr);
-      finishEpoch(run, epoch, sums, elapsed);
+      // Its own clock: a test's fake `clock` counts calls; under one, timing reads a stopped clock.
+      const timing = new EpochTiming(o.clock ? () => 0 : undefined);
+      const { sums, elapsed } = await trainEpoch(run, epoch, lr, timing);
+      finishEpoch(run, epoch, sums, elapsed, timing);
     }
     if (run.firstEpoch > s.numEpochs)
       log.v(
@@ -108,9 +111,9 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
 }
 
 /** One pass over the epoch's batches (from where a checkpoint left off); returns its train scores. */
-async function trainEpoch(run: Run, epoch: number, lr: number) {
+async function trainEpoch(run: Run, epoch: number, lr: number, timing: EpochTiming) {
   const { s, clock } = run;
-  const batches = epochBatches(s.train.dataset, s.train.batching, epoch).batches;
+  const batches = timing.time("data", () => epochBatches(s.train.dataset, s.train.batching, epoch).batches);
   const n = batches.length;
   if (n === 0)
     throw new ReproError(
@@ -125,8 +128,9 @@ async function trainEpoch(run: Run, epoch: number, lr: number) {
   for (let i = from.batch; i < n; i++) {
     const t = clock();
     const stepLr = s.schedule.rate({ globalStep: run.globalStep, epoch, learningRate: lr });
-    const r = trainBatch(run, epoch, i, batches[i], stepLr);
+    const r = trainBatch(run, epoch, i, batches[i], stepLr, timing);
     sums.add(r.losses);
+    timing.tokens += r.losses.find((l) => l.inObjective)?.frames ?? 0;
     const now = clock();
     const at = { prefix, epoch, step: i, steps: n, globalStep: run.globalStep++, learningRate: stepLr };
     run.report.step({ ...at, ...r, secPerStep: now - t, elapsed: now - t0, now });
@@ -147,6 +151,7 @@ function trainBatch(
   i: number,
   seqs: number[],
   lr: number,
+  timing: EpochTiming,
 ): StepOutcome & { updated: boolean; fingerprint?: StepFingerprint } {
   const { s, net } = run;
   const params = net.params.list();
@@ -154,11 +159,13 @@ function trainBatch(
   const probe = run.diag.probe(run.globalStep, epoch, i, params);
   let r: StepOutcome;
   try {
-    r = forwardBackward(net, params, run.accum, () => probe.batch(makeBatch(s.train.dataset, seqs)), {
+    const batch = () => timing.time("data", () => probe.batch(makeBatch(s.train.dataset, seqs)));
+    r = forwardBackward(net, params, run.accum, batch, {
       step: run.globalStep,
       where,
       gradNorms: s.logGradNorms,
       probe,
+      timing,
     });
   } catch (e) {
     if (e instanceof NonFiniteError) {
@@ -177,43 +184,47 @@ function trainBatch(
     throw new Error(`internal: ${where}: the network created parameters during a training step`);
   const updated = (run.globalStep + 1) % s.accumulate === 0;
   if (updated)
-    run.accum.apply(
-      params.filter((p) => p.trainable),
-      run.optimizer,
-      lr,
-      s.gradientClip,
-      {
-        noise: s.gradientNoise,
-        clipValue: s.gradientClipValue,
-        clipNorm: s.gradientClipNorm,
-        clipAvgNorm: s.gradientClipAvgNorm,
-        seed: s.randomSeed,
-        step: run.globalStep,
-      },
+    timing.time("optimizer", () =>
+      run.accum.apply(
+        params.filter((p) => p.trainable),
+        run.optimizer,
+        lr,
+        s.gradientClip,
+        {
+          noise: s.gradientNoise,
+          clipValue: s.gradientClipValue,
+          clipNorm: s.gradientClipNorm,
+          clipAvgNorm: s.gradientClipAvgNorm,
+          seed: s.randomSeed,
+          step: run.globalStep,
+        },
+      ),
     );
   return { ...r, updated, fingerprint: probe.finish(params) };
 }
 
 /** Summary lines, eval scores, the learning-rate history, the checkpoint and cleanup. */
-function finishEpoch(run: Run, epoch: number, train: ScoreSums, elapsed: number): void {
+function finishEpoch(run: Run, epoch: number, train: ScoreSums, elapsed: number, timing: EpochTiming): void {
   const { s, o, net, lrc, log, clock } = run;
   const word = epochWord(run, epoch);
   log.v(1, formatEpochLine(epoch, train.costs(), train.errors(), elapsed, word));
   const t0 = clock();
   const scores = { ...train.scores("train", run.numLosses) };
   for (const ev of s.evals) {
-    const r = evaluate(net, ev, epoch, run.globalStep);
+    const r = timing.time("dev scoring", () => evaluate(net, ev, epoch, run.globalStep));
     log.v(1, formatEvalLine(epoch, ev.name, r.costs(), r.errors(), word));
     Object.assign(scores, r.scores(ev.name, run.numLosses));
   }
-  if (s.dev && s.devBleuEvery > 0 && epoch % s.devBleuEvery === 0) {
-    const bleu = devBleu(net, s.dev.dataset, o.configFile);
+  const dev = s.dev;
+  if (dev && s.devBleuEvery > 0 && epoch % s.devBleuEvery === 0) {
+    const bleu = timing.time("dev scoring", () => devBleu(net, dev.dataset, o.configFile));
     log.v(
       1,
       `${word} ${epoch} dev: bleu ${bleu.score.toFixed(2)} (${bleu.sentences} sentences, ${bleu.seconds.toFixed(1)} s)`,
     );
     Object.assign(scores, devBleuScores(bleu.score));
   }
+  log.v(4, timing.line(`${word} ${epoch}`));
   const meta = {
     steps: train.steps,
     train_time: round(elapsed),

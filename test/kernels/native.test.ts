@@ -113,6 +113,9 @@ const matmulCases: [number, number, number, number][] = [
   [1, 40, 33, 300], // k beyond one 256-block
   [3, 25, 25, 64], // attention-like batch
   [2, 100, 70, 513],
+  [37, 24, 1, 64], // matrix-vector shapes of search's cross-attention (gemm_thin.cc)
+  [37, 1, 21, 64],
+  [2, 1, 1, 300],
 ];
 
 for (const [batch, m, n, k] of matmulCases) {
@@ -519,6 +522,27 @@ test("native adam (with and without weight decay): bitwise equal to js over seve
   }
 });
 
+test("native adamMany: the js kernel's bits, tensors larger than one task chunk included", { skip }, () => {
+  const sizes = [70001, 3, 131073];
+  const make = () => ({
+    p: sizes.map((n, i) => rand(n, 201 + i)),
+    m: sizes.map((n) => new Float32Array(n)),
+    v: sizes.map((n) => new Float32Array(n)),
+  });
+  const [a, b] = [make(), make()];
+  for (let step = 1; step <= 2; step++) {
+    const g = sizes.map((n, i) => rand(n, 301 + 10 * step + i));
+    const o = { lr: 1e-3, beta1: 0.9, beta2: 0.98, epsilon: 1e-9, step, weightDecay: 0.01 };
+    js.adamMany(a.p, g, a.m, a.v, o);
+    nk!.adamMany(b.p, g, b.m, b.v, o);
+  }
+  sizes.forEach((_, i) => {
+    assertBits(b.p[i], a.p[i], `p[${i}]`);
+    assertBits(b.m[i], a.m[i], `m[${i}]`);
+    assertBits(b.v[i], a.v[i], `v[${i}]`);
+  });
+});
+
 // --- fused attention ---------------------------------------------------------------------------
 
 for (const causal of [false, true]) {
@@ -611,5 +635,40 @@ test("native dropoutMask: the js kernel's multipliers bit for bit (threshold at 
     js.dropoutMask(0x12345678, 0x9abcdef0, 0, 5, first, rate, want);
     nk!.dropoutMask(0x12345678, 0x9abcdef0, 0, 5, first, rate, got);
     assertBits(got, want, `first ${first} rate ${rate}`);
+  }
+});
+
+test("native matmul: matrix-vector products (gemm_thin.cc) give the same bits under every ISA", {
+  skip,
+}, () => {
+  const before = nk!.isa();
+  try {
+    for (const [m, n, transA, transB] of [
+      [24, 1, false, false],
+      [1, 33, true, true],
+    ] as const) {
+      const k = 70;
+      const spec: MatmulSpec = {
+        batch: 3,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        aBatchStride: m * k,
+        bBatchStride: k * n,
+      };
+      const a = rand(3 * m * k, 7);
+      const b = rand(3 * k * n, 8);
+      const want = fmaMatmul(a, b, spec);
+      for (const isa of ["generic", "avx2", "avx512"] as const) {
+        if (!nk!.setIsa(isa)) continue;
+        const got = new Float32Array(want.length);
+        nk!.matmul(a, b, got, spec);
+        assertBits(got, want, `out ${m}×${n} (${isa})`);
+      }
+    }
+  } finally {
+    nk!.setIsa(before as "auto");
   }
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { adamUpdate, newAdamSlots } from "../../src/optim/adam.js";
+import { adamUpdate, adamUpdateMany, newAdamSlots } from "../../src/optim/adam.js";
 import { tensor } from "../../src/tensor/tensor.js";
 
 /** The same two steps written out in float64 (tolerance 1e-6: float32 storage of p, m, v). */
@@ -48,4 +48,36 @@ test("decoupled weight decay shrinks the parameter even with zero gradient", () 
 
 test("adam rejects a gradient of the wrong size", () => {
   assert.throws(() => adamUpdate(tensor([1, 2]), tensor([1]), newAdamSlots(2), 0.1, 1), /gradient size/);
+});
+
+test("adamUpdateMany gives the same bits as adamUpdate on each parameter", () => {
+  const values = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * (1 + (i % 5)));
+  const sizes = [3, 70, 1];
+  const one = sizes.map((n, i) => ({ p: tensor(values(n, i)), slots: newAdamSlots(n) }));
+  const many = sizes.map((n, i) => ({ p: tensor(values(n, i)), slots: newAdamSlots(n) }));
+  const opts = { beta1: 0.9, beta2: 0.98, epsilon: 1e-9, weightDecay: 0.01 };
+  for (let step = 1; step <= 3; step++) {
+    const grads = sizes.map((n, i) => tensor(values(n, 10 * step + i)));
+    one.forEach((x, i) => {
+      adamUpdate(x.p, grads[i], x.slots, 0.01, step, opts);
+    });
+    adamUpdateMany(
+      many.map((x, i) => ({ param: x.p, grad: grads[i], slots: x.slots })),
+      0.01,
+      step,
+      opts,
+    );
+  }
+  many.forEach((x, i) => {
+    assert.deepEqual([...x.p.f32], [...one[i].p.f32]);
+    assert.deepEqual([...x.slots.m], [...one[i].slots.m]);
+    assert.deepEqual([...x.slots.v], [...one[i].slots.v]);
+  });
+});
+
+test("adamUpdateMany refuses a parameter listed twice (its two updates would race)", () => {
+  const p = tensor([1, 2]);
+  const item = { param: p, grad: tensor([1, 1]), slots: newAdamSlots(2) };
+  assert.throws(() => adamUpdateMany([item, item], 0.1, 1), /appears twice/);
 });

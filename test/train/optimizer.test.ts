@@ -94,3 +94,22 @@ test("unknown classes and options are one-line errors with did-you-mean hints", 
   fails({ class: "sgd", momentum: -1 }, /option "momentum" must be in \[0, 1\)/);
   fails("adam", /optimizer must be a dict/);
 });
+
+test("adam updates parameters at different step counts in one update, each with its own count", () => {
+  const opt = optimizerFromConfig({ class: "adam" }, "c");
+  const a = t([1, -2]);
+  const b = t([3, 4]);
+  const refA = t([1, -2]);
+  const refB = t([3, 4]);
+  const slotsA = newAdamSlots(2);
+  const slotsB = newAdamSlots(2);
+  opt.update([pg("a", a, [0.5, -1]), pg("b", b, null)], 0.1);
+  opt.update([pg("a", a, [0.25, 1]), pg("b", b, [2, -3])], 0.1);
+  const defaults = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
+  adamUpdate(refA, t([0.5, -1]), slotsA, 0.1, 1, defaults);
+  adamUpdate(refA, t([0.25, 1]), slotsA, 0.1, 2, defaults);
+  adamUpdate(refB, t([2, -3]), slotsB, 0.1, 1, defaults);
+  assert.deepEqual([...a.f32], [...refA.f32]);
+  assert.deepEqual([...b.f32], [...refB.f32]);
+  assert.deepEqual(opt.state().steps, { a: 2, b: 1 });
+});

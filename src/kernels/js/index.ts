@@ -6,6 +6,7 @@ import { hashBlocks } from "./hash.js";
 import { matmul } from "./matmul.js";
 import {
   adam,
+  adamMany,
   crossEntropy,
   crossEntropyBackward,
   gather,
@@ -43,4 +44,5 @@ export const jsKernels: Kernels = {
   dropoutMask: dropoutMaskKernel,
   hashBlocks,
   ctcLoss,
+  adamMany,
 };

@@ -206,9 +206,13 @@ export function scatterAdd(
   }
 }
 
+/** Adam's bias-corrected step size lr·sqrt(1−β2^t)/(1−β1^t) (the native kernels get it from here too). */
+export const adamStepSize = (o: AdamStep): number =>
+  (o.lr * Math.sqrt(1 - o.beta2 ** o.step)) / (1 - o.beta1 ** o.step);
+
 export function adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamStep): void {
-  const { lr, beta1, beta2, epsilon, step, weightDecay } = o;
-  const lrT = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+  const { lr, beta1, beta2, epsilon, weightDecay } = o;
+  const lrT = adamStepSize(o);
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];
     m[i] = beta1 * m[i] + (1 - beta1) * gi;
@@ -217,4 +221,16 @@ export function adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float
     if (weightDecay !== 0) pi -= lr * weightDecay * pi;
     p[i] = pi - (lrT * m[i]) / (Math.sqrt(v[i]) + epsilon);
   }
+}
+
+export function adamMany(
+  ps: readonly Float32Array[],
+  gs: readonly Float32Array[],
+  ms: readonly Float32Array[],
+  vs: readonly Float32Array[],
+  o: AdamStep,
+): void {
+  ps.forEach((p, i) => {
+    adam(p, gs[i], ms[i], vs[i], o);
+  });
 }

@@ -52,18 +52,7 @@ export interface NativeAddon
     aBatchStride: number,
     bBatchStride: number,
   ): void;
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    lr: number,
-    lrT: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    weightDecay: number,
-  ): void;
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, ...step: AdamScalars): void;
   dropoutMask(
     k0: number,
     k1: number,
@@ -95,7 +84,24 @@ export interface NativeAddon
     loss: Float32Array,
     grad: Float32Array,
   ): void;
+  adamMany(
+    ps: readonly Float32Array[],
+    gs: readonly Float32Array[],
+    ms: readonly Float32Array[],
+    vs: readonly Float32Array[],
+    ...step: AdamScalars
+  ): void;
 }
+
+/** Adam's scalar arguments: lrT is the bias-corrected step size. */
+type AdamScalars = [
+  lr: number,
+  lrT: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  weightDecay: number,
+];
 
 export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string };
 

@@ -6,6 +6,7 @@
  * reproduce the JS reference's float64 arithmetic.
  */
 import { jsKernels } from "../js/index.js";
+import { adamStepSize } from "../js/nn.js";
 import type { AttentionSpec, BinaryOp, Kernels, MatmulSpec, UnaryOp } from "../kernels.js";
 import { loadAddon, type NativeAddon } from "./addon.js";
 
@@ -122,9 +123,10 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
     gather: (x, idx, out, outer, len, inner) => a.gather(x, idx, out, outer, len, inner),
     scatterAdd: (gy, idx, gx, outer, len, inner) => a.scatterAdd(gy, idx, gx, outer, len, inner),
     adam(p, g, m, v, o) {
-      // The step size is computed here exactly as the JS reference computes it (same `**`).
-      const lrT = (o.lr * Math.sqrt(1 - o.beta2 ** o.step)) / (1 - o.beta1 ** o.step);
-      a.adam(p, g, m, v, o.lr, lrT, o.beta1, o.beta2, o.epsilon, o.weightDecay);
+      a.adam(p, g, m, v, o.lr, adamStepSize(o), o.beta1, o.beta2, o.epsilon, o.weightDecay);
+    },
+    adamMany(ps, gs, ms, vs, o) {
+      a.adamMany(ps, gs, ms, vs, o.lr, adamStepSize(o), o.beta1, o.beta2, o.epsilon, o.weightDecay);
     },
     attention(q, k, v, drop, out, probs, s) {
       a.attention(q, k, v, s.lengths, drop, out, probs, ...attentionArgs(s));
