@@ -194,7 +194,11 @@ export class Network implements TrainableNetwork {
     const env: RunEnv = { file: this.file, params: scratch, train: true, step: 0, losses: [], l2: [] };
     try {
       tidy(() => {
-        const scope = new Scope(this.graph, env, this.externData(dryRunBatch(this.externs)));
+        const scope = new Scope(
+          this.graph,
+          env,
+          this.externData(dryRunBatch(this.externs, ctcTargetKeys(this.graph))),
+        );
         for (const name of this.graph.layers.keys()) scope.get(name);
       });
     } finally {
@@ -203,7 +207,7 @@ export class Network implements TrainableNetwork {
   }
 
   dryRun(): void {
-    const batch = dryRunBatch(this.externs);
+    const batch = dryRunBatch(this.externs, ctcTargetKeys(this.graph));
     const opts = { train: true, step: 0 };
     tidy(() => {
       this.run(batch, opts); // creates the parameters
@@ -228,25 +232,37 @@ function allFinite(t: Tensor): boolean {
 }
 
 /**
- * Two sequences per data key: lengths 3 and 2 for labels, 24 and 16 frames for
- * dense features (so conv/pool front ends that shorten time still leave a CTC
- * loss enough frames for its labels). Enough to exercise masks and padding.
+ * Two sequences per data key, enough to exercise masks and padding: 24 and 16
+ * frames for dense features; labels of the targets of `ctc` losses get 3 and
+ * 2 (so conv/pool front ends that shorten time still leave CTC enough frames),
+ * other labels the frames' lengths when there are dense inputs (framewise
+ * targets, as in hybrid models), else 3 and 2.
  */
-function dryRunBatch(externs: ReadonlyMap<string, ExternSpec>): Batch {
+function dryRunBatch(externs: ReadonlyMap<string, ExternSpec>, ctcTargets: ReadonlySet<string>): Batch {
+  const framewise = [...externs.values()].some((spec) => !spec.sparse);
   const data: Record<string, { value: Tensor; lengths: Int32Array }> = {};
   for (const [key, spec] of externs) {
-    if (spec.sparse) {
-      const value = new Tensor(
-        [2, 3],
-        Int32Array.from({ length: 6 }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
-      );
-      data[key] = { value, lengths: Int32Array.of(3, 2) };
-    } else {
-      const value = new Tensor([2, 24, spec.dim], new Float32Array(48 * spec.dim).fill(0.5));
-      data[key] = { value, lengths: Int32Array.of(24, 16) };
-    }
+    const lengths = spec.sparse && (ctcTargets.has(key) || !framewise) ? [3, 2] : [24, 16];
+    const n = 2 * lengths[0];
+    const value = spec.sparse
+      ? new Tensor(
+          [2, lengths[0]],
+          Int32Array.from({ length: n }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
+        )
+      : new Tensor([2, lengths[0], spec.dim], new Float32Array(n * spec.dim).fill(0.5));
+    data[key] = { value, lengths: Int32Array.from(lengths) };
   }
   return { data };
+}
+
+/** The data keys that `ctc` losses anywhere in the network (rec units included) take as targets. */
+function ctcTargetKeys(graph: NetGraph, into = new Set<string>()): Set<string> {
+  for (const node of graph.layers.values()) {
+    if (node.opts.loss === "ctc" && typeof node.opts.target === "string")
+      into.add(node.opts.target.replace(/^data:/, ""));
+    if (node.unit) ctcTargetKeys(node.unit, into);
+  }
+  return into;
 }
 
 /** Builds and dry-runs the network of a config. Errors name the config file. */

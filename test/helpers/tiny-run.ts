@@ -36,7 +36,11 @@ export const withLayers = (layers: Config, extra: Config = {}): Config => {
 export const tempDir = (tag: string): string => mkdtempSync(join(tmpdir(), `repronet-${tag}-`));
 
 /** Trains `config` into `outDir` (a fresh directory when not given); returns the directory. */
-export async function trainTiny(config: Config, outDir = tempDir("tiny")): Promise<string> {
-  await train({ config, configFile: "tiny.json", outDir, buildNetwork, log: () => {} });
+export async function trainTiny(
+  config: Config,
+  outDir = tempDir("tiny"),
+  o: { forceConfig?: boolean } = {},
+): Promise<string> {
+  await train({ config, configFile: "tiny.json", outDir, buildNetwork, log: () => {}, ...o });
   return outDir;
 }
