@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ParamStore } from "../../src/network/params.js";
 import {
   computeFans,
   constant,
@@ -15,7 +16,6 @@ import {
   varianceScaling,
   zeros,
 } from "../../src/rng/initializers.js";
-import { ParamStore } from "../../src/network/params.js";
 import { KeyedStream } from "../../src/rng/keyed.js";
 import { ReproError } from "../../src/util/errors.js";
 
