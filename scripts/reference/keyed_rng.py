@@ -10,6 +10,9 @@ test/layers/linear.test.ts), written from the definitions, not from src/rng:
   SHA-256("repronet/rng\\0" + seed + "\\0" + name) (the documented derivation).
 - Word w of a stream (key, subsequence s): lane w mod 4 of the block with counter
   (floor(w/4) mod 2^32, floor(w/4) / 2^32, attempt 0, s).
+- synthetic data (src/data/synthetic.ts's documented scheme): sequence i uses the
+  stream "synthetic/i"; word 0 picks the length, word k >= 1 token k-1, each pick
+  of n choices being floor(word * n / 2^32).
 - uniform: (word >> 8) * 2^-24; uniformRange: lo + (hi - lo) * uniform, rounded
   once to float32; glorot_uniform: uniformRange(-l, l), l = sqrt(6 / (fan_in + fan_out)).
 
@@ -82,6 +85,14 @@ def glorot_uniform(seed, name, fan_in, fan_out):
     return [f32(-limit + 2 * limit * ((w >> 8) * 2.0**-24)) for w in words(seed, name, fan_in * fan_out)]
 
 
+def synthetic_source(seed, i, vocab_size, min_len, max_len):
+    """Sequence i of the synthetic dataset: word 0 picks the length, words 1.. the tokens."""
+    pick = lambda w, n: (w * n) >> 32
+    name = f"synthetic/{i}"
+    length = min_len + pick(words(seed, name, 1)[0], max_len - min_len + 1)
+    return [1 + pick(w, vocab_size - 1) for w in words(seed, name, length, offset=1)]
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     check_kat(os.path.join(root, "test", "fixtures", "philox4x32-10-kat.txt"))
@@ -94,6 +105,7 @@ def main():
                 "uint32_7_output_W_sub3_2": words(7, "output/W", 2, subsequence=3),
                 "uint32_7_output_W_at_2e34": words(7, "output/W", 3, offset=2**34 + 1),
                 "glorot_7_output_dec_01_att_query0_W_2x3": glorot_uniform(7, "output/dec_01_att_query0/W", 2, 3),
+                "synthetic_seed1_v24_len3to10_first3": [synthetic_source(1, i, 24, 3, 10) for i in range(3)],
             }
         )
     )
