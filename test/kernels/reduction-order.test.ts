@@ -17,7 +17,9 @@ const BIG = 2 ** 60;
 
 for (const [name, k] of sets) {
   const skip = k === null ? "native addon not built" : false;
-  test(`${name} sum: index-ascending float64 accumulation, over a contiguous and a strided axis`, { skip }, () => {
+  test(`${name} sum: index-ascending float64 accumulation, over a contiguous and a strided axis`, {
+    skip,
+  }, () => {
     // Contiguous (inner = 1): one row.
     const out = new Float32Array(1);
     k!.sum(Float32Array.of(BIG, 1, -BIG, 1), out, 1, 4, 1);

@@ -17,7 +17,7 @@ function distance(a: number[], b: number[]): number {
   return d[a.length][b.length];
 }
 
-test("edit_distance: the summed Levenshtein distance of each hypothesis to its reference, no value", () => {
+test("edit_distance: the summed Levenshtein distance of each hypothesis to its reference, no value (nograd loss:edit_distance)", () => {
   const hyps = [
     [5, 1, 2, 4], // a substitution (1 → 2) and a deletion (4) from [5, 2, 2]
     [7, 8],
