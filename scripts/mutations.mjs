@@ -65,7 +65,7 @@ const MUTATIONS = [
     file: "src/util/atomic.ts",
     find: "    fsyncSync(fd);\n",
     replace: "\n",
-    tests: ["test/util/atomic.test.js"],
+    tests: ["test/util/atomic-fsync.test.js", "test/util/atomic.test.js"],
   },
   {
     id: "swap-blocks: Adam's first and second moment decay rates swapped",
