@@ -11,8 +11,10 @@
 #include "attention.h"
 #include "ctc.h"
 #include "gemm.h"
+#include "isa.h"
 #include "kernels.h"
 #include "pool.h"
+#include "vexp.h"
 
 namespace {
 
@@ -32,9 +34,10 @@ Arr typed_value(Napi::Env env, napi_value v, napi_typedarray_type want, const st
   size_t offset;
   napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset);
   if (type != want) {
-    throw Napi::TypeError::New(env, what + (want == napi_int32_array    ? ": Int32Array expected"
-                                            : want == napi_uint32_array ? ": Uint32Array expected"
-                                                                        : ": Float32Array expected"));
+    throw Napi::TypeError::New(env, what + (want == napi_int32_array      ? ": Int32Array expected"
+                                            : want == napi_uint32_array   ? ": Uint32Array expected"
+                                            : want == napi_float64_array  ? ": Float64Array expected"
+                                                                          : ": Float32Array expected"));
   }
   return Arr{data, static_cast<int64_t>(length)};
 }
@@ -349,6 +352,15 @@ void PhiloxWords(const Napi::CallbackInfo& info) {
                    out.len);
 }
 
+// expShifted(x: Float32Array, shift, out: Float64Array): the vectorised exp of
+// the active ISA (vexp.h), exposed so tests can check its bits on every ISA.
+void ExpShifted(const Napi::CallbackInfo& info) {
+  const Arr x = typed(info, 0, napi_float32_array, "x");
+  const Arr out = typed(info, 2, napi_float64_array, "out");
+  if (out.len != x.len) throw Napi::RangeError::New(info.Env(), "expShifted: out must have x's length");
+  rn::exp_shifted(static_cast<const float*>(x.data), dbl(info, 1), static_cast<double*>(out.data), x.len);
+}
+
 // dropoutMask(k0, k1, word2, word3, first, rate, out: Float32Array)
 void DropoutMask(const Napi::CallbackInfo& info) {
   const double first = dbl(info, 4);
@@ -477,7 +489,9 @@ void SetThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), rn::threads()); }
 
-Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), rn::gemm_isa()); }
+Napi::Value Isa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), rn::isa_name(rn::active_isa()));
+}
 
 // adamMany(ps, gs, ms, vs, lr, lrT, beta1, beta2, epsilon, weightDecay): arrays of Float32Arrays.
 void AdamMany(const Napi::CallbackInfo& info) {
@@ -503,9 +517,10 @@ void AdamMany(const Napi::CallbackInfo& info) {
   rn::adam_many(tensors.data(), count, adam_step(info));
 }
 
+// For all multi-versioned kernels (isa.h), not only GEMM.
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   const std::string name = info[0].As<Napi::String>().Utf8Value();
-  return Napi::Boolean::New(info.Env(), rn::set_gemm_isa(name.c_str()));
+  return Napi::Boolean::New(info.Env(), rn::set_isa(name.c_str()));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -537,6 +552,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"hashBlocks", HashBlocks},
       {"ctcLoss", CtcLoss},
       {"adamMany", AdamMany},
+      {"expShifted", ExpShifted},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "isa.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -44,16 +45,11 @@ inline void philox_block(uint32_t c[4], uint32_t k0, uint32_t k1) {
 namespace {
 
 // 16 consecutive blocks at once, structure-of-arrays, so the compiler can
-// vectorise the rounds (the same arithmetic as philox_block, lane by lane).
+// vectorise the rounds (the same arithmetic as philox_block, lane by lane):
+// the "generic" path, for the baseline instruction set.
 constexpr int G = 16;
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define RN_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), noinline))
-#else
-#define RN_CLONES
-#endif
-
-RN_CLONES void philox_group(uint64_t block0, uint32_t word2, uint32_t word3, uint32_t k0, uint32_t k1, uint32_t* out) {
+void philox_group(uint64_t block0, uint32_t word2, uint32_t word3, uint32_t k0, uint32_t k1, uint32_t* out) {
   const uint32_t M0 = 0xd2511f53u, M1 = 0xcd9e8d57u, W0 = 0x9e3779b9u, W1 = 0xbb67ae85u;
   uint32_t c0[G], c1[G], c2[G], c3[G];
   for (int g = 0; g < G; g++) {
@@ -90,22 +86,16 @@ struct Group {
   int64_t words;  // words per call (4 per block)
 };
 
-Group pick_group() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
+// The group function of the active ISA (isa.h; set_isa checked the CPU).
+Group group() {
+  const Isa isa = active_isa();
+  if (isa == Isa::Avx512) {
     if (PhiloxGroupFn f = philox_group_avx512()) return Group{f, 64};
   }
-  if (__builtin_cpu_supports("avx2")) {
+  if (isa == Isa::Avx512 || isa == Isa::Avx2) {
     if (PhiloxGroupFn f = philox_group_avx2()) return Group{f, 32};
   }
-#endif
   return Group{philox_group, 4 * G};
-}
-
-const Group& group() {
-  static const Group g = pick_group();
-  return g;
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // See vexp.h. Cody–Waite reduction x = n·ln2 + r (|r| ≤ ln2/2), a degree-12
 // Taylor polynomial for e^r (truncation error < 2e−16 relative), and 2^n built
 // in the exponent bits. Branch-free, so GCC vectorises the loop; compiled once
-// per ISA with target_clones and picked at load time.
+// per ISA and picked by active_isa() (isa.h), so REPRONET_ISA can force each.
 #include "vexp.h"
 
 #include <cstring>
 #include <limits>
+
+#include "isa.h"
 
 namespace rn {
 namespace {
@@ -42,13 +44,32 @@ inline double exp_one(double x) {
   return x < -708.0 ? 0.0 : y;
 }
 
+void exp_shifted_generic(const float* x, double shift, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = exp_one(double(x[i]) - shift);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define RN_HAS_VEXP_ISAS 1
+__attribute__((target("avx2"))) void exp_shifted_avx2(const float* x, double shift, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = exp_one(double(x[i]) - shift);
+}
+
+__attribute__((target("avx512f"))) void exp_shifted_avx512(const float* x, double shift, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = exp_one(double(x[i]) - shift);
+}
+#endif
+
 }  // namespace
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
 void exp_shifted(const float* x, double shift, double* out, int64_t n) {
-  for (int64_t i = 0; i < n; i++) out[i] = exp_one(double(x[i]) - shift);
+#ifdef RN_HAS_VEXP_ISAS
+  switch (active_isa()) {
+    case Isa::Avx512: return exp_shifted_avx512(x, shift, out, n);
+    case Isa::Avx2: return exp_shifted_avx2(x, shift, out, n);
+    default: break;
+  }
+#endif
+  exp_shifted_generic(x, shift, out, n);
 }
 
 double exp_minus_max(const float* x, int64_t n, double* e) {

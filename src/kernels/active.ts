@@ -2,15 +2,16 @@
  * The kernels ops run on. Chosen once at start-up, not per op: the default is
  * the native kernels when the addon loads, else the pure-TS reference (with a
  * one-time notice on stderr). `REPRONET_KERNELS=js|native|auto` overrides the
- * default (so the whole test suite can run on either) and `REPRONET_THREADS`
- * the native thread count; the CLI's `--kernels` / `--threads` call
- * `selectKernels`.
+ * default (so the whole test suite can run on either), `REPRONET_THREADS`
+ * the native thread count and `REPRONET_ISA=avx512|avx2|generic` the
+ * instruction set of every native kernel (results never depend on either);
+ * the CLI's `--kernels` / `--threads` call `selectKernels`.
  */
 import { availableParallelism } from "node:os";
-import { ReproError } from "../util/errors.js";
+import { didYouMean, ReproError } from "../util/errors.js";
 import { jsKernels } from "./js/index.js";
 import type { Kernels } from "./kernels.js";
-import { nativeKernels, nativeUnavailableReason } from "./native/index.js";
+import { type NativeKernels, nativeKernels, nativeUnavailableReason } from "./native/index.js";
 
 export type KernelsName = "js" | "native" | "auto";
 
@@ -68,8 +69,27 @@ export function selectKernels(name: KernelsName, threads?: number): Kernels {
   native.setThreads(
     threads ?? parseThreads(process.env.REPRONET_THREADS, "REPRONET_THREADS") ?? availableParallelism(),
   );
+  applyIsa(native, process.env.REPRONET_ISA);
   active = native;
   return active;
+}
+
+const ISAS = ["avx512", "avx2", "generic"] as const;
+
+/** Forces the instruction set of all native kernels ($REPRONET_ISA); unset or "auto": the best here. */
+function applyIsa(native: NativeKernels, value: string | undefined): void {
+  const name = value === undefined || value === "" ? "auto" : value;
+  if (name !== "auto" && !(ISAS as readonly string[]).includes(name)) {
+    throw new ReproError(
+      `REPRONET_ISA must be avx512, avx2, generic or auto, got "${name}"${didYouMean(name, ISAS)}`,
+    );
+  }
+  if (!native.setIsa(name as (typeof ISAS)[number] | "auto")) {
+    native.setIsa("auto");
+    throw new ReproError(
+      `REPRONET_ISA=${name}: this CPU does not support it (the best here is ${native.isa()})`,
+    );
+  }
 }
 
 function defaultKernels(): Kernels {

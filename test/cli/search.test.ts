@@ -36,7 +36,11 @@ before(() => {
   Object.assign(config, {
     train: data,
     dev: data,
-    num_epochs: 1,
+    // Enough steps to learn the five pairs by heart, so that every sentence has its
+    // own hypothesis and a mix-up of sentences or lines shows.
+    num_epochs: 60,
+    learning_rate: 0.005,
+    learning_rate_control: "constant",
     extern_data: { data: { dim, sparse: true }, classes: { dim, sparse: true } },
   });
   const file = join(work, "config.json");
@@ -45,11 +49,26 @@ before(() => {
   assert.equal(t.code, 0, t.stderr);
 });
 
+const sources = readFileSync("test/fixtures/text/tiny.en", "utf8").trimEnd().split("\n");
+const references = readFileSync("test/fixtures/text/tiny.de", "utf8").trimEnd().split("\n");
+
+/** The reference sentence sharing the most words with `hyp` (the model learnt the pairs by heart). */
+function closestReference(hyp: string): number {
+  const words = new Set(hyp.split(/\s+/));
+  const overlap = references.map((r) => r.split(/\s+/).filter((w) => words.has(w)).length);
+  return overlap.indexOf(Math.max(...overlap));
+}
+
 test("search writes one decoded hypothesis per dataset sequence, in order", () => {
   const out = join(work, "hyps.txt");
   const r = repronet(["search", run, "--data", "dev", "--beam", "3", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(readFileSync(out, "utf8").split("\n").length, 5 + 1);
+  const lines = readFileSync(out, "utf8").split("\n");
+  assert.equal(lines.pop(), "", "ends with a newline");
+  assert.equal(lines.length, references.length);
+  // Decoded: words of the target language, not subword ids or pieces.
+  for (const line of lines) assert.doesNotMatch(line, /^\d+( \d+)*$|▁|@@/);
+  assert.deepEqual(lines.map(closestReference), [0, 1, 2, 3, 4]);
 });
 
 test("search is deterministic: same hypotheses twice and with another batch size", () => {
@@ -59,10 +78,16 @@ test("search is deterministic: same hypotheses twice and with another batch size
   assert.equal(a.stdout, b.stdout);
 });
 
-test("translate reads raw text lines and writes one line per line", () => {
-  const r = repronet(["translate", run, "--beam", "2"], "A dog.\nTwo men ride bikes.\n");
+test("translate reads raw text lines and writes the translation of each, line for line", () => {
+  const order = [3, 0, 4, 1];
+  const r = repronet(["translate", run, "--beam", "2"], `${order.map((i) => sources[i]).join("\n")}\n`);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.split("\n").length, 3);
+  const lines = r.stdout.split("\n");
+  assert.equal(lines.pop(), "");
+  assert.deepEqual(lines.map(closestReference), order);
+  // One sentence alone gives the line it got in the batch.
+  const alone = repronet(["translate", run, "--beam", "2"], `${sources[4]}\n`);
+  assert.equal(alone.stdout, `${lines[2]}\n`);
 });
 
 test("an unknown dataset key is a one-line error", () => {

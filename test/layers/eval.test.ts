@@ -126,7 +126,7 @@ test("eval on a sparse source compares labels by value", () => {
   assert.deepEqual(y.value.toArray().slice(0, 3), [1, 0, 0]);
 });
 
-test("eval gradient check", () => {
+test("gradcheck layer:eval over several expressions", () => {
   const x = randDense([2, 3, 2], [3, 2], 3, 0.1, 1);
   const exprs: [string, Record<string, unknown>][] = [
     ["source(0) * 5.65", {}],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/expand-dims.js";
-import { randDense, runLayer, sparseData } from "../helpers/layer-harness.js";
+import { layerGradCheck, randDense, runLayer, sparseData } from "../helpers/layer-harness.js";
 
 test('axis "F" appends a size-1 axis after the feature axis', () => {
   const y = runLayer("expand_dims", { axis: "F" }, [randDense([2, 3, 4], [3, 2], 1)]);
@@ -23,4 +23,16 @@ test("dim > 1 repeats the values along the new axis", () => {
   assert.deepEqual(y.value.shape, [1, 2, 2, 2]);
   const v = Array.from(x.value.f32);
   assert.deepEqual(Array.from(y.value.f32), [...v, ...v]);
+});
+
+test("expand_dims passes gradients through (repeated values sum), checked by central differences", () => {
+  layerGradCheck(
+    (x) => runLayer("expand_dims", { axis: "spatial", dim: 3 }, [x]),
+    [randDense([2, 3, 4], [3, 2], 4)],
+    [],
+    {
+      atol: 1e-3,
+      rtol: 1e-3,
+    },
+  );
 });

@@ -110,7 +110,7 @@ test("NaN in the value beyond the encoder end does not leak (even where the weig
   assert.ok(y.every((x) => Number.isFinite(x)));
 });
 
-test("generic_attention passes a finite-difference gradient check", () => {
+test("generic_attention passes a finite-difference gradient check (gradcheck layer:generic_attention)", () => {
   layerGradCheck((w, v) => attend(w, v), [loopWeights(), value()]);
 });
 

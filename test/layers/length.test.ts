@@ -4,6 +4,7 @@ import "../../src/layers/length.js";
 import { ReproError } from "../../src/util/errors.js";
 import { randDense, runLayer } from "../helpers/layer-harness.js";
 
+// nograd layer:length — its output is int32 sequence lengths: nothing to differentiate.
 test("length gives the time axis' sequence lengths as int32 [B]", () => {
   const y = runLayer("length", {}, [randDense([3, 4, 2], [4, 1, 3], 1)]);
   assert.equal(y.value.dtype, "int32");

@@ -204,6 +204,16 @@ test("self_attention passes a finite-difference gradient check w.r.t. input and 
   layerGradCheck((x) => run(causal, x, { params: loopParams, rec: {} }), [input(14, Tdec)], loopParams);
 });
 
+test("gradcheck layer:self_attention with attention_dropout in training (fixed keyed mask)", () => {
+  const params = new ParamStore(15);
+  const dropped = { ...opts, attention_dropout: 0.3 };
+  const train = { params, train: true, step: 4 };
+  const x = input(16);
+  // The mask really drops: training output differs from evaluation output.
+  assert.notDeepEqual(run(dropped, x, train).value.toArray(), run(dropped, x, { params }).value.toArray());
+  layerGradCheck((d) => run(dropped, d, train), [x], params, { atol: 1e-3, rtol: 1e-3 });
+});
+
 test("padded frames reach no valid output or gradient", () => {
   const params = new ParamStore(15);
   maskingCheck((x) => run(opts, x, { params }), input(16));

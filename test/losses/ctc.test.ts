@@ -9,7 +9,7 @@ import { ctcLoss } from "../../src/tensor/ops/index.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
 import { Tensor, tidy } from "../../src/tensor/tensor.js";
 import { ReproError } from "../../src/util/errors.js";
-import { randTensor } from "../helpers/gradcheck.js";
+import { gradCheck, randTensor } from "../helpers/gradcheck.js";
 import { sparseData, timeDimOf } from "../helpers/layer-harness.js";
 
 const ctc = lossClass("ctc", "test");
@@ -158,5 +158,14 @@ test("a target longer than its output names the sequence when the batch has sequ
     (e) =>
       e instanceof ReproError &&
       /^sequence corpus\/b: .*ctc.*2 target labels need at least 2 frames, the output has 1/.test(e.message),
+  );
+});
+
+test("gradcheck loss:ctc at full tensors (repeated labels, padded frames), by central differences", () => {
+  const target = sparseData([[0, 1, 1], [2]], 3);
+  gradCheck(
+    (logits) => ctc.compute(outputOf(logits, [5, 3]), target, {}, "ctc").value!,
+    [randTensor([2, 5, 4], 7, -2, 2)],
+    { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
   );
 });

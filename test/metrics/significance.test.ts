@@ -49,9 +49,28 @@ test("paired bootstrap reports mean and CI for every system and signatures with 
     "nrefs:1|bs:200|seed:42|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:2.6.0",
   );
   assert.equal(out.signaturesShort.BLEU, "#:1|bs:200|rs:42|c:mixed|e:no|tok:13a|s:exp|v:2.6.0");
-  for (const rows of Object.values(out.results)) {
+  const again = pairedTest(
+    [
+      { name: "base", hyps: base },
+      { name: "other", hyps: other },
+    ],
+    [new Bleu(), new Chrf(), new Ter()],
+    refs,
+    { testType: "bs", nSamples: 200, seed: parseSeed("43") },
+  );
+  for (const [metric, rows] of Object.entries(out.results)) {
     assert.equal(rows[0].p_value, null);
-    for (const r of rows) assert.ok(typeof r.mean === "number" && typeof r.ci === "number");
+    for (const [i, r] of rows.entries()) {
+      const what = `${metric} ${r.system}`;
+      // Each system's own resamples: the bootstrap mean lies near its corpus score, within
+      // the 95% half-width, which is positive and below the score range.
+      assert.ok(r.mean !== null && r.ci !== null, what);
+      assert.ok(r.ci > 0 && r.ci < 50, `${what}: ci ${r.ci}`);
+      assert.ok(Math.abs(r.mean - r.score) < r.ci, `${what}: mean ${r.mean} vs score ${r.score}`);
+      // Resampling depends on the seed.
+      assert.notEqual(again.results[metric][i].mean, r.mean, `${what}: seed 43 gives the same mean`);
+    }
+    assert.notEqual(rows[1].mean, rows[0].mean, `${metric}: systems share a mean`);
   }
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ParamStore } from "../../src/network/params.js";
 import {
   computeFans,
   constant,
@@ -88,10 +89,17 @@ test("zeros, ones and constant fill the whole shape", () => {
 });
 
 test("a parameter's value depends on (seed, name, shape, initializer), not on what was created before", () => {
-  const a1 = run(glorotUniform(), [8, 8], "a/W");
-  run(glorotUniform(), [16, 4], "b/W");
-  assert.deepEqual(run(glorotUniform(), [8, 8], "a/W"), a1);
-  assert.notDeepEqual(run(glorotUniform(), [8, 8], "b/W"), a1);
+  // Through the ParamStore, which owns the streams: different creation orders and
+  // an extra parameter in between must not move "a/W".
+  const first = new ParamStore(7);
+  const a1 = first.get("a/W", [8, 8], glorotUniform()).toArray();
+  first.get("b/W", [16, 4], glorotUniform());
+  const second = new ParamStore(7);
+  second.get("b/W", [16, 4], glorotUniform());
+  second.get("c/W", [3, 5], randomNormal(0, 1));
+  assert.deepEqual(second.get("a/W", [8, 8], glorotUniform()).toArray(), a1);
+  assert.notDeepEqual(new ParamStore(7).get("b/W", [8, 8], glorotUniform()).toArray(), a1, "name matters");
+  assert.notDeepEqual(new ParamStore(8).get("a/W", [8, 8], glorotUniform()).toArray(), a1, "seed matters");
 });
 
 test("parseInitializer reads numbers, names, suffixed and CamelCase names", () => {

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { deriveKey, KeyedStream } from "../../src/rng/keyed.js";
 
-// These values were computed once with this implementation and checked against
-// an independent Python reference (hashlib + integer Philox). They pin the
+// These values were computed once with this implementation and are recomputed by
+// an independent Python reference, scripts/reference/keyed_rng.py (hashlib + integer
+// Philox checked against Random123's vectors), in test/rng/reference.test.ts. They pin the
 // key derivation and the distribution formulas — the compatibility promise in
 // src/rng/keyed.ts. If one of these tests fails, every model's initial values
 // and dropout masks have changed: do not update the numbers unless that is the

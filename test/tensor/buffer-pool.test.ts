@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { allocPooled, clearBufferPool, pooledFreeBytes } from "../../src/tensor/buffer-pool.js";
 import { empty, Tensor, tidy } from "../../src/tensor/tensor.js";
@@ -42,4 +43,28 @@ test("buffer pool: tidy returns op outputs to the pool, small arrays are plain a
   const small = allocPooled(10);
   assert.equal(small.buffer.byteLength, 40);
   clearBufferPool();
+});
+
+/** In a fresh process (the flag is read at load): fill a pooled buffer with 7, free it, take it again. */
+function reusedValues(poison: string | undefined): string {
+  const script = `
+    const { empty } = await import("./dist/src/tensor/tensor.js");
+    const a = empty([64, 64]);
+    a.f32.fill(7);
+    const buffer = a.f32.buffer;
+    a.dispose();
+    const b = empty([64, 64]);
+    if (b.f32.buffer !== buffer) throw new Error("not reused");
+    console.log([...new Set(b.f32)].join(","));`;
+  const env = { ...process.env };
+  if (poison === undefined) delete env.REPRONET_POISON_POOL;
+  else env.REPRONET_POISON_POOL = poison;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test("REPRONET_POISON_POOL=1 fills every reused buffer with NaN; without it the old values show", () => {
+  assert.equal(reusedValues("1"), "NaN");
+  assert.equal(reusedValues(undefined), "7");
 });

@@ -85,11 +85,16 @@ test("step lines, epoch summaries and dev lines are printed in RETURNN's format"
   assert.ok(r.lines.some((l) => l.startsWith("Save model under ")));
 });
 
+// The fake network keeps the aux loss out of its own objective (as the real network does,
+// test/contract/no-op.test.ts); what this tests is the engine: it must not let a reported
+// loss that is not in the objective — one whose name sorts first, even a NaN one — steer the
+// learning-rate control, the error measure or the step.
 test("a zero-scaled auxiliary loss, even a NaN one, is reported but changes nothing", async () => {
   const cfg = fakeConfig({
     learning_rate_control: "newbob_multi_epoch",
     num_epochs: 3,
     newbob_multi_num_epochs: 1,
+    newbob_relative_error_threshold: -100, // decay after every epoch with a finite error measure
   });
   const base = await run(cfg);
   const finite = await run(cfg, { aux: "finite" });
@@ -102,6 +107,13 @@ test("a zero-scaled auxiliary loss, even a NaN one, is reported but changes noth
   assert.equal(fp(finite.outDir), base.fingerprint);
   assert.equal(fp(nan.outDir), base.fingerprint);
   assert.ok(nan.lines.some((l) => l.includes("cost:aaa_aux nan")));
+  const lrs = (dir: string) =>
+    Object.values(JSON.parse(readFileSync(join(dir, "learning_rates.json"), "utf8")).epochs).map(
+      (e) => (e as { learningRate: number }).learningRate,
+    );
+  assert.ok(new Set(lrs(base.outDir)).size > 1, "newbob changed the learning rate in the base run");
+  assert.deepEqual(lrs(nan.outDir), lrs(base.outDir));
+  assert.deepEqual(lrs(finite.outDir), lrs(base.outDir));
   const manifest = JSON.parse(readFileSync(join(nan.outDir, "manifest.json"), "utf8"));
   assert.equal(manifest.learning_rate_control.error_measure, "dev_score_output");
 });

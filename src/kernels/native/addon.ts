@@ -66,9 +66,9 @@ export interface NativeAddon
   attentionBackward(...args: unknown[]): void;
   setThreads(n: number): void;
   threads(): number;
-  /** The GEMM micro-kernel in use: "avx512", "avx2" or "generic". */
+  /** The instruction set the GEMM, exp and Philox kernels use: "avx512", "avx2" or "generic". */
   isa(): string;
-  /** Forces a GEMM ISA ("auto" = the best this CPU has); false when unsupported here. */
+  /** Forces the ISA of all of them ("auto" = the best this CPU has); false when unsupported here. */
   setIsa(name: string): boolean;
   readonly hardwareConcurrency: number;
   ctcLoss(
@@ -91,6 +91,8 @@ export interface NativeAddon
     vs: readonly Float32Array[],
     ...step: AdamScalars
   ): void;
+  /** out[i] = e^(x[i] − shift) in float64 by the vectorised exp of the active ISA (for tests). */
+  expShifted(x: Float32Array, shift: number, out: Float64Array): void;
 }
 
 /** Adam's scalar arguments: lrT is the bias-corrected step size. */

@@ -73,7 +73,7 @@ export interface NativeKernels extends Kernels {
   /** Threads of the kernel pool (the calling thread included). */
   setThreads(n: number): void;
   threads(): number;
-  /** The GEMM micro-kernel in use ("avx512", "avx2", "generic"). */
+  /** The instruction set of every multi-versioned kernel (GEMM, exp, Philox): "avx512", "avx2", "generic". */
   isa(): string;
   setIsa(name: "auto" | "avx512" | "avx2" | "generic"): boolean;
 }

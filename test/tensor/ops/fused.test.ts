@@ -149,10 +149,20 @@ test("attention: finite-difference gradient check on the active kernels (causal,
 });
 
 test("attention: a sequence with no visible key gets uniform weights and no gradient to its queries and keys", () => {
-  const c = cases[2];
+  const c = { ...cases[2], rate: 0 }; // without dropout the output shows the weights directly
   const [q, k, v] = inputs(c);
+  // Row 1 (length 0): every query sees the mean of all values...
+  const out = fused(c, q, k, v).toArray();
+  for (let h = 0; h < c.h; h++)
+    for (let i = 0; i < c.tq; i++)
+      for (let d = 0; d < c.dv; d++) {
+        let mean = 0;
+        for (let j = 0; j < c.tk; j++) mean += v.data[((c.h + h) * c.tk + j) * c.dv + d] / c.tk;
+        const got = out[((c.h + h) * c.tq + i) * c.dv + d];
+        assert.ok(Math.abs(got - mean) < 1e-6, `head ${h} query ${i} dim ${d}: ${got} vs mean ${mean}`);
+      }
+  // ...and q and k get exactly zero gradient.
   const r = weightedGrads(() => fused(c, q, k, v), [q, k, v], weights(c.n * c.h * c.tq * c.dv, 5));
-  // Row 1 (length 0): every query sees the mean of all values; q and k get exactly zero gradient.
   const per = c.h * c.tq * c.dk;
   assert.ok(r.grads[0]!.slice(per, 2 * per).every((g) => g === 0));
   assert.ok(r.grads[1]!.slice(c.h * c.tk * c.dk).every((g) => g === 0));

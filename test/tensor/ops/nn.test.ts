@@ -367,6 +367,16 @@ test("oneHot: an index out of range throws", () => {
   });
 });
 
+test("gradcheck op:oneHot — a constant of the labels: x·oneHot(labels) gives x the one-hot rows as gradient", () => {
+  tidy(() => {
+    const labels = int32([2, 0, 1, 2, 1, 0], [2, 3]);
+    gradCheck((x) => ops.mul(x, ops.oneHot(labels, 4)), [randTensor([2, 3, 4], 21)], {
+      atol: 1e-4,
+      rtol: 1e-4,
+    });
+  });
+});
+
 // --- layerNorm ----------------------------------------------------------------------------
 
 /** The composed oracle: (x − mean)·rsqrt(var + eps)·gamma + beta over the last axis. */
