@@ -13,7 +13,8 @@
         "native/src/attention.cc",
         "native/src/random.cc",
         "native/src/philox_simd.cc",
-        "native/src/vexp.cc"
+        "native/src/vexp.cc",
+        "native/src/lstm.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

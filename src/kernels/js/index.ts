@@ -13,6 +13,7 @@ import {
   softmax,
   softmaxBackward,
 } from "./nn.js";
+import { lstmBackward, lstmForward } from "./lstm.js";
 import { dropoutMaskKernel, philoxWordsKernel } from "./random.js";
 import { copy, max, sum } from "./reduce.js";
 
@@ -39,4 +40,6 @@ export const jsKernels: Kernels = {
   attentionBackward,
   philoxWords: philoxWordsKernel,
   dropoutMask: dropoutMaskKernel,
+  lstmForward,
+  lstmBackward,
 };
