@@ -64,7 +64,7 @@ test("native lstm agrees with the JS reference (both directions)", { skip }, () 
     const lengths = lengthsOf(5, 7);
     const js = runBoth(jsKernels, spec, lengths);
     const native = runBoth(nk!, spec, lengths);
-    js.forEach((x, i) => assertClose(native[i], x, { atol: 1e-5, rtol: 1e-4 }, names[i]));
+    for (const [i, x] of js.entries()) assertClose(native[i], x, { atol: 1e-5, rtol: 1e-4 }, names[i]);
   }
 });
 

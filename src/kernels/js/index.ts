@@ -1,6 +1,7 @@
 import type { Kernels } from "../kernels.js";
 import { attention, attentionBackward } from "./attention.js";
 import { binary, unary, where } from "./elementwise.js";
+import { lstmBackward, lstmForward } from "./lstm.js";
 import { matmul } from "./matmul.js";
 import {
   adam,
@@ -13,7 +14,6 @@ import {
   softmax,
   softmaxBackward,
 } from "./nn.js";
-import { lstmBackward, lstmForward } from "./lstm.js";
 import { dropoutMaskKernel, philoxWordsKernel } from "./random.js";
 import { copy, max, sum } from "./reduce.js";
 

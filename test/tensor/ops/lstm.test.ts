@@ -59,9 +59,8 @@ for (const backward of [false, true]) {
     const fused = evaluate(objective(true), [xp, wRe, c0, h0]);
     const composed = evaluate(objective(false), [xp, wRe, c0, h0]);
     assertClose(fused.value, composed.value, { atol: 1e-5, rtol: 1e-5 });
-    fused.grads.forEach((g, i) =>
-      assertClose(g!, composed.grads[i]!, { atol: 1e-5, rtol: 1e-4 }, `gradient of input ${i}`),
-    );
+    for (const [i, g] of fused.grads.entries())
+      assertClose(g!, composed.grads[i]!, { atol: 1e-5, rtol: 1e-4 }, `gradient of input ${i}`);
   });
 }
 
