@@ -21,5 +21,6 @@ import "./reduce.js";
 import "./rec.js";
 import "./choice.js";
 import "./decide.js";
+import "./rnn-cell.js";
 
 export { layerClass, layerClassNames } from "./registry.js";

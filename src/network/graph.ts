@@ -128,9 +128,11 @@ function parseLayer(
     parsedOpts.n_out === undefined && targetDim !== undefined
       ? { ...parsedOpts, n_out: targetDim }
       : parsedOpts;
+  // A rec with a dict unit reads its sources through the unit; an LSTM rec reads "data" by default.
+  const isSubnetRec = dict.class === "rec" && typeof opts.unit === "object";
   const from =
     opts.from === undefined
-      ? def.allowNoSources
+      ? def.allowNoSources && (dict.class !== "rec" || isSubnetRec)
         ? []
         : ["data"]
       : typeof opts.from === "string"
@@ -141,7 +143,7 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
-  const unit = dict.class === "rec" ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
+  const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
 }
 
