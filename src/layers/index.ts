@@ -22,5 +22,6 @@ import "./rec.js";
 import "./choice.js";
 import "./decide.js";
 import "./rnn-cell.js";
+import "./get-last-hidden-state.js";
 
 export { layerClass, layerClassNames } from "./registry.js";

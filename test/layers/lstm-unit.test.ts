@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/rec.js";
 import "../../src/layers/rnn-cell.js";
+import "../../src/layers/get-last-hidden-state.js";
 import type { LayerState } from "../../src/layers/layer.js";
 import { batchDim, type Data, staticDim } from "../../src/network/data.js";
 import { ParamStore } from "../../src/network/params.js";
@@ -248,4 +249,30 @@ test("rec LSTM outputs a new tensor whose padded frames are 0", () => {
   const shortRow = Array.from(y.value.f32.subarray((2 * 4 + 1) * N, (2 * 4 + 4) * N));
   assert.deepEqual(shortRow, new Array(3 * N).fill(0));
   assert.ok(y.value instanceof Tensor);
+});
+
+test("get_last_hidden_state gives [c; h] after each sequence's last valid step, with gradients", () => {
+  const params = new ParamStore(10);
+  const x = input(6);
+  const lstm = (d: Data) => runLayer("rec", { unit: "lstm", n_out: N }, [d], { params, path: "enc" });
+  const y = lstm(x);
+  const state = runLayer("get_last_hidden_state", { n_out: 2 * N }, [y]);
+  assert.deepEqual(state.value.shape, [3, 2 * N]);
+  // h is the output at each sequence's last valid frame.
+  for (let b = 0; b < 3; b++)
+    assert.deepEqual(
+      Array.from(state.value.f32.subarray(b * 2 * N + N, (b + 1) * 2 * N)),
+      Array.from(y.value.f32.subarray((b * 4 + lengths[b] - 1) * N, (b * 4 + lengths[b]) * N)),
+    );
+  const h = runLayer("get_last_hidden_state", { key: "h", n_out: N }, [y]);
+  assert.deepEqual(
+    Array.from(h.value.f32),
+    Array.from(state.value.f32).filter((_, i) => i % (2 * N) >= N),
+  );
+  layerGradCheck((d) => runLayer("get_last_hidden_state", { n_out: 2 * N }, [lstm(d)]), [x], params);
+  assert.throws(
+    () => runLayer("get_last_hidden_state", { n_out: 3 }, [y]),
+    /n_out 3 does not match the state size 4/,
+  );
+  assert.throws(() => runLayer("get_last_hidden_state", { n_out: 3 }, [x]), /is not an LSTM layer/);
 });
