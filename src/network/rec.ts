@@ -1,6 +1,7 @@
 /**
  * `rec` in training and evaluation: teacher forcing over the whole target
- * sequence at once. The decoder steps become one extra axis (the loop axis,
+ * sequence at once (layers on a `prev:` cycle run step by step first:
+ * rec-loop.ts). The decoder steps become one extra axis (the loop axis,
  * axis 1); `prev:x` is x shifted one step along it, and `prev:<choice>` is the
  * target shifted right with the choice's `initial_output`.
  */
@@ -9,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { Data, timeDim } from "./data.js";
 import type { LayerNode } from "./graph.js";
+import { loopLayers, runLoop } from "./rec-loop.js";
 import type { Scope } from "./run.js";
 
 /** The data key the unit is trained against: the rec's `target`, else its choice layer's. */
@@ -76,6 +78,11 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
   };
 
   const unit = parent.child(node.unit!, externs, prev);
+  const inLoop = loopLayers(node.unit!);
+  if (inLoop.size > 0) {
+    const wholePrev = (name: string) => prev(name, unit);
+    runLoop({ unit, parent, graph: node.unit!, loop, externs, wholePrev }, inLoop);
+  }
   unit.runRoots();
   if (!node.unit!.layers.has("output"))
     throw new ReproError(`${file}: layer "${node.path}": the unit needs an "output" layer`);

@@ -124,6 +124,11 @@ export class Scope implements ParentScope {
     });
   }
 
+  /** Sets layer `name`'s output from outside (the recurrent loop's stacked or sliced outputs). */
+  provide(name: string, data: Data): void {
+    this.cache.set(name, data);
+  }
+
   /** The output of layer `name` of this scope's graph. */
   get(name: string): Data {
     const cached = this.cache.get(name);

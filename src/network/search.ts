@@ -11,6 +11,7 @@ import { keep, Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
 import type { LayerNode } from "./graph.js";
+import { baseTimeDim, initialOutputs, loopLayers, stateStore } from "./rec-loop.js";
 import type { ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -117,6 +118,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   const beams = new Beams(B, K);
   const rows = batchDim(B * K);
   let prevLabels = keep(new Tensor([B * K], new Int32Array(B * K).fill(initial)));
+  const labelData = () => new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
   const states = new Map<string, Tensor[]>();
   const stateOf = (path: string): LayerState => ({
     get: () => states.get(path),
@@ -126,15 +128,13 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         tensors.map((t) => keep(t)),
       ),
   });
+  // Layers read with prev: (other than the choice): their last output is carried like state.
+  let carried = recurrentInitialOutputs(node, parent, base, rows, labelData);
 
   for (let t = 0; t < steps && !beams.allFinished; t++) {
     const previousStates = new Map(states);
-    const { labels, from } = tidy(() => {
-      const prev = (name: string): Data => {
-        if (name !== "output")
-          throw new ReproError(`${where}: "prev:${name}" is not supported in search yet (only prev:output)`);
-        return new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
-      };
+    const { labels, from, outputs } = tidy(() => {
+      const prev = (name: string): Data => (name === "output" ? labelData() : carried.get(name)!);
       const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf });
       const probs = scope.get(scoresFrom.name);
       const logProbs = probs.logits ? ops.logSoftmax(probs.logits) : ops.log(probs.value);
@@ -142,7 +142,8 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         throw new ReproError(
           `${where}: choice input must be [batch, classes] per step, got (${probs.describe()})`,
         );
-      return beams.advance(logProbs.f32, logProbs.shape[1]);
+      const outputs = new Map([...carried.keys()].map((name) => [name, keepData(scope.get(name))]));
+      return { ...beams.advance(logProbs.f32, logProbs.shape[1]), outputs };
     });
     // Carry state and labels to the next step in the new beam order.
     const order = new Tensor([B * K], from);
@@ -154,11 +155,15 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       for (const x of tensors) x.dispose();
     }
     for (const tensors of previousStates.values()) for (const x of tensors) if (!x.isDisposed) x.dispose();
+    for (const d of carried.values()) disposeData(d);
+    carried = new Map([...outputs].map(([name, d]) => [name, reorderRows(d, order)]));
+    for (const d of outputs.values()) disposeData(d);
     prevLabels.dispose();
     prevLabels = keep(new Tensor([B * K], labels));
     for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
+  for (const d of carried.values()) disposeData(d);
   for (const d of tiled.values()) disposeData(d);
   prevLabels.dispose();
 
@@ -185,4 +190,47 @@ function keepData(d: Data): Data {
 function disposeData(d: Data): void {
   d.value.dispose();
   d.logits?.dispose();
+}
+
+/** Data with its rows (axis 0, batch·beam) in the beam's new order, kept. */
+function reorderRows(d: Data, order: Tensor): Data {
+  const value = d.sparse ? gatherInt(d.value, order) : ops.gather(d.value, order, 0);
+  return keepData(new Data(value, d.dims, d.sparseDim));
+}
+
+/**
+ * `prev:x` at step 0 for every unit layer x read with `prev:` (the choice
+ * aside): RETURNN's initial output, kept (see rec-loop.ts).
+ */
+function recurrentInitialOutputs(
+  node: LayerNode,
+  parent: Scope,
+  base: ParentScope,
+  rows: Dim,
+  labels: () => Data,
+): Map<string, Data> {
+  const unit = node.unit!;
+  const names = new Set(
+    [...unit.layers.values()].flatMap((n) =>
+      [...n.sources, ...n.extraRefs.values()].flatMap((r) =>
+        r.kind === "prev" && unit.layers.get(r.name)?.className !== "choice" ? [r.name] : [],
+      ),
+    ),
+  );
+  const baseTime = () => baseTimeDim(unit, (name) => base.get(name), parent.env.file);
+  const initial = initialOutputs(
+    {
+      graph: unit,
+      file: parent.env.file,
+      batch: rows,
+      baseTime,
+      otherPrev: () => labels(),
+      probeScope: (prev) =>
+        parent.child(unit, new Map(), prev, base, { index: 0, stateOf: stateStore(new Map()) }),
+    },
+    // The loop layers too: a probe for one layer's shape stands in the others' initial outputs.
+    new Set([...names, ...loopLayers(unit)]),
+  );
+  const carried = new Map([...names].map((name) => [name, keepData(initial.get(name)!)]));
+  return carried;
 }

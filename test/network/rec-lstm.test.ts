@@ -11,9 +11,11 @@ import { buildNetwork } from "../../src/network/network.js";
 import { liveTensorCount, Tensor, tidy } from "../../src/tensor/tensor.js";
 
 type Unit = Record<string, Record<string, unknown>>;
-const config = () => {
+/** The fixture; `recurrent`: the decoder LSTM also reads `prev:att` and `prev:readout`, so s, att and readout run in the step loop. */
+const config = (recurrent = false) => {
   const c = JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8"));
   const unit = c.network.output.unit as Unit;
+  if (recurrent) unit.s.from = ["target_embed", "prev:att", "prev:readout"];
   // Scores comparable with the cross-entropy: Σ log p, no smoothing, no normalisation.
   unit.output.length_normalization = false;
   unit.output_prob.loss_opts = {};
@@ -41,18 +43,20 @@ function teacherForcedCe(net: ReturnType<typeof buildNetwork>, labels: Int32Arra
   });
 }
 
-for (const beamSize of [1, 4]) {
-  test(`beam ${beamSize}: the LSTM decoder's search scores equal teacher forcing on the found labels`, () => {
-    const net = buildNetwork(config(), "lstm-attention.json");
-    const found = net.search({ data: { data: sources } }, { beamSize });
-    const total = found.scores.reduce((a, b) => a + b, 0);
-    const ce = teacherForcedCe(net, found.labels);
-    assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
-  });
-}
+for (const recurrent of [false, true])
+  for (const beamSize of [1, 4]) {
+    const kind = recurrent ? "recurrent (prev:att, prev:readout) " : "";
+    test(`beam ${beamSize}: the ${kind}LSTM decoder's search scores equal teacher forcing on the found labels`, () => {
+      const net = buildNetwork(config(recurrent), "lstm-attention.json");
+      const found = net.search({ data: { data: sources } }, { beamSize });
+      const total = found.scores.reduce((a, b) => a + b, 0);
+      const ce = teacherForcedCe(net, found.labels);
+      assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
+    });
+  }
 
-test("LSTM decoder search is deterministic, leaks no tensors, and a wider beam is never worse", () => {
-  const net = buildNetwork(config(), "lstm-attention.json");
+test("recurrent LSTM decoder search is deterministic, leaks no tensors, and a wider beam is never worse", () => {
+  const net = buildNetwork(config(true), "lstm-attention.json");
   const before = liveTensorCount();
   const greedy = net.search({ data: { data: sources } }, { beamSize: 1 });
   const a = net.search({ data: { data: sources } }, { beamSize: 4 });
