@@ -23,5 +23,8 @@ import "./choice.js";
 import "./decide.js";
 import "./rnn-cell.js";
 import "./get-last-hidden-state.js";
+import "./reduce-out.js";
+import "./switch.js";
+import "./reinterpret-data.js";
 
 export { layerClass, layerClassNames } from "./registry.js";
