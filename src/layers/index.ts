@@ -26,5 +26,6 @@ import "./get-last-hidden-state.js";
 import "./reduce-out.js";
 import "./switch.js";
 import "./reinterpret-data.js";
+import "./dot-attention.js";
 
 export { layerClass, layerClassNames } from "./registry.js";

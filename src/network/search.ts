@@ -10,7 +10,7 @@ import * as ops from "../tensor/ops/index.js";
 import { keep, Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
-import type { LayerNode } from "./graph.js";
+import type { LayerNode, NetGraph } from "./graph.js";
 import { baseTimeDim, initialOutputs, loopLayers, stateStore } from "./rec-loop.js";
 import type { ParentScope, Scope } from "./run.js";
 
@@ -130,6 +130,24 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   });
   // Layers read with prev: (other than the choice): their last output is carried like state.
   let carried = recurrentInitialOutputs(node, parent, base, rows, labelData);
+  // Those that read this step's choice (e.g. the label embedding) are computed after it.
+  const afterChoice = new Set([...carried.keys()].filter((name) => readsSameStep(unit, name, "output")));
+
+  /** Layers of `names` at step t computed from the labels just chosen (already in the new beam order). */
+  const chosenFollowers = (names: ReadonlySet<string>, t: number): Map<string, Data> =>
+    tidy(() => {
+      const refuse = (what: string): never => {
+        throw new ReproError(
+          `${where}: a layer read with prev: that follows the choice cannot use ${what} in search`,
+        );
+      };
+      const scope = parent.child(unit, new Map(), (name) => refuse(`"prev:${name}"`), base, {
+        index: t,
+        stateOf: () => ({ get: () => refuse("recurrent state"), set: () => refuse("recurrent state") }),
+      });
+      scope.provide("output", labelData());
+      return new Map([...names].map((name) => [name, keepData(scope.get(name))]));
+    });
 
   for (let t = 0; t < steps && !beams.allFinished; t++) {
     const previousStates = new Map(states);
@@ -142,7 +160,11 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         throw new ReproError(
           `${where}: choice input must be [batch, classes] per step, got (${probs.describe()})`,
         );
-      const outputs = new Map([...carried.keys()].map((name) => [name, keepData(scope.get(name))]));
+      const outputs = new Map(
+        [...carried.keys()]
+          .filter((n) => !afterChoice.has(n))
+          .map((name) => [name, keepData(scope.get(name))]),
+      );
       return { ...beams.advance(logProbs.f32, logProbs.shape[1]), outputs };
     });
     // Carry state and labels to the next step in the new beam order.
@@ -160,6 +182,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
     for (const d of outputs.values()) disposeData(d);
     prevLabels.dispose();
     prevLabels = keep(new Tensor([B * K], labels));
+    for (const [name, d] of chosenFollowers(afterChoice, t)) carried.set(name, d);
     for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
@@ -233,4 +256,19 @@ function recurrentInitialOutputs(
   );
   const carried = new Map([...names].map((name) => [name, keepData(initial.get(name)!)]));
   return carried;
+}
+
+/** True if unit layer `name` reads layer `target` at the same step (directly or through other layers). */
+function readsSameStep(unit: NetGraph, name: string, target: string): boolean {
+  const seen = new Set<string>();
+  const stack = [name];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === target) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const node = unit.layers.get(n)!;
+    for (const r of [...node.sources, ...node.extraRefs.values()]) if (r.kind === "layer") stack.push(r.name);
+  }
+  return false;
 }
