@@ -153,6 +153,17 @@ export function lastHiddenState(d: Data): { c: Tensor; h: Tensor } | undefined {
   return lastStates.get(d);
 }
 
+/** Marks `initial` [B, n], an LSTM layer's output before the first step, as coming with the zero state. */
+export function withZeroState(initial: Data): Data {
+  const zero = ops.mul(initial.value, 0);
+  lastStates.set(initial, { c: zero, h: zero });
+  return initial;
+}
+
+/** True for layers whose output is an LSTM's (and so has a last hidden state). */
+export const isLstmLayer = (className: string, unit: unknown): boolean =>
+  className === "rnn_cell" || (className === "rec" && typeof unit !== "object");
+
 /** Runs an LSTM unit on the layer's sources: a whole sequence, or one search step with carried state. */
 export function lstmUnitForward(
   ctx: LayerContext,

@@ -12,6 +12,7 @@
  */
 
 import type { LayerState } from "../layers/layer.js";
+import { isLstmLayer, withZeroState } from "../layers/lstm-unit.js";
 import * as ops from "../tensor/ops/index.js";
 import { noGrad } from "../tensor/tape.js";
 import { full, type Tensor, tidy } from "../tensor/tensor.js";
@@ -23,12 +24,25 @@ import { Scope } from "./run.js";
 
 const refsOf = (n: LayerNode): Ref[] => [...n.sources, ...n.extraRefs.values()];
 
-/** Same-step and `prev:` edges of a unit layer (prev: of a choice layer excluded: the target). */
+/**
+ * Same-step and `prev:` edges of a unit layer. A choice is the target in
+ * training: it reads nothing, and `prev:` of it is known in advance.
+ */
 function loopEdges(unit: NetGraph, node: LayerNode): string[] {
+  if (node.className === "choice") return [];
   return refsOf(node).flatMap((r) =>
     r.kind === "layer" || (r.kind === "prev" && unit.layers.get(r.name)?.className !== "choice")
       ? [r.name]
       : [],
+  );
+}
+
+/** The layers of `among` that some unit layer reads with `prev:` (those need initial outputs). */
+export function prevRead(unit: NetGraph, among: ReadonlySet<string>): Set<string> {
+  return new Set(
+    [...unit.layers.values()].flatMap((n) =>
+      refsOf(n).flatMap((r) => (r.kind === "prev" && among.has(r.name) ? [r.name] : [])),
+    ),
   );
 }
 
@@ -97,26 +111,30 @@ function initialOutput(node: LayerNode, dims: readonly Dim[], file: string): Dat
     throw new ReproError(
       `${file}: layer "${node.path}": initial_output ${JSON.stringify(init)} is not supported in the recurrent loop (use a number or "zeros")`,
     );
-  return new Data(
+  const data = new Data(
     full(
       dims.map((d) => d.size),
       value,
     ),
     dims,
   );
+  // get_last_hidden_state on prev:s at step 0 reads an LSTM's initial (zero) state.
+  return isLstmLayer(node.className, node.opts.unit) ? withZeroState(data) : data;
 }
 
 /**
- * One step's output dims of a loop layer, known without running it: from
- * `out_type.shape` (a null entry is the time dim of the unit's `base:` data,
- * e.g. the encoder's, as for `accum_att_weights`), else from `n_out`.
+ * One step's output dims of a layer, where they are certain without running
+ * it: `out_type.shape` (a null entry is the time dim of the unit's `base:`
+ * data, e.g. the encoder's, as for `accum_att_weights`), or an LSTM's
+ * [B, n_out]. (`n_out` alone is not enough: a linear on [B, T_enc, F] keeps T_enc.)
  */
 function declaredDims(node: LayerNode, batch: Dim, baseTime: () => Dim): Dim[] | undefined {
-  const outType = node.opts.out_type as { shape?: (number | null)[]; dim?: number } | undefined;
+  const outType = node.opts.out_type as { shape?: (number | null)[] } | undefined;
   if (outType?.shape)
     return [batch, ...outType.shape.map((d): Dim => (d === null ? baseTime() : staticDim(d)))];
-  const n = node.opts.n_out ?? outType?.dim;
-  return n === undefined ? undefined : [batch, staticDim(n)];
+  if (isLstmLayer(node.className, node.opts.unit) && node.opts.n_out !== undefined)
+    return [batch, staticDim(node.opts.n_out)];
+  return undefined;
 }
 
 export interface LoopSetup {
@@ -165,33 +183,42 @@ export interface InitialOutputSetup {
 
 /**
  * The initial outputs of `names` (layers read with `prev:`). A layer without
- * declared dims (no `n_out`/`out_type`, e.g. `generic_attention`) is probed:
- * run once at step 0, without gradients, with every other such layer given its
- * declared-dims initial output.
+ * declared dims (e.g. `generic_attention`) is probed: run once at step 0,
+ * without gradients, with the declared-dims initial outputs standing in for
+ * `prev:` reads and, to cut the cycle, for the same-step outputs of the LSTMs
+ * among `loop`.
  */
-export function initialOutputs(o: InitialOutputSetup, names: ReadonlySet<string>): Map<string, Data> {
+export function initialOutputs(
+  o: InitialOutputSetup,
+  names: ReadonlySet<string>,
+  loop: ReadonlySet<string>,
+): Map<string, Data> {
   const declared = new Map<string, Data>();
-  for (const name of names) {
+  for (const name of new Set([...names, ...loop])) {
     const node = o.graph.layers.get(name)!;
     const dims = declaredDims(node, o.batch, o.baseTime);
     if (dims) declared.set(name, initialOutput(node, dims, o.file));
   }
-  const all = new Map(declared);
+  const all = new Map<string, Data>();
   for (const name of names) {
-    if (all.has(name)) continue;
     const node = o.graph.layers.get(name)!;
+    const known = declared.get(name);
+    if (known) {
+      all.set(name, known);
+      continue;
+    }
     const dims = tidy(() =>
       noGrad(() => {
         const prev = (p: string): Data => {
           const d = declared.get(p) ?? (names.has(p) ? undefined : o.otherPrev(p));
           if (!d)
             throw new ReproError(
-              `${o.file}: layer "${node.path}": cannot tell the shape of "prev:${p}" before step 0; give that layer "n_out" or "out_type"`,
+              `${o.file}: layer "${node.path}": cannot tell the shape of "prev:${p}" before step 0; give that layer "out_type" (e.g. {"shape": [n]})`,
             );
           return d;
         };
         const probe = o.probeScope(prev);
-        for (const [n, d] of declared) if (n !== name) probe.provide(n, d);
+        for (const [n, d] of declared) if (n !== name && loop.has(n)) probe.provide(n, d);
         return [...probe.get(name).dims];
       }),
     );
@@ -251,6 +278,7 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
         return probe;
       },
     },
+    prevRead(s.graph, inLoop),
     inLoop,
   );
   const outputs = new Map<string, Data[]>([...inLoop].map((n) => [n, []]));

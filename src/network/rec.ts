@@ -74,10 +74,18 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
       const t = externs.get(prevNode.opts.target ?? key)!;
       return new Data(shiftLabels(t.value, initial), t.dims, t.sparseDim);
     }
+    const init = prevNode.opts.initial_output ?? 0;
+    if (init !== 0 && init !== "zeros")
+      throw new ReproError(
+        `${file}: layer "${prevNode.path}": initial_output ${JSON.stringify(init)} is only supported for layers in the recurrent loop (outside it: 0 or "zeros")`,
+      );
     return shiftSteps(scope.get(name));
   };
 
   const unit = parent.child(node.unit!, externs, prev);
+  // A choice is the target in training (RETURNN clears its `from`): it never runs its sources.
+  for (const n of node.unit!.layers.values())
+    if (n.className === "choice" && n.opts.target) unit.provide(n.name, externs.get(n.opts.target)!);
   const inLoop = loopLayers(node.unit!);
   if (inLoop.size > 0) {
     const wholePrev = (name: string) => prev(name, unit);

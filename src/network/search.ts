@@ -11,7 +11,7 @@ import { keep, Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
 import type { LayerNode, NetGraph } from "./graph.js";
-import { baseTimeDim, initialOutputs, loopLayers, stateStore } from "./rec-loop.js";
+import { baseTimeDim, initialOutputs, loopLayers, prevRead, stateStore } from "./rec-loop.js";
 import type { ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -233,12 +233,9 @@ function recurrentInitialOutputs(
   labels: () => Data,
 ): Map<string, Data> {
   const unit = node.unit!;
-  const names = new Set(
-    [...unit.layers.values()].flatMap((n) =>
-      [...n.sources, ...n.extraRefs.values()].flatMap((r) =>
-        r.kind === "prev" && unit.layers.get(r.name)?.className !== "choice" ? [r.name] : [],
-      ),
-    ),
+  const names = prevRead(
+    unit,
+    new Set([...unit.layers.values()].filter((n) => n.className !== "choice").map((n) => n.name)),
   );
   const baseTime = () => baseTimeDim(unit, (name) => base.get(name), parent.env.file);
   const initial = initialOutputs(
@@ -248,14 +245,17 @@ function recurrentInitialOutputs(
       batch: rows,
       baseTime,
       otherPrev: () => labels(),
-      probeScope: (prev) =>
-        parent.child(unit, new Map(), prev, base, { index: 0, stateOf: stateStore(new Map()) }),
+      probeScope: (prev) => {
+        const probe = parent.child(unit, new Map(), prev, base, { index: 0, stateOf: stateStore(new Map()) });
+        probe.provide("output", labels()); // a layer following the choice reads its labels
+        return probe;
+      },
     },
-    // The loop layers too: a probe for one layer's shape stands in the others' initial outputs.
-    new Set([...names, ...loopLayers(unit)]),
+    names,
+    loopLayers(unit),
   );
-  const carried = new Map([...names].map((name) => [name, keepData(initial.get(name)!)]));
-  return carried;
+  for (const d of initial.values()) keepData(d);
+  return initial;
 }
 
 /** True if unit layer `name` reads layer `target` at the same step (directly or through other layers). */

@@ -36,7 +36,12 @@ test("a unit whose recurrent part is trivial trains to the same fingerprint in t
     const unit = unitOf(config);
     // fb = s, but in one variant it also reads its own previous output (× 0), which puts it in the loop.
     unit.fb = recurrent
-      ? { class: "eval", from: ["s", "prev:fb"], eval: "source(0) + 0.0 * source(1)", n_out: 16 }
+      ? {
+          class: "eval",
+          from: ["s", "prev:fb"],
+          eval: "source(0) + 0.0 * source(1)",
+          out_type: { shape: [16] },
+        }
       : { class: "eval", from: ["s"], eval: "source(0)" };
     unit.readout.from = ["fb", "att"];
     return config;
