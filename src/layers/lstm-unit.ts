@@ -153,6 +153,12 @@ export function lastHiddenState(d: Data): { c: Tensor; h: Tensor } | undefined {
   return lastStates.get(d);
 }
 
+/** Registers (c, h) as the last hidden state that comes with `d` (its owner keeps the tensors alive). */
+export function attachLastHiddenState(d: Data, c: Tensor, h: Tensor): Data {
+  lastStates.set(d, { c, h });
+  return d;
+}
+
 /** Marks `initial` [B, n], an LSTM layer's output before the first step, as coming with the zero state. */
 export function withZeroState(initial: Data): Data {
   const zero = ops.mul(initial.value, 0);

@@ -5,6 +5,7 @@
  * values), which is reordered whenever the beam re-ranks hypotheses.
  */
 import type { LayerState } from "../layers/layer.js";
+import { attachLastHiddenState } from "../layers/lstm-unit.js";
 import { Beams } from "../search/beam.js";
 import * as ops from "../tensor/ops/index.js";
 import { keep, Tensor, tidy } from "../tensor/tensor.js";
@@ -130,29 +131,26 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   });
   // Layers read with prev: (other than the choice): their last output is carried like state.
   let carried = recurrentInitialOutputs(node, parent, base, rows, labelData);
-  // Those that read this step's choice (e.g. the label embedding) are computed after it.
-  const afterChoice = new Set([...carried.keys()].filter((name) => readsSameStep(unit, name, "output")));
-
-  /** Layers of `names` at step t computed from the labels just chosen (already in the new beam order). */
-  const chosenFollowers = (names: ReadonlySet<string>, t: number): Map<string, Data> =>
-    tidy(() => {
-      const refuse = (what: string): never => {
-        throw new ReproError(
-          `${where}: a layer read with prev: that follows the choice cannot use ${what} in search`,
-        );
-      };
-      const scope = parent.child(unit, new Map(), (name) => refuse(`"prev:${name}"`), base, {
-        index: t,
-        stateOf: () => ({ get: () => refuse("recurrent state"), set: () => refuse("recurrent state") }),
-      });
-      scope.provide("output", labelData());
-      return new Map([...names].map((name) => [name, keepData(scope.get(name))]));
-    });
+  /** prev:x of an LSTM layer comes with its state after the previous step (for get_last_hidden_state). */
+  const withState = (name: string, d: Data): Data => {
+    const st = states.get(`${unit.prefix}${name}`);
+    return st?.length === 2 ? attachLastHiddenState(d, st[0], st[1]) : d;
+  };
+  // Layers that read this step's choice (the label embedding, the decoder state
+  // fed by it) run after the choice, in the new beam order; they read the
+  // layers before the choice ("frontier") and prev: values reordered likewise.
+  const followers = sameStepFollowers(unit, [...carried.keys()], "output");
+  const frontier = [...followers].flatMap((n) =>
+    [...unit.layers.get(n)!.sources, ...unit.layers.get(n)!.extraRefs.values()].flatMap((r) =>
+      r.kind === "layer" && !followers.has(r.name) && r.name !== "output" ? [r.name] : [],
+    ),
+  );
 
   for (let t = 0; t < steps && !beams.allFinished; t++) {
     const previousStates = new Map(states);
-    const { labels, from, outputs } = tidy(() => {
-      const prev = (name: string): Data => (name === "output" ? labelData() : carried.get(name)!);
+    const { labels, from, outputs, before } = tidy(() => {
+      const prev = (name: string): Data =>
+        name === "output" ? labelData() : withState(name, carried.get(name)!);
       const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf });
       const probs = scope.get(scoresFrom.name);
       const logProbs = probs.logits ? ops.logSoftmax(probs.logits) : ops.log(probs.value);
@@ -160,12 +158,10 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         throw new ReproError(
           `${where}: choice input must be [batch, classes] per step, got (${probs.describe()})`,
         );
-      const outputs = new Map(
-        [...carried.keys()]
-          .filter((n) => !afterChoice.has(n))
-          .map((name) => [name, keepData(scope.get(name))]),
-      );
-      return { ...beams.advance(logProbs.f32, logProbs.shape[1]), outputs };
+      const keepOf = (names: readonly string[]) =>
+        new Map(names.map((name) => [name, keepData(scope.get(name))]));
+      const outputs = keepOf([...carried.keys()].filter((n) => !followers.has(n)));
+      return { ...beams.advance(logProbs.f32, logProbs.shape[1]), outputs, before: keepOf(frontier) };
     });
     // Carry state and labels to the next step in the new beam order.
     const order = new Tensor([B * K], from);
@@ -177,12 +173,33 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       for (const x of tensors) x.dispose();
     }
     for (const tensors of previousStates.values()) for (const x of tensors) if (!x.isDisposed) x.dispose();
-    for (const d of carried.values()) disposeData(d);
-    carried = new Map([...outputs].map(([name, d]) => [name, reorderRows(d, order)]));
-    for (const d of outputs.values()) disposeData(d);
+    const reordered = (m: ReadonlyMap<string, Data>) =>
+      new Map([...m].map(([name, d]) => [name, reorderRows(d, order)]));
+    const carriedBefore = reordered(carried);
+    const frontierNow = reordered(before);
+    const next = reordered(outputs);
+    for (const d of [...carried.values(), ...outputs.values(), ...before.values()]) disposeData(d);
+    carried = next;
     prevLabels.dispose();
     prevLabels = keep(new Tensor([B * K], labels));
-    for (const [name, d] of chosenFollowers(afterChoice, t)) carried.set(name, d);
+    if (followers.size > 0) {
+      const statesBefore = new Map(states);
+      const after = tidy(() => {
+        const prev = (name: string): Data =>
+          name === "output" ? labelData() : withState(name, carriedBefore.get(name)!);
+        const scope = parent.child(unit, new Map(), prev, base, { index: t, stateOf });
+        scope.provide("output", labelData());
+        for (const [name, d] of frontierNow) scope.provide(name, d);
+        return new Map(
+          [...followers].filter((n) => carriedBefore.has(n)).map((name) => [name, keepData(scope.get(name))]),
+        );
+      });
+      for (const [name, d] of after) carried.set(name, d);
+      // State the followers replaced (the decoder LSTM's) is no longer needed.
+      for (const [path, tensors] of statesBefore)
+        if (states.get(path) !== tensors) for (const x of tensors) if (!x.isDisposed) x.dispose();
+    }
+    for (const d of [...carriedBefore.values(), ...frontierNow.values()]) disposeData(d);
     for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
@@ -258,17 +275,29 @@ function recurrentInitialOutputs(
   return initial;
 }
 
-/** True if unit layer `name` reads layer `target` at the same step (directly or through other layers). */
-function readsSameStep(unit: NetGraph, name: string, target: string): boolean {
-  const seen = new Set<string>();
-  const stack = [name];
+/** Of `names`, and the layers between them and `choice`: those that read `choice` at the same step. */
+function sameStepFollowers(unit: NetGraph, names: readonly string[], choice: string): Set<string> {
+  const reads = new Map<string, boolean>();
+  const readsChoice = (name: string): boolean => {
+    const known = reads.get(name);
+    if (known !== undefined) return known;
+    reads.set(name, false); // same-step references form a DAG (graph.ts), so this only breaks revisits
+    const node = unit.layers.get(name)!;
+    const r = [...node.sources, ...node.extraRefs.values()].some(
+      (ref) => ref.kind === "layer" && (ref.name === choice || readsChoice(ref.name)),
+    );
+    reads.set(name, r);
+    return r;
+  };
+  const out = new Set<string>();
+  const stack = names.filter(readsChoice);
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (n === target) return true;
-    if (seen.has(n)) continue;
-    seen.add(n);
+    if (out.has(n)) continue;
+    out.add(n);
     const node = unit.layers.get(n)!;
-    for (const r of [...node.sources, ...node.extraRefs.values()]) if (r.kind === "layer") stack.push(r.name);
+    for (const ref of [...node.sources, ...node.extraRefs.values()])
+      if (ref.kind === "layer" && ref.name !== choice && readsChoice(ref.name)) stack.push(ref.name);
   }
-  return false;
+  return out;
 }

@@ -12,7 +12,7 @@ import { buildNetwork } from "../../src/network/network.js";
 import type { Batch } from "../../src/network/types.js";
 import { adamUpdate, newAdamSlots } from "../../src/optim/adam.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
-import { Tensor, tidy } from "../../src/tensor/tensor.js";
+import { liveTensorCount, Tensor, tidy } from "../../src/tensor/tensor.js";
 import { testRandom } from "../helpers/gradcheck.js";
 
 const V = 12;
@@ -170,6 +170,107 @@ test("demo-tf-enc-dec: beam search (prev:output_embed of the chosen labels carri
       net
         .forward({ data: { data: sources, classes } }, { train: false, step: 0 })
         .losses.find((l) => l.name === "output/prob")!.value!,
+  );
+  const total = found.scores.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
+});
+
+/** The decoder of RETURNN's 2018 attention configs at tiny dims (as examples/multi30k-lstm-attention.ts). */
+const attention2018 = {
+  source_embed: { class: "linear", activation: null, with_bias: false, from: ["data:data"], n_out: 6 },
+  lstm0_fw: { class: "rec", unit: "nativelstm2", n_out: 5, direction: 1, from: ["source_embed"] },
+  lstm0_bw: { class: "rec", unit: "nativelstm2", n_out: 5, direction: -1, from: ["source_embed"] },
+  encoder: { class: "copy", from: ["lstm0_fw", "lstm0_bw"] },
+  enc_ctx: { class: "linear", activation: null, with_bias: true, from: ["encoder"], n_out: 7 },
+  inv_fertility: { class: "linear", activation: "sigmoid", with_bias: false, from: ["encoder"], n_out: 1 },
+  output: {
+    class: "rec",
+    from: [],
+    target: "classes",
+    max_seq_len: "max_len_from('base:encoder') * 2",
+    unit: {
+      output: {
+        class: "choice",
+        target: "classes",
+        beam_size: 3,
+        from: ["output_prob"],
+        initial_output: 0,
+        length_normalization: false,
+      },
+      end: { class: "compare", from: ["output"], value: 0 },
+      target_embed: {
+        class: "linear",
+        activation: null,
+        with_bias: false,
+        from: ["output"],
+        n_out: 6,
+        initial_output: 0,
+      },
+      weight_feedback: {
+        class: "linear",
+        activation: null,
+        with_bias: false,
+        from: ["prev:accum_att_weights"],
+        n_out: 7,
+      },
+      prev_s_state: { class: "get_last_hidden_state", from: ["prev:s"], n_out: 16 },
+      prev_s_transformed: {
+        class: "linear",
+        activation: null,
+        with_bias: false,
+        from: ["prev_s_state"],
+        n_out: 7,
+      },
+      energy_in: {
+        class: "combine",
+        kind: "add",
+        from: ["base:enc_ctx", "weight_feedback", "prev_s_transformed"],
+      },
+      energy_tanh: { class: "activation", activation: "tanh", from: ["energy_in"] },
+      energy: { class: "linear", activation: null, with_bias: false, from: ["energy_tanh"], n_out: 1 },
+      att_weights: { class: "softmax_over_spatial", from: ["energy"] },
+      accum_att_weights: {
+        class: "eval",
+        from: ["prev:accum_att_weights", "att_weights", "base:inv_fertility"],
+        eval: "source(0) + source(1) * source(2) * 0.5",
+        out_type: { dim: 1, shape: [null, 1] },
+      },
+      att0: { class: "generic_attention", weights: "att_weights", base: "base:encoder" },
+      att: { class: "merge_dims", axes: "static", from: ["att0"] },
+      s: { class: "rnn_cell", unit: "LSTMBlock", from: ["target_embed", "att"], n_out: 8 },
+      readout_in: {
+        class: "linear",
+        activation: null,
+        from: ["prev:s", "prev:target_embed", "att"],
+        n_out: 8,
+      },
+      readout: { class: "reduce_out", mode: "max", num_pieces: 2, from: ["readout_in"] },
+      output_prob: { class: "softmax", from: ["readout"], target: "classes", loss: "ce" },
+    },
+  },
+};
+
+test("RETURNN's 2018 attention decoder (weight feedback, prev:s state, maxout) trains, and search scores as teacher forcing", () => {
+  const { first, last } = trainSteps(attention2018, 12);
+  assert.ok(Number.isFinite(first) && last < 0.9 * first, `loss ${first} → ${last}`);
+  const net = buildNetwork({ extern_data, network: attention2018, random_seed: 2 }, "demo.json");
+  const sources = randomBatch(3).data.data;
+  const live = liveTensorCount();
+  const found = net.search({ data: { data: sources } }, { beamSize: 3 });
+  assert.equal(liveTensorCount(), live, "search leaks no tensors");
+  const T = Math.max(...found.labels.map((l) => l.length));
+  const classes = {
+    value: new Tensor(
+      [4, T],
+      Int32Array.from({ length: 4 * T }, (_, i) => found.labels[Math.floor(i / T)][i % T] ?? 0),
+    ),
+    lengths: Int32Array.from(found.labels, (l) => l.length),
+  };
+  const ce = tidy(
+    () =>
+      net
+        .forward({ data: { data: sources, classes } }, { train: false, step: 0 })
+        .losses.find((l) => l.name === "output/output_prob")!.value!,
   );
   const total = found.scores.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
