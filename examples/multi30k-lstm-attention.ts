@@ -134,8 +134,8 @@ function network(): Net {
 
 /**
  * RETURNN's 2018 `custom_construction_algo`: pretrain step idx uses idx + 2
- * encoder layers at a width growing from half to full; label smoothing only
- * in the full network.
+ * encoder layers at a width growing from half to full (the attention dims stay);
+ * label smoothing only in the full network.
  */
 function growEncoder(idx: number, net: Net): Net | null {
   const start = 2;
@@ -153,7 +153,6 @@ function growEncoder(idx: number, net: Net): Net | null {
       l.n_out = Math.floor((l.n_out as number) * dimFrac);
       l.dropout = (l.dropout as number) * dimFrac;
     }
-  net.enc_ctx.n_out = Math.floor((net.enc_ctx.n_out as number) * dimFrac);
   const unit = net.output.unit as Net;
   unit.output_prob.loss_opts = { label_smoothing: 0 };
   return net;
