@@ -12,8 +12,9 @@
  *   `forget_bias` (default 1.0) added to the forget gate at run time.
  *
  * Over a time axis (outside a loop, or the loop axis in teacher-forced
- * training) the whole sequence runs at once; in step-by-step search one step
- * runs on the state carried in `ctx.rec.state` ([c, h], reordered by the beam).
+ * training) the whole sequence runs at once; step by step (search, or the
+ * recurrent training loop) one step runs on the state carried in
+ * `ctx.rec.state` ([c, h]; the beam reorders it).
  */
 import { z } from "zod";
 import { Data, type Dim, staticDim } from "../network/data.js";
@@ -183,7 +184,7 @@ export function lstmUnitForward(
   const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, where);
   const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
   const backward = o.direction === -1;
-  if (ctx.rec?.step !== undefined) return searchStep(ctx, x, n, cell, o, backward);
+  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward);
 
   const batch = x.dims[0];
   const time = x.dims[1];
@@ -207,8 +208,8 @@ export function lstmUnitForward(
   return out;
 }
 
-/** One step of step-by-step search: input [B·K, F], state [c, h] from the previous step (zeros at step 0). */
-function searchStep(
+/** One step: input [rows, F], state [c, h] from the previous step (zeros at step 0). */
+function stepWithState(
   ctx: LayerContext,
   x: Data,
   n: number,

@@ -140,22 +140,17 @@ function trainSteps(network: object, steps: number): { first: number; last: numb
   return { first: losses[0], last: losses[losses.length - 1] };
 }
 
-test("RETURNN demo-tf-attention (recurrent dot attention, rnn_cell LSTMBlock, BLSTM lstmp) trains", () => {
-  const { first, last } = trainSteps(demoAttention, 12);
-  assert.ok(Number.isFinite(first) && last < 0.8 * first, `loss ${first} → ${last}`);
-});
-
-test("RETURNN demo-tf-enc-dec (get_last_hidden_state broadcast into the decoder LSTM) trains", () => {
-  const { first, last } = trainSteps(demoEncDec, 12);
-  assert.ok(Number.isFinite(first) && last < 0.8 * first, `loss ${first} → ${last}`);
-});
-
-test("demo-tf-enc-dec: beam search (prev:output_embed of the chosen labels carried) scores as teacher forcing", () => {
-  const network = structuredClone(demoEncDec);
-  (network.output.unit.output as Record<string, unknown>).length_normalization = false;
-  const net = buildNetwork({ extern_data, network, random_seed: 1 }, "demo.json");
-  const sources = randomBatch(2).data.data;
+/**
+ * Beam search on `sources`, then teacher forcing on the labels it found: the
+ * summed cross-entropy (loss `lossName`, no smoothing) must be minus the summed
+ * scores (no length normalisation). Also: the search leaks no tensors.
+ */
+function assertSearchMatchesTeacherForcing(network: object, seed: number, lossName: string): void {
+  const net = buildNetwork({ extern_data, network, random_seed: seed }, "demo.json");
+  const sources = randomBatch(seed + 1).data.data;
+  const live = liveTensorCount();
   const found = net.search({ data: { data: sources } }, { beamSize: 3 });
+  assert.equal(liveTensorCount(), live, "search leaks no tensors");
   assert.equal(found.labels.length, 4);
   const T = Math.max(...found.labels.map((l) => l.length));
   const classes = {
@@ -169,10 +164,26 @@ test("demo-tf-enc-dec: beam search (prev:output_embed of the chosen labels carri
     () =>
       net
         .forward({ data: { data: sources, classes } }, { train: false, step: 0 })
-        .losses.find((l) => l.name === "output/prob")!.value!,
+        .losses.find((l) => l.name === lossName)!.value!,
   );
   const total = found.scores.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
+}
+
+test("RETURNN demo-tf-attention (recurrent dot attention, rnn_cell LSTMBlock, BLSTM lstmp) trains", () => {
+  const { first, last } = trainSteps(demoAttention, 12);
+  assert.ok(Number.isFinite(first) && last < 0.8 * first, `loss ${first} → ${last}`);
+});
+
+test("RETURNN demo-tf-enc-dec (get_last_hidden_state broadcast into the decoder LSTM) trains", () => {
+  const { first, last } = trainSteps(demoEncDec, 12);
+  assert.ok(Number.isFinite(first) && last < 0.8 * first, `loss ${first} → ${last}`);
+});
+
+test("demo-tf-enc-dec: beam search (prev:output_embed of the chosen labels carried) scores as teacher forcing", () => {
+  const network = structuredClone(demoEncDec);
+  (network.output.unit.output as Record<string, unknown>).length_normalization = false;
+  assertSearchMatchesTeacherForcing(network, 1, "output/prob");
 });
 
 /** The decoder of RETURNN's 2018 attention configs at tiny dims (as examples/multi30k-lstm-attention.ts). */
@@ -253,25 +264,5 @@ const attention2018 = {
 test("RETURNN's 2018 attention decoder (weight feedback, prev:s state, maxout) trains, and search scores as teacher forcing", () => {
   const { first, last } = trainSteps(attention2018, 12);
   assert.ok(Number.isFinite(first) && last < 0.9 * first, `loss ${first} → ${last}`);
-  const net = buildNetwork({ extern_data, network: attention2018, random_seed: 2 }, "demo.json");
-  const sources = randomBatch(3).data.data;
-  const live = liveTensorCount();
-  const found = net.search({ data: { data: sources } }, { beamSize: 3 });
-  assert.equal(liveTensorCount(), live, "search leaks no tensors");
-  const T = Math.max(...found.labels.map((l) => l.length));
-  const classes = {
-    value: new Tensor(
-      [4, T],
-      Int32Array.from({ length: 4 * T }, (_, i) => found.labels[Math.floor(i / T)][i % T] ?? 0),
-    ),
-    lengths: Int32Array.from(found.labels, (l) => l.length),
-  };
-  const ce = tidy(
-    () =>
-      net
-        .forward({ data: { data: sources, classes } }, { train: false, step: 0 })
-        .losses.find((l) => l.name === "output/output_prob")!.value!,
-  );
-  const total = found.scores.reduce((a, b) => a + b, 0);
-  assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
+  assertSearchMatchesTeacherForcing(attention2018, 2, "output/output_prob");
 });
