@@ -11,8 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 
 const dataDir = process.env.MULTI30K_DIR ?? "../shared/data/multi30k";
 const vocab = process.env.MULTI30K_VOCAB ?? "runs/multi30k/bpe.json";
-if (!existsSync(vocab))
-  throw new Error(`${vocab}: no BPE vocab yet (run: npm run multi30k, or repronet vocab learn)`);
+if (!existsSync(vocab)) throw new Error(`${vocab}: no BPE vocab yet (run: npm run multi30k, or repronet vocab learn)`);
 /** The vocab file states its size; the network's input and output dims follow it. */
 const vocabSize = (JSON.parse(readFileSync(vocab, "utf8")) as { vocab_size: number }).vocab_size;
 
@@ -25,12 +24,7 @@ const dropout = 0.2;
 type Layer = Record<string, unknown>;
 
 /** One pre-norm block: `x + drop(f(layer_norm(x)))`, as in RETURNN's Transformer configs. */
-function block(
-  net: Record<string, Layer>,
-  prefix: string,
-  input: string,
-  body: (normed: string) => string,
-): string {
+function block(net: Record<string, Layer>, prefix: string, input: string, body: (normed: string) => string): string {
   net[`${prefix}_laynorm`] = { class: "layer_norm", from: [input] };
   const out = body(`${prefix}_laynorm`);
   net[`${prefix}_drop`] = { class: "dropout", from: [out], dropout };
@@ -40,13 +34,7 @@ function block(
 
 function feedForward(net: Record<string, Layer>, prefix: string, input: string): string {
   return block(net, `${prefix}_ff`, input, (x) => {
-    net[`${prefix}_ff_conv1`] = {
-      class: "linear",
-      activation: "relu",
-      with_bias: true,
-      from: [x],
-      n_out: ff,
-    };
+    net[`${prefix}_ff_conv1`] = { class: "linear", activation: "relu", with_bias: true, from: [x], n_out: ff };
     net[`${prefix}_ff_conv2`] = {
       class: "linear",
       activation: null,
@@ -70,36 +58,16 @@ function selfAttention(net: Record<string, Layer>, prefix: string, input: string
       attention_left_only: leftOnly,
       attention_dropout: dropout,
     };
-    net[`${prefix}_self_att_lin`] = {
-      class: "linear",
-      activation: null,
-      with_bias: false,
-      from: [`${prefix}_self_att_att`],
-      n_out: dModel,
-    };
+    net[`${prefix}_self_att_lin`] = { class: "linear", activation: null, with_bias: false, from: [`${prefix}_self_att_att`], n_out: dModel };
     return `${prefix}_self_att_lin`;
   });
 }
 
 /** Embedding × sqrt(d) + positional encoding, with dropout. */
 function embedding(net: Record<string, Layer>, prefix: string, input: string): string {
-  net[`${prefix}_raw`] = {
-    class: "linear",
-    activation: null,
-    with_bias: false,
-    from: [input],
-    n_out: dModel,
-  };
-  net[`${prefix}_weighted`] = {
-    class: "eval",
-    from: [`${prefix}_raw`],
-    eval: `source(0) * ${Math.sqrt(dModel)}`,
-  };
-  net[`${prefix}_with_pos`] = {
-    class: "positional_encoding",
-    add_to_input: true,
-    from: [`${prefix}_weighted`],
-  };
+  net[`${prefix}_raw`] = { class: "linear", activation: null, with_bias: false, from: [input], n_out: dModel };
+  net[`${prefix}_weighted`] = { class: "eval", from: [`${prefix}_raw`], eval: `source(0) * ${Math.sqrt(dModel)}` };
+  net[`${prefix}_with_pos`] = { class: "positional_encoding", add_to_input: true, from: [`${prefix}_weighted`] };
   net[prefix] = { class: "dropout", from: [`${prefix}_with_pos`], dropout };
   return prefix;
 }
@@ -124,46 +92,13 @@ function network(): Record<string, Layer> {
     const p = `dec_${String(i).padStart(2, "0")}`;
     y = selfAttention(unit, p, y, true);
     // Cross-attention: keys and values from the encoder (computed once, outside the loop).
-    net[`${p}_att_key0`] = {
-      class: "linear",
-      activation: null,
-      with_bias: false,
-      from: ["encoder"],
-      n_out: dModel,
-    };
-    net[`${p}_att_key`] = {
-      class: "split_dims",
-      axis: "F",
-      dims: [heads, dModel / heads],
-      from: [`${p}_att_key0`],
-    };
-    net[`${p}_att_value0`] = {
-      class: "linear",
-      activation: null,
-      with_bias: false,
-      from: ["encoder"],
-      n_out: dModel,
-    };
-    net[`${p}_att_value`] = {
-      class: "split_dims",
-      axis: "F",
-      dims: [heads, dModel / heads],
-      from: [`${p}_att_value0`],
-    };
+    net[`${p}_att_key0`] = { class: "linear", activation: null, with_bias: false, from: ["encoder"], n_out: dModel };
+    net[`${p}_att_key`] = { class: "split_dims", axis: "F", dims: [heads, dModel / heads], from: [`${p}_att_key0`] };
+    net[`${p}_att_value0`] = { class: "linear", activation: null, with_bias: false, from: ["encoder"], n_out: dModel };
+    net[`${p}_att_value`] = { class: "split_dims", axis: "F", dims: [heads, dModel / heads], from: [`${p}_att_value0`] };
     y = block(unit, `${p}_att`, y, (q) => {
-      unit[`${p}_att_query0`] = {
-        class: "linear",
-        activation: null,
-        with_bias: false,
-        from: [q],
-        n_out: dModel,
-      };
-      unit[`${p}_att_query`] = {
-        class: "split_dims",
-        axis: "F",
-        dims: [heads, dModel / heads],
-        from: [`${p}_att_query0`],
-      };
+      unit[`${p}_att_query0`] = { class: "linear", activation: null, with_bias: false, from: [q], n_out: dModel };
+      unit[`${p}_att_query`] = { class: "split_dims", axis: "F", dims: [heads, dModel / heads], from: [`${p}_att_query0`] };
       unit[`${p}_att_energy`] = {
         class: "dot",
         red1: -1,
@@ -183,19 +118,9 @@ function network(): Record<string, Layer> {
         from: [`${p}_att_weights`],
         dropout,
       };
-      unit[`${p}_att0`] = {
-        class: "generic_attention",
-        weights: `${p}_att_weights_drop`,
-        base: `base:${p}_att_value`,
-      };
+      unit[`${p}_att0`] = { class: "generic_attention", weights: `${p}_att_weights_drop`, base: `base:${p}_att_value` };
       unit[`${p}_att_att`] = { class: "merge_dims", axes: "static", from: [`${p}_att0`] };
-      unit[`${p}_att_lin`] = {
-        class: "linear",
-        activation: null,
-        with_bias: false,
-        from: [`${p}_att_att`],
-        n_out: dModel,
-      };
+      unit[`${p}_att_lin`] = { class: "linear", activation: null, with_bias: false, from: [`${p}_att_att`], n_out: dModel };
       return `${p}_att_lin`;
     });
     y = feedForward(unit, p, y);
@@ -210,13 +135,7 @@ function network(): Record<string, Layer> {
     loss: "ce",
     loss_opts: { label_smoothing: 0.1 },
   };
-  net.output = {
-    class: "rec",
-    from: [],
-    unit,
-    target: "classes",
-    max_seq_len: "max_len_from('base:encoder') * 3",
-  };
+  net.output = { class: "rec", from: [], unit, target: "classes", max_seq_len: "max_len_from('base:encoder') * 3" };
   net.decision = { class: "decide", from: ["output"], loss: "edit_distance", target: "classes" };
   return net;
 }
