@@ -5,7 +5,7 @@
  * recurrent loop never changes the result.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -15,9 +15,18 @@ import { type Config, trainedFingerprint as trainedInProcess, unitOf } from "../
 const work = mkdtempSync(join(tmpdir(), "repronet-rec-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function trainedFingerprint(out: string, threads: string): string {
+/** The fixture with the decoder LSTM reading prev:att: s and the attention run in the recurrent loop. */
+function recurrentFixture(): string {
+  const config = JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8")) as Config;
+  unitOf(config).s.from = ["target_embed", "prev:att"];
+  const file = join(work, "recurrent.json");
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function trainedFingerprint(config: string, out: string, threads: string): string {
   const dir = join(work, out);
-  const t = repronet(["train", "test/fixtures/rec/lstm-attention.json", "--out", dir, "--threads", threads]);
+  const t = repronet(["train", config, "--out", dir, "--threads", threads]);
   assert.equal(t.code, 0, t.stderr);
   const f = repronet(["fingerprint", dir]);
   assert.equal(f.code, 0, f.stderr);
@@ -27,7 +36,13 @@ function trainedFingerprint(out: string, threads: string): string {
 }
 
 test("an LSTM encoder-decoder trains to identical fingerprints in two processes with 1 and 2 threads", () => {
-  assert.equal(trainedFingerprint("a", "1"), trainedFingerprint("b", "2"));
+  const fixture = "test/fixtures/rec/lstm-attention.json";
+  assert.equal(trainedFingerprint(fixture, "a", "1"), trainedFingerprint(fixture, "b", "2"));
+});
+
+test("a truly recurrent unit (step-by-step training) trains to identical fingerprints with 1 and 2 threads", () => {
+  const fixture = recurrentFixture();
+  assert.equal(trainedFingerprint(fixture, "c", "1"), trainedFingerprint(fixture, "d", "2"));
 });
 
 test("a unit whose recurrent part is trivial trains to the same fingerprint in the step loop as moved out", async () => {
