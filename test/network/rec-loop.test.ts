@@ -13,7 +13,10 @@ import type { Batch } from "../../src/network/types.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
 import { Tensor, tidy } from "../../src/tensor/tensor.js";
 import "../../src/layers/index.js";
+import { batchDim, staticDim } from "../../src/network/data.js";
+import { inputDropout } from "../../src/network/dropout.js";
 import { centralDifference, testRandom } from "../helpers/gradcheck.js";
+import { dataOf, layerContext } from "../helpers/layer-harness.js";
 
 type Unit = Record<string, Record<string, unknown>>;
 /** The LSTM attention fixture with the decoder LSTM reading prev:att (s, att and its inputs form the loop). */
@@ -112,4 +115,15 @@ test("labels beyond the sequence ends change no loss and no gradient of a recurr
     });
   const rnd = testRandom(3);
   assert.deepEqual(run(batchOf(src, tgt, () => 1 + Math.floor(rnd() * 11))), run(batchOf(src, tgt, () => 0)));
+});
+
+test("dropout inside the recurrent loop draws a new mask at every decoder step (deterministically)", () => {
+  const ones = dataOf(new Float32Array(2 * 64).fill(1), [batchDim(2), staticDim(64)]);
+  const mask = (step: number) => {
+    const ctx = layerContext({ path: "output/drop", train: true, step: 4, rec: { step } });
+    return Array.from(inputDropout(ctx, [ones], 0.5, undefined)[0].value.f32);
+  };
+  assert.notDeepEqual(mask(0), mask(1));
+  assert.deepEqual(mask(1), mask(1));
+  assert.ok(mask(0).some((v) => v === 0) && mask(0).some((v) => v === 2));
 });
