@@ -117,6 +117,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   };
 
   const beams = new Beams(B, K);
+  const cheating = choice.opts.cheating ? goldLabels(parent, choice, where) : undefined;
   const rows = batchDim(B * K);
   let prevLabels = keep(new Tensor([B * K], new Int32Array(B * K).fill(initial)));
   const labelData = () => new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
@@ -161,7 +162,8 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       const keepOf = (names: readonly string[]) =>
         new Map(names.map((name) => [name, keepData(scope.get(name))]));
       const outputs = keepOf([...carried.keys()].filter((n) => !followers.has(n)));
-      return { ...beams.advance(logProbs.f32, logProbs.shape[1]), outputs, before: keepOf(frontier) };
+      const step = beams.advance(logProbs.f32, logProbs.shape[1], cheating?.(t));
+      return { ...step, outputs, before: keepOf(frontier) };
     });
     // Carry state and labels to the next step in the new beam order.
     const order = new Tensor([B * K], from);
@@ -300,4 +302,18 @@ function sameStepFollowers(unit: NetGraph, names: readonly string[], choice: str
       if (ref.kind === "layer" && ref.name !== choice && readsChoice(ref.name)) stack.push(ref.name);
   }
   return out;
+}
+
+/** RETURNN's `cheating`: the reference label of each batch entry at step t (end-of-sequence 0 after it). */
+function goldLabels(parent: Scope, choice: LayerNode, where: string): (t: number) => Int32Array {
+  const key = choice.opts.target;
+  const target = key === undefined ? undefined : parent.externs.get(key);
+  if (!target?.sparse || target.dims.length !== 2)
+    throw new ReproError(
+      `${where}: choice "cheating" needs the target "${key}" as sparse [batch, time] data in the batch`,
+    );
+  const [B, T] = target.value.shape;
+  const lengths = target.dims[1].lengths ?? new Int32Array(B).fill(T);
+  const labels = target.value.i32;
+  return (t) => Int32Array.from({ length: B }, (_, b) => (t < lengths[b] ? labels[b * T + t] : 0));
 }
