@@ -148,7 +148,8 @@ function parseLayer(
 }
 
 function parseRef(ref: string, where: string, graph: NetGraph): Ref {
-  if (ref === "data") return { kind: "extern", key: "data" };
+  // Inside a rec unit, "data" is the unit's input frame (RETURNN), i.e. data:source.
+  if (ref === "data") return { kind: "extern", key: graph.isUnit ? "source" : "data" };
   if (ref.startsWith("data:")) return { kind: "extern", key: ref.slice(5) };
   if (ref.startsWith("base:")) {
     if (!graph.isUnit) throw new ReproError(`${where}: "${ref}" is only valid inside a rec unit`);
@@ -181,6 +182,7 @@ function checkRefs(
   }
   for (const ref of refsOf(node)) {
     if (ref.kind === "extern") {
+      if (ref.key === "source" && graph.isUnit) continue; // the unit's input frame (checked when run)
       if (!externs.has(ref.key)) {
         throw new ReproError(
           `${where}: unknown data key "data:${ref.key}"${didYouMean(ref.key, externs.keys())}`,

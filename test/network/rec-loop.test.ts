@@ -127,3 +127,44 @@ test("dropout inside the recurrent loop draws a new mask at every decoder step (
   assert.deepEqual(mask(1), mask(1));
   assert.ok(mask(0).some((v) => v === 0) && mask(0).some((v) => v === 2));
 });
+
+test("a rec unit over its input: data:source (and bare data) is the frame; the loop runs over the input's time", () => {
+  for (const source of ["data:source", "data"]) {
+    const config = {
+      extern_data: { data: { dim: 2 } },
+      network: {
+        output: {
+          class: "rec",
+          from: "data",
+          unit: {
+            acc: { class: "combine", kind: "add", from: ["prev:acc", source], out_type: { shape: [2] } },
+            output: { class: "copy", from: "acc" },
+          },
+        },
+        total: { class: "copy", from: "output", loss: "as_is" },
+      },
+    };
+    const net = buildNetwork(config, "c.json");
+    const x = [
+      [1, 2, 3, 4, 5, 6],
+      [7, 8, 9, 10, 0, 0],
+    ];
+    const lengths = [3, 2];
+    const batch = {
+      data: {
+        data: {
+          value: new Tensor([2, 3, 2], Float32Array.from(x.flat())),
+          lengths: Int32Array.from(lengths),
+        },
+      },
+    };
+    const loss = tidy(
+      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+    );
+    // Σ over valid frames of the running sums = Σ_b Σ_t (len_b − t) · Σ_f x[b, t, f].
+    let expected = 0;
+    for (let b = 0; b < 2; b++)
+      for (let t = 0; t < lengths[b]; t++) expected += (lengths[b] - t) * (x[b][2 * t] + x[b][2 * t + 1]);
+    assert.equal(loss, expected, source);
+  }
+});
