@@ -429,6 +429,17 @@ void AttentionBackward(const Napi::CallbackInfo& info) {
 
 // --- LSTM -------------------------------------------------------------------------
 
+// The Float32Array arguments at positions `pos`, each holding at least `sizes` elements.
+template <size_t N>
+void float_args(const Napi::CallbackInfo& info, const size_t (&pos)[N], const int64_t (&sizes)[N],
+                const char* const (&names)[N], float* (&out)[N]) {
+  for (size_t a = 0; a < N; a++) {
+    const Arr arr = typed(info, pos[a], napi_float32_array, names[a]);
+    need(info, arr, sizes[a], names[a]);
+    out[a] = F(arr);
+  }
+}
+
 rn::LstmSpec lstm_spec(const Napi::CallbackInfo& info, size_t i) {
   rn::LstmSpec s;
   s.b = num(info, i);
@@ -447,11 +458,7 @@ void LstmForward(const Napi::CallbackInfo& info) {
   const size_t pos[] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10};
   const int64_t sizes[] = {4 * bt, 4 * s.n * s.n, bn, bn, bt, bt, 4 * bt, bt, bn, bn};
   float* p[10];
-  for (int a = 0; a < 10; a++) {
-    const Arr arr = typed(info, pos[a], napi_float32_array, names[a]);
-    need(info, arr, sizes[a], names[a]);
-    p[a] = F(arr);
-  }
+  float_args(info, pos, sizes, names, p);
   const Arr len = typed(info, 4, napi_int32_array, "lengths");
   need(info, len, s.b, "lengths");
   rn::lstm_forward(p[0], p[1], p[2], p[3], I(len), p[4], p[5], p[6], p[7], p[8], p[9], s);
@@ -466,11 +473,7 @@ void LstmBackward(const Napi::CallbackInfo& info) {
   const size_t pos[] = {0, 1, 3, 4, 5, 6, 9, 10, 11, 12};
   const int64_t sizes[] = {4 * s.n * s.n, bn, bt, 4 * bt, bt, bt, 4 * bt, 4 * s.n * s.n, bn, bn};
   float* p[10];
-  for (int a = 0; a < 10; a++) {
-    const Arr arr = typed(info, pos[a], napi_float32_array, names[a]);
-    need(info, arr, sizes[a], names[a]);
-    p[a] = F(arr);
-  }
+  float_args(info, pos, sizes, names, p);
   const Arr len = typed(info, 2, napi_int32_array, "lengths");
   need(info, len, s.b, "lengths");
   const float* dc_last = optional_f32(info, 7, bn, "dcLast");
