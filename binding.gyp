@@ -18,7 +18,8 @@
         "native/src/ctc.cc",
         "native/src/gemm_thin.cc",
         "native/src/adam_many.cc",
-        "native/src/isa.cc"
+        "native/src/isa.cc",
+        "native/src/lstm.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

@@ -20,6 +20,7 @@ import { jsKernels } from "../src/kernels/js/index.js";
 import type { Kernels } from "../src/kernels/kernels.js";
 import { nativeKernels, nativeUnavailableReason } from "../src/kernels/native/index.js";
 import { benchGemm } from "./gemm.js";
+import { lstmBenchShape, runLstmStep } from "./lstm-step.js";
 import { referenceBatch, referenceShape, stepFlops } from "./reference-config.js";
 import type { StepBenchResult } from "./reference-step.js";
 import type { SearchBenchResult } from "./search-bench.js";
@@ -231,5 +232,52 @@ if (native && searchSentences > 0) {
       `search native threads=${row.threads} beam ${row.beam}, vocab ${row.vocab}: ${row.sentences} sentences in ` +
         `${row.seconds.toFixed(1)} s, ${row.sentences_per_s.toFixed(1)} sentences/s  peak RSS ${row.peak_rss_mb.toFixed(0)} MB`,
     );
+  }
+}
+
+// --- LSTM step (BLSTM encoder, bench/lstm-step.ts) ---------------------------------------------
+
+if (native) {
+  const lstmSteps = quick ? 3 : 10;
+  const lstmNative: number[] = [];
+  for (const t of threadCounts) {
+    native.setThreads(t);
+    const r = runLstmStep("native", t, lstmSteps);
+    lstmNative.push(r.ms_per_step);
+    emit(
+      r as unknown as Record<string, unknown>,
+      `lstm_step native threads=${t} ${r.ms_per_step.toFixed(1).padStart(8)} ms/step  (BLSTM ${lstmBenchShape.layers}×${lstmBenchShape.cells}, median of ${lstmSteps})`,
+    );
+  }
+  const lstmScript = torchScript && join(dirname(torchScript), "torch_lstm_bench.py");
+  if (torch && lstmScript && existsSync(lstmScript)) {
+    const torchMs: number[] = [];
+    for (const t of threadCounts) {
+      const r = spawnSync(torch.python, [lstmScript, "--threads", String(t), "--steps", String(lstmSteps)], {
+        encoding: "utf8",
+      });
+      const m = /median (\d+(?:\.\d+)?) ms\/step/.exec(r.stdout);
+      if (r.status !== 0 || !m) {
+        console.error(`torch lstm (${t} threads) failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
+        continue;
+      }
+      torchMs.push(Number(m[1]));
+      emit(
+        { bench: "lstm_step", kernels: "torch", threads: t, ms_per_step: Number(m[1]) },
+        `lstm_step torch  threads=${t} ${Number(m[1]).toFixed(1).padStart(8)} ms/step`,
+      );
+    }
+    if (torchMs.length > 0) {
+      const ratio = Math.min(...lstmNative) / Math.min(...torchMs);
+      emit(
+        {
+          bench: "lstm_step_ratio",
+          native_ms: Math.min(...lstmNative),
+          torch_ms: Math.min(...torchMs),
+          ratio,
+        },
+        `lstm native / torch (best thread setting each): ${ratio.toFixed(2)}×`,
+      );
+    }
   }
 }

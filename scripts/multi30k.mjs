@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run multi30k [-- --data DIR --work DIR --epochs N --average N --beam N]`:
+ * `npm run multi30k [-- --data DIR --work DIR --epochs N --average N --beam N --config FILE]`:
  * the reference Multi30k En→De pipeline with the repronet CLI —
  * prepare (joint BPE) → train (examples/multi30k-transformer.ts) → average the
  * last N epochs → translate test_2016_flickr → score BLEU, TER, chrF.
@@ -21,6 +21,7 @@ const { values: o } = parseArgs({
     beam: { type: "string", default: "5" },
     merges: { type: "string", default: "8000" },
     threads: { type: "string" },
+    config: { type: "string", default: "examples/multi30k-transformer.ts" },
   },
 });
 const repronet = resolve("bin/repronet.js");
@@ -66,7 +67,7 @@ if (!existsSync(vocab)) {
     join(data, "train.de.gz"),
   ]);
 }
-const trainArgs = ["train", "examples/multi30k-transformer.ts", "--out", run];
+const trainArgs = ["train", o.config, "--out", run];
 if (o.epochs) trainArgs.push("--set", `num_epochs=${o.epochs}`);
 if (o.threads) trainArgs.push("--threads", o.threads);
 step("train", trainArgs);

@@ -13,6 +13,7 @@
 #include "gemm.h"
 #include "isa.h"
 #include "kernels.h"
+#include "lstm.h"
 #include "pool.h"
 #include "vexp.h"
 
@@ -455,6 +456,60 @@ void AttentionBackward(const Napi::CallbackInfo& info) {
   rn::attention_backward(F(q), F(k), F(v), I(len), drop, F(probs), F(gout), F(gq), F(gk), F(gv), s);
 }
 
+// --- LSTM -------------------------------------------------------------------------
+
+// The Float32Array arguments at positions `pos`, each holding at least `sizes` elements.
+template <size_t N>
+void float_args(const Napi::CallbackInfo& info, const size_t (&pos)[N], const int64_t (&sizes)[N],
+                const char* const (&names)[N], float* (&out)[N]) {
+  for (size_t a = 0; a < N; a++) {
+    const Arr arr = typed(info, pos[a], napi_float32_array, names[a]);
+    need(info, arr, sizes[a], names[a]);
+    out[a] = F(arr);
+  }
+}
+
+rn::LstmSpec lstm_spec(const Napi::CallbackInfo& info, size_t i) {
+  rn::LstmSpec s;
+  s.b = num(info, i);
+  s.t = num(info, i + 1);
+  s.n = num(info, i + 2);
+  s.backward = flag(info, i + 3);
+  if (s.b < 0 || s.t < 0 || s.n < 0) throw Napi::RangeError::New(info.Env(), "lstm: bad sizes");
+  return s;
+}
+
+// lstmForward(xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, B, T, n, backward)
+void LstmForward(const Napi::CallbackInfo& info) {
+  const rn::LstmSpec s = lstm_spec(info, 11);
+  const int64_t bt = s.b * s.t * s.n, bn = s.b * s.n;
+  const char* names[] = {"xp", "wRe", "c0", "h0", "y", "cells", "gates", "hPrev", "cLast", "hLast"};
+  const size_t pos[] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10};
+  const int64_t sizes[] = {4 * bt, 4 * s.n * s.n, bn, bn, bt, bt, 4 * bt, bt, bn, bn};
+  float* p[10];
+  float_args(info, pos, sizes, names, p);
+  const Arr len = typed(info, 4, napi_int32_array, "lengths");
+  need(info, len, s.b, "lengths");
+  rn::lstm_forward(p[0], p[1], p[2], p[3], I(len), p[4], p[5], p[6], p[7], p[8], p[9], s);
+}
+
+// lstmBackward(wRe, c0, lengths, cells, gates, hPrev, dy, dcLast|null, dhLast|null, dxp, dwRe, dc0, dh0,
+// B, T, n, backward)
+void LstmBackward(const Napi::CallbackInfo& info) {
+  const rn::LstmSpec s = lstm_spec(info, 13);
+  const int64_t bt = s.b * s.t * s.n, bn = s.b * s.n;
+  const char* names[] = {"wRe", "c0", "cells", "gates", "hPrev", "dy", "dxp", "dwRe", "dc0", "dh0"};
+  const size_t pos[] = {0, 1, 3, 4, 5, 6, 9, 10, 11, 12};
+  const int64_t sizes[] = {4 * s.n * s.n, bn, bt, 4 * bt, bt, bt, 4 * bt, 4 * s.n * s.n, bn, bn};
+  float* p[10];
+  float_args(info, pos, sizes, names, p);
+  const Arr len = typed(info, 2, napi_int32_array, "lengths");
+  need(info, len, s.b, "lengths");
+  const float* dc_last = optional_f32(info, 7, bn, "dcLast");
+  const float* dh_last = optional_f32(info, 8, bn, "dhLast");
+  rn::lstm_backward(p[0], p[1], I(len), p[2], p[3], p[4], p[5], dc_last, dh_last, p[6], p[7], p[8], p[9], s);
+}
+
 // --- configuration ----------------------------------------------------------------
 
 void CtcLoss(const Napi::CallbackInfo& info) {
@@ -553,6 +608,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"ctcLoss", CtcLoss},
       {"adamMany", AdamMany},
       {"expShifted", ExpShifted},
+      {"lstmForward", LstmForward},
+      {"lstmBackward", LstmBackward},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

@@ -284,6 +284,52 @@ export interface Kernels {
     vs: readonly Float32Array[],
     o: AdamStep,
   ): void;
+
+  /**
+   * LSTM over a padded batch (RETURNN's NativeLstm2 cell, gates [j, i, f, o]):
+   * xp [B,T,4n] is the projected input x·W + b, wRe [n,4n] the recurrent weight,
+   * c0/h0 [B,n] the initial state. Writes y [B,T,n] (0 on padded steps), the
+   * cell states `cells` [B,T,n], activated `gates` [B,T,4n] and the state fed
+   * into each step `hPrev` [B,T,n] (for the backward pass), and the final state
+   * cLast/hLast [B,n]. A step t ≥ lengths[b] leaves the state unchanged; padded
+   * input values never reach any output. Steps run t = 0…T−1, or T−1…0 when
+   * `spec.backward`. See src/kernels/js/lstm.ts for the exact arithmetic.
+   */
+  lstmForward(
+    xp: Float32Array,
+    wRe: Float32Array,
+    c0: Float32Array,
+    h0: Float32Array,
+    lengths: Int32Array,
+    y: Float32Array,
+    cells: Float32Array,
+    gates: Float32Array,
+    hPrev: Float32Array,
+    cLast: Float32Array,
+    hLast: Float32Array,
+    spec: LstmSpec,
+  ): void;
+  /**
+   * Gradients of `lstmForward` (all written, not accumulated): dxp [B,T,4n],
+   * dwRe [n,4n] (summed over (b, t) ascending as one product), dc0, dh0 [B,n].
+   * dcLast/dhLast: gradients of the final state, or null for none.
+   */
+  lstmBackward(
+    wRe: Float32Array,
+    c0: Float32Array,
+    lengths: Int32Array,
+    cells: Float32Array,
+    gates: Float32Array,
+    hPrev: Float32Array,
+    dy: Float32Array,
+    dcLast: Float32Array | null,
+    dhLast: Float32Array | null,
+    dxp: Float32Array,
+    dwRe: Float32Array,
+    dc0: Float32Array,
+    dh0: Float32Array,
+    spec: LstmSpec,
+  ): void;
 }
 
 export interface CtcSpec {
@@ -292,6 +338,15 @@ export interface CtcSpec {
   classes: number;
   maxLabels: number;
   blank: number;
+}
+
+export interface LstmSpec {
+  /** Batch, time (padded), cells. */
+  b: number;
+  t: number;
+  n: number;
+  /** Walk the steps from T−1 down to 0 (RETURNN's `direction: -1`). */
+  backward: boolean;
 }
 
 export interface AttentionSpec {

@@ -28,5 +28,11 @@ import "./slice.js";
 import "./expand-dims.js";
 import "./length.js";
 import "./specaugment.js";
+import "./rnn-cell.js";
+import "./get-last-hidden-state.js";
+import "./reduce-out.js";
+import "./switch.js";
+import "./reinterpret-data.js";
+import "./dot-attention.js";
 
 export { layerClass, layerClassNames } from "./registry.js";

@@ -38,6 +38,8 @@ export const commonOptions = {
   trainable: z.boolean().optional(),
   L2: z.number().min(0).optional(),
   out_type: z.record(z.string(), z.unknown()).optional(),
+  /** Inside a rec unit: the output `prev:` reads before step 0 (src/network/rec-loop.ts). */
+  initial_output: z.union([z.number(), z.string()]).optional(),
 };
 
 export type CommonOptions = z.infer<z.ZodObject<typeof commonOptions>>;

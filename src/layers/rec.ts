@@ -1,15 +1,25 @@
-/** `rec`: a unit subnetwork run over decoder steps; the runner executes it (src/network/rec.ts). */
+/**
+ * `rec`: with a dict `unit`, a subnetwork run over decoder steps (the runner
+ * executes it: src/network/rec.ts, src/network/search.ts); with a string
+ * `unit`, an LSTM over the time axis of its input (src/layers/lstm-unit.ts).
+ */
 import { z } from "zod";
+import { lstmCellOf, lstmOptions, lstmUnitForward } from "./lstm-unit.js";
 import { registerLayer } from "./registry.js";
 
 registerLayer("rec", {
   options: {
-    unit: z.record(z.string(), z.unknown()),
+    unit: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
     max_seq_len: z.union([z.string(), z.number()]).optional(),
     include_eos: z.boolean().optional(),
+    ...lstmOptions,
   },
   allowNoSources: true,
-  forward(ctx) {
-    throw new Error(`internal: ${ctx.path}: rec layers are run by the network runner`);
+  forward(ctx, inputs, opts) {
+    if (typeof opts.unit === "object")
+      throw new Error(`internal: ${ctx.path}: rec layers with a subnetwork are run by the network runner`);
+    if (inputs.length === 0) throw new Error(`${ctx.path}: an LSTM unit needs at least one source in "from"`);
+    // RETURNN's default unit is "lstm" (NativeLstm2).
+    return lstmUnitForward(ctx, inputs, opts, lstmCellOf(opts.unit ?? "lstm", ctx.path, false));
   },
 });

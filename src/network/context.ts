@@ -59,7 +59,9 @@ export function createContext(o: ContextOptions): LayerContext {
         ? { w: stored(name, transposedShape(name, shape), init), transposed: true }
         : { w: stored(name, shape, init), transposed: false },
     dropoutUniform: (purpose) => {
-      const stream = () => new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}`, o.step);
+      // Inside a recurrent loop each decoder step draws its own mask (as RETURNN does).
+      const loopStep = o.rec?.step !== undefined ? `/step:${o.rec.step}` : "";
+      const stream = () => new KeyedStream(o.params.seed, `dropout/${o.path}/${purpose}${loopStep}`, o.step);
       return Object.assign((n: number) => stream().uniform(n), {
         keepMask: (rate: number, out: Float32Array) => stream().dropoutMaskInto(out, rate),
       });

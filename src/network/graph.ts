@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type ExternSpec, normalizeExternData } from "../config/extern-data.js";
 import { type CommonOptions, commonOptions, type LayerDef } from "../layers/layer.js";
+import { lstmCellOf } from "../layers/lstm-unit.js";
 import { layerClass } from "../layers/registry.js";
 import { lossClass } from "../losses/index.js";
 import { didYouMean, ReproError } from "../util/errors.js";
@@ -92,10 +93,8 @@ function parseLayer(
   const dict = raw as Record<string, unknown>;
   if (typeof dict.class !== "string") throw new ReproError(`${where}: missing "class"`);
   const def = layerClass(dict.class, where);
-  if (dict.class === "rec" && typeof dict.unit === "string")
-    throw new ReproError(
-      `${where}: rec unit "${dict.unit}" is not supported yet (only a subnetwork dict as "unit")`,
-    );
+  // A string unit names an LSTM cell: an unknown one is reported when the network is parsed.
+  if (dict.class === "rec" && typeof dict.unit === "string") lstmCellOf(dict.unit, where, false);
   const allowed = { ...commonOptions, ...def.options };
   for (const key of Object.keys(dict)) {
     if (!(key in allowed)) {
@@ -115,9 +114,11 @@ function parseLayer(
     parsedOpts.n_out === undefined && targetDim !== undefined
       ? { ...parsedOpts, n_out: targetDim }
       : parsedOpts;
+  // A rec with a dict unit reads its sources through the unit; an LSTM rec reads "data" by default.
+  const isSubnetRec = dict.class === "rec" && typeof opts.unit === "object";
   const from =
     opts.from === undefined
-      ? def.allowNoSources
+      ? def.allowNoSources && (dict.class !== "rec" || isSubnetRec)
         ? []
         : ["data"]
       : typeof opts.from === "string"
@@ -128,12 +129,13 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
-  const unit = dict.class === "rec" ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
+  const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
 }
 
 function parseRef(ref: string, where: string, graph: NetGraph): Ref {
-  if (ref === "data") return { kind: "extern", key: "data" };
+  // Inside a rec unit, "data" is the unit's input frame (RETURNN), i.e. data:source.
+  if (ref === "data") return { kind: "extern", key: graph.isUnit ? "source" : "data" };
   if (ref.startsWith("data:")) return { kind: "extern", key: ref.slice(5) };
   if (ref.startsWith("base:")) {
     if (!graph.isUnit) throw new ReproError(`${where}: "${ref}" is only valid inside a rec unit`);
@@ -167,6 +169,7 @@ function checkRefs(
   checkMaxSeqLen(node, graph, where);
   for (const ref of refsOf(node)) {
     if (ref.kind === "extern") {
+      if (ref.key === "source" && graph.isUnit) continue; // the unit's input frame (checked when run)
       if (!externs.has(ref.key)) {
         throw new ReproError(
           `${where}: unknown data key "data:${ref.key}"${didYouMean(ref.key, externs.keys())}`,

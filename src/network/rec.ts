@@ -1,14 +1,18 @@
 /**
  * `rec` in training and evaluation: teacher forcing over the whole target
- * sequence at once. The decoder steps become one extra axis (the loop axis,
+ * sequence at once (layers on a `prev:` cycle run step by step first:
+ * rec-loop.ts). The decoder steps become one extra axis (the loop axis,
  * axis 1); `prev:x` is x shifted one step along it, and `prev:<choice>` is the
  * target shifted right with the choice's `initial_output`.
  */
+
+import { concatFeatures } from "../layers/util/align.js";
 import * as ops from "../tensor/ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import { Data, timeDim } from "./data.js";
+import { Data, type Dim, timeDim } from "./data.js";
 import type { LayerNode } from "./graph.js";
+import { loopLayers, runLoop } from "./rec-loop.js";
 import type { Scope } from "./run.js";
 
 /** The data key the unit is trained against: the rec's `target`, else its choice layer's. */
@@ -50,18 +54,57 @@ function shiftSteps(x: Data): Data {
   );
 }
 
+/**
+ * True for a rec unit that runs over the frames of its `from` (no target, no
+ * choice): `data:source` (or `data`) in the unit is the current frame. Search
+ * runs it as training does.
+ */
+export function runsOverSource(node: LayerNode): boolean {
+  const hasChoice = [...node.unit!.layers.values()].some((n) => n.className === "choice");
+  return node.sources.length > 0 && node.opts.target === undefined && !hasChoice;
+}
+
+/** The unit's input, its frames along the loop axis (`data:source`). */
+function sourceSteps(node: LayerNode, parent: Scope): { source: Data; time: Dim; loop: Dim } {
+  const where = `${parent.env.file}: layer "${node.path}"`;
+  const inputs = node.sources.map((r) => parent.resolve(r));
+  const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, where);
+  const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
+  if (x.dims[0]?.kind !== "batch" || x.dims[1]?.kind !== "time")
+    throw new ReproError(
+      `${where}: a rec unit over its input needs input [batch, time, ...], got (${x.describe()})`,
+    );
+  const time = x.dims[1];
+  const loop = timeDim(
+    time.lengths ?? new Int32Array(x.dims[0].size).fill(time.size),
+    `${node.path}:steps`,
+    true,
+  );
+  return { source: new Data(x.value, [x.dims[0], loop, ...x.dims.slice(2)], x.sparseDim), time, loop };
+}
+
 export function runRecTraining(node: LayerNode, parent: Scope): Data {
   const file = parent.env.file;
-  const key = recTarget(node, file);
-  const target = parent.externs.get(key);
-  if (target?.dims.length !== 2 || !target.sparse) {
-    throw new ReproError(`${file}: layer "${node.path}": target "${key}" must be sparse [batch, time] data`);
-  }
-  const targetTime = target.dims[1];
-  const loop = timeDim(targetTime.lengths!, `${node.path}:steps`, true);
-  const stepTarget = new Data(target.value, [target.dims[0], loop], target.sparseDim);
   const externs = new Map(parent.externs);
-  externs.set(key, stepTarget);
+  let key = "";
+  let time: Dim;
+  let loop: Dim;
+  if (runsOverSource(node)) {
+    const s = sourceSteps(node, parent);
+    ({ time, loop } = s);
+    externs.set("source", s.source);
+  } else {
+    key = recTarget(node, file);
+    const target = parent.externs.get(key);
+    if (target?.dims.length !== 2 || !target.sparse) {
+      throw new ReproError(
+        `${file}: layer "${node.path}": target "${key}" must be sparse [batch, time] data`,
+      );
+    }
+    time = target.dims[1];
+    loop = timeDim(time.lengths!, `${node.path}:steps`, true);
+    externs.set(key, new Data(target.value, [target.dims[0], loop], target.sparseDim));
+  }
 
   const prev = (name: string, scope: Scope): Data => {
     const prevNode = scope.graph.layers.get(name)!;
@@ -72,17 +115,30 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
       const t = externs.get(prevNode.opts.target ?? key)!;
       return new Data(shiftLabels(t.value, initial), t.dims, t.sparseDim);
     }
+    const init = prevNode.opts.initial_output ?? 0;
+    if (init !== 0 && init !== "zeros")
+      throw new ReproError(
+        `${file}: layer "${prevNode.path}": initial_output ${JSON.stringify(init)} is only supported for layers in the recurrent loop (outside it: 0 or "zeros")`,
+      );
     return shiftSteps(scope.get(name));
   };
 
   const unit = parent.child(node.unit!, externs, prev);
+  // A choice is the target in training (RETURNN clears its `from`): it never runs its sources.
+  for (const n of node.unit!.layers.values())
+    if (n.className === "choice" && n.opts.target) unit.provide(n.name, externs.get(n.opts.target)!);
+  const inLoop = loopLayers(node.unit!);
+  if (inLoop.size > 0) {
+    const wholePrev = (name: string) => prev(name, unit);
+    runLoop({ unit, parent, graph: node.unit!, loop, externs, wholePrev }, inLoop);
+  }
   unit.runRoots();
   if (!node.unit!.layers.has("output"))
     throw new ReproError(`${file}: layer "${node.path}": the unit needs an "output" layer`);
   const out = unit.get("output");
   return new Data(
     out.value,
-    out.dims.map((d) => (d === loop ? targetTime : d)),
+    out.dims.map((d) => (d === loop ? time : d)),
     out.sparseDim,
     out.logits,
   );

@@ -18,7 +18,7 @@ import { inputDropout } from "./dropout.js";
 import { type LayerNode, type NetGraph, type Ref, rootLayers } from "./graph.js";
 import { ancestors, canonicalOrder, feedsObjective, lossScale } from "./order.js";
 import type { ParamStore } from "./params.js";
-import { runRecTraining } from "./rec.js";
+import { runRecTraining, runsOverSource } from "./rec.js";
 import { runRecSearch, type SearchSettings } from "./search.js";
 
 export interface RunEnv {
@@ -124,6 +124,11 @@ export class Scope implements ParentScope {
     });
   }
 
+  /** Sets layer `name`'s output from outside (the recurrent loop's stacked or sliced outputs). */
+  provide(name: string, data: Data): void {
+    this.cache.set(name, data);
+  }
+
   /** The output of layer `name` of this scope's graph. */
   get(name: string): Data {
     const cached = this.cache.get(name);
@@ -171,7 +176,10 @@ export class Scope implements ParentScope {
 
   private compute(node: LayerNode): Data {
     try {
-      if (node.unit) return this.env.search ? runRecSearch(node, this) : runRecTraining(node, this);
+      if (node.unit)
+        return this.env.search && !runsOverSource(node)
+          ? runRecSearch(node, this)
+          : runRecTraining(node, this);
       const ctx = this.contextFor(node);
       const inputs = inputDropout(
         ctx,

@@ -5,12 +5,14 @@
  * values), which is reordered whenever the beam re-ranks hypotheses.
  */
 import type { LayerState } from "../layers/layer.js";
+import { attachLastHiddenState } from "../layers/lstm-unit.js";
 import { Beams } from "../search/beam.js";
 import * as ops from "../tensor/ops/index.js";
 import { keep, Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
-import { type LayerNode, MAX_LEN_FROM } from "./graph.js";
+import { type LayerNode, MAX_LEN_FROM, type NetGraph } from "./graph.js";
+import { baseTimeDim, initialOutputs, loopLayers, prevRead, stateStore } from "./rec-loop.js";
 import type { ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -113,8 +115,10 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   };
 
   const beams = new Beams(B, K);
+  const cheating = choice.opts.cheating ? goldLabels(parent, choice, where) : undefined;
   const rows = batchDim(B * K);
   let prevLabels = keep(new Tensor([B * K], new Int32Array(B * K).fill(initial)));
+  const labelData = () => new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
   const states = new Map<string, Tensor[]>();
   const stateOf = (path: string): LayerState => ({
     get: () => states.get(path),
@@ -124,15 +128,28 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         tensors.map((t) => keep(t)),
       ),
   });
+  // Layers read with prev: (other than the choice): their last output is carried like state.
+  let carried = recurrentInitialOutputs(node, parent, base, rows, labelData);
+  /** prev:x of an LSTM layer comes with its state after the previous step (for get_last_hidden_state). */
+  const withState = (name: string, d: Data): Data => {
+    const st = states.get(`${unit.prefix}${name}`);
+    return st?.length === 2 ? attachLastHiddenState(d, st[0], st[1]) : d;
+  };
+  // Layers that read this step's choice (the label embedding, the decoder state
+  // fed by it) run after the choice, in the new beam order; they read the
+  // layers before the choice ("frontier") and prev: values reordered likewise.
+  const followers = sameStepFollowers(unit, [...carried.keys()], "output");
+  const frontier = [...followers].flatMap((n) =>
+    [...unit.layers.get(n)!.sources, ...unit.layers.get(n)!.extraRefs.values()].flatMap((r) =>
+      r.kind === "layer" && !followers.has(r.name) && r.name !== "output" ? [r.name] : [],
+    ),
+  );
 
   for (let t = 0; t < steps && !beams.allFinished; t++) {
     const previousStates = new Map(states);
-    const { labels, from } = tidy(() => {
-      const prev = (name: string): Data => {
-        if (name !== "output")
-          throw new ReproError(`${where}: "prev:${name}" is not supported in search yet (only prev:output)`);
-        return new Data(prevLabels, [rows], choice.opts.n_out as number | undefined);
-      };
+    const { labels, from, outputs, before } = tidy(() => {
+      const prev = (name: string): Data =>
+        name === "output" ? labelData() : withState(name, carried.get(name)!);
       const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf });
       const probs = scope.get(scoresFrom.name);
       const logProbs = probs.logits ? ops.logSoftmax(probs.logits) : ops.log(probs.value);
@@ -140,7 +157,11 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         throw new ReproError(
           `${where}: choice input must be [batch, classes] per step, got (${probs.describe()})`,
         );
-      return beams.advance(logProbs.f32, logProbs.shape[1]);
+      const keepOf = (names: readonly string[]) =>
+        new Map(names.map((name) => [name, keepData(scope.get(name))]));
+      const outputs = keepOf([...carried.keys()].filter((n) => !followers.has(n)));
+      const step = beams.advance(logProbs.f32, logProbs.shape[1], cheating?.(t));
+      return { ...step, outputs, before: keepOf(frontier) };
     });
     // Carry state and labels to the next step in the new beam order.
     const order = new Tensor([B * K], from);
@@ -152,11 +173,37 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       for (const x of tensors) x.dispose();
     }
     for (const tensors of previousStates.values()) for (const x of tensors) if (!x.isDisposed) x.dispose();
+    const reordered = (m: ReadonlyMap<string, Data>) =>
+      new Map([...m].map(([name, d]) => [name, reorderRows(d, order)]));
+    const carriedBefore = reordered(carried);
+    const frontierNow = reordered(before);
+    const next = reordered(outputs);
+    for (const d of [...carried.values(), ...outputs.values(), ...before.values()]) disposeData(d);
+    carried = next;
     prevLabels.dispose();
     prevLabels = keep(new Tensor([B * K], labels));
+    if (followers.size > 0) {
+      const statesBefore = new Map(states);
+      const after = tidy(() => {
+        const prev = (name: string): Data =>
+          name === "output" ? labelData() : withState(name, carriedBefore.get(name)!);
+        const scope = parent.child(unit, new Map(), prev, base, { index: t, stateOf });
+        scope.provide("output", labelData());
+        for (const [name, d] of frontierNow) scope.provide(name, d);
+        return new Map(
+          [...followers].filter((n) => carriedBefore.has(n)).map((name) => [name, keepData(scope.get(name))]),
+        );
+      });
+      for (const [name, d] of after) carried.set(name, d);
+      // State the followers replaced (the decoder LSTM's) is no longer needed.
+      for (const [path, tensors] of statesBefore)
+        if (states.get(path) !== tensors) for (const x of tensors) if (!x.isDisposed) x.dispose();
+    }
+    for (const d of [...carriedBefore.values(), ...frontierNow.values()]) disposeData(d);
     for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
+  for (const d of carried.values()) disposeData(d);
   for (const d of tiled.values()) disposeData(d);
   prevLabels.dispose();
 
@@ -186,4 +233,88 @@ function disposeData(d: Data): void {
   d.disposeDerived();
   d.value.dispose();
   d.logits?.dispose();
+}
+
+/** Data with its rows (axis 0, batch·beam) in the beam's new order, kept. */
+function reorderRows(d: Data, order: Tensor): Data {
+  const value = d.sparse ? gatherInt(d.value, order) : ops.gather(d.value, order, 0);
+  return keepData(new Data(value, d.dims, d.sparseDim));
+}
+
+/**
+ * `prev:x` at step 0 for every unit layer x read with `prev:` (the choice
+ * aside): RETURNN's initial output, kept (see rec-loop.ts).
+ */
+function recurrentInitialOutputs(
+  node: LayerNode,
+  parent: Scope,
+  base: ParentScope,
+  rows: Dim,
+  labels: () => Data,
+): Map<string, Data> {
+  const unit = node.unit!;
+  const names = prevRead(
+    unit,
+    new Set([...unit.layers.values()].filter((n) => n.className !== "choice").map((n) => n.name)),
+  );
+  const baseTime = () => baseTimeDim(unit, (name) => base.get(name), parent.env.file);
+  const initial = initialOutputs(
+    {
+      graph: unit,
+      file: parent.env.file,
+      batch: rows,
+      baseTime,
+      otherPrev: () => labels(),
+      probeScope: (prev) => {
+        const probe = parent.child(unit, new Map(), prev, base, { index: 0, stateOf: stateStore(new Map()) });
+        probe.provide("output", labels()); // a layer following the choice reads its labels
+        return probe;
+      },
+    },
+    names,
+    loopLayers(unit),
+  );
+  for (const d of initial.values()) keepData(d);
+  return initial;
+}
+
+/** Of `names`, and the layers between them and `choice`: those that read `choice` at the same step. */
+function sameStepFollowers(unit: NetGraph, names: readonly string[], choice: string): Set<string> {
+  const reads = new Map<string, boolean>();
+  const readsChoice = (name: string): boolean => {
+    const known = reads.get(name);
+    if (known !== undefined) return known;
+    reads.set(name, false); // same-step references form a DAG (graph.ts), so this only breaks revisits
+    const node = unit.layers.get(name)!;
+    const r = [...node.sources, ...node.extraRefs.values()].some(
+      (ref) => ref.kind === "layer" && (ref.name === choice || readsChoice(ref.name)),
+    );
+    reads.set(name, r);
+    return r;
+  };
+  const out = new Set<string>();
+  const stack = names.filter(readsChoice);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (out.has(n)) continue;
+    out.add(n);
+    const node = unit.layers.get(n)!;
+    for (const ref of [...node.sources, ...node.extraRefs.values()])
+      if (ref.kind === "layer" && ref.name !== choice && readsChoice(ref.name)) stack.push(ref.name);
+  }
+  return out;
+}
+
+/** RETURNN's `cheating`: the reference label of each batch entry at step t (end-of-sequence 0 after it). */
+function goldLabels(parent: Scope, choice: LayerNode, where: string): (t: number) => Int32Array {
+  const key = choice.opts.target;
+  const target = key === undefined ? undefined : parent.externs.get(key);
+  if (!target?.sparse || target.dims.length !== 2)
+    throw new ReproError(
+      `${where}: choice "cheating" needs the target "${key}" as sparse [batch, time] data in the batch`,
+    );
+  const [B, T] = target.value.shape;
+  const lengths = target.dims[1].lengths ?? new Int32Array(B).fill(T);
+  const labels = target.value.i32;
+  return (t) => Int32Array.from({ length: B }, (_, b) => (t < lengths[b] ? labels[b * T + t] : 0));
 }

@@ -44,8 +44,11 @@ export class Beams {
   /**
    * Extends every row by the best K (row, label) pairs of its batch entry.
    * `logProbs` is [rows, V]. A finished row can only be extended by `eos` at no cost.
+   * `gold` (RETURNN's `cheating`): per batch entry the reference label of this
+   * step; the last beam slot then always holds the reference prefix, extended
+   * from the last slot (the first at step 0, when only it is live) with its score.
    */
-  advance(logProbs: Float32Array, vocab: number): BeamStep {
+  advance(logProbs: Float32Array, vocab: number, gold?: Int32Array): BeamStep {
     const { batch, beam: K } = this;
     const labels = new Int32Array(batch * K);
     const from = new Int32Array(batch * K);
@@ -64,9 +67,16 @@ export class Beams {
         }
         for (let v = 0; v < vocab; v++) candidates.offer(base + logProbs[row * vocab + v], row, v);
       }
+      const chosen: (Candidate | undefined)[] = candidates.items.slice(0, gold ? K - 1 : K);
+      if (gold) {
+        const row = b * K + (this.steps.length === 0 ? 0 : K - 1);
+        const label = this.finished[row] ? this.eos : gold[b];
+        const score = this.scores[row] + (this.finished[row] ? 0 : logProbs[row * vocab + label]);
+        chosen[K - 1] = { score, row, label };
+      }
       for (let k = 0; k < K; k++) {
         const out = b * K + k;
-        const c = candidates.items[k];
+        const c = chosen[k];
         if (!c) {
           scores[out] = Number.NEGATIVE_INFINITY;
           from[out] = b * K;
@@ -134,8 +144,14 @@ export class Beams {
  * ascending (row, label) order: an equal score never displaces an earlier one,
  * which makes ties go to the lower index.
  */
+interface Candidate {
+  score: number;
+  row: number;
+  label: number;
+}
+
 class TopK {
-  readonly items: { score: number; row: number; label: number }[] = [];
+  readonly items: Candidate[] = [];
 
   constructor(private readonly k: number) {}
 

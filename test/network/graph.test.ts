@@ -149,10 +149,10 @@ test("a rec layer's max_seq_len is checked when the network is parsed", () => {
   throwsRepro(() => parse(rec("len('enc')")), /option "max_seq_len": unsupported "len\('enc'\)"/);
 });
 
-test("a rec layer with a string unit names the unit that is not supported", () => {
+test("a rec layer with an unknown string unit names the unit and the supported ones", () => {
   throwsRepro(
-    () => parse({ fw: { class: "rec", unit: "nativelstm2", n_out: 4, direction: -1 } }),
-    /layer "fw": rec unit "nativelstm2" is not supported yet/,
+    () => parse({ fw: { class: "rec", unit: "nativelstm3", n_out: 4, direction: -1 } }),
+    /layer "fw": unsupported unit "nativelstm3" \(did you mean "nativelstm"\?\) \(supported: /,
   );
 });
 

@@ -3,6 +3,7 @@ import { attention, attentionBackward } from "./attention.js";
 import { ctcLoss } from "./ctc.js";
 import { binary, unary, where } from "./elementwise.js";
 import { hashBlocks } from "./hash.js";
+import { lstmBackward, lstmForward } from "./lstm.js";
 import { matmul } from "./matmul.js";
 import {
   adam,
@@ -45,4 +46,6 @@ export const jsKernels: Kernels = {
   hashBlocks,
   ctcLoss,
   adamMany,
+  lstmForward,
+  lstmBackward,
 };

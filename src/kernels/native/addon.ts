@@ -64,6 +64,8 @@ export interface NativeAddon
   ): void;
   attention(...args: unknown[]): void;
   attentionBackward(...args: unknown[]): void;
+  lstmForward(...args: unknown[]): void;
+  lstmBackward(...args: unknown[]): void;
   setThreads(n: number): void;
   threads(): number;
   /** The instruction set the GEMM, exp and Philox kernels use: "avx512", "avx2" or "generic". */

@@ -161,6 +161,46 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
         grad,
       );
     },
+    lstmForward(xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, s) {
+      a.lstmForward(
+        xp,
+        wRe,
+        c0,
+        h0,
+        lengths,
+        y,
+        cells,
+        gates,
+        hPrev,
+        cLast,
+        hLast,
+        s.b,
+        s.t,
+        s.n,
+        s.backward,
+      );
+    },
+    lstmBackward(wRe, c0, lengths, cells, gates, hPrev, dy, dcLast, dhLast, dxp, dwRe, dc0, dh0, s) {
+      a.lstmBackward(
+        wRe,
+        c0,
+        lengths,
+        cells,
+        gates,
+        hPrev,
+        dy,
+        dcLast,
+        dhLast,
+        dxp,
+        dwRe,
+        dc0,
+        dh0,
+        s.b,
+        s.t,
+        s.n,
+        s.backward,
+      );
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * static dims by size, matched from the right (the feature axis is last).
  */
 import { type Data, type Dim, sameDim, staticDim } from "../../network/data.js";
-import { concat, reshape, transpose } from "../../tensor/ops/index.js";
+import { broadcastTo, concat, reshape, transpose } from "../../tensor/ops/index.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { ReproError } from "../../util/errors.js";
 
@@ -89,31 +89,37 @@ function broadcastable(x: Tensor, match: readonly number[], rank: number): Tenso
 }
 
 /**
- * Concatenates dense sources on the feature axis (last). All other dims must
- * agree axis by axis; the result keeps the first source's dims and gets a new
- * static feature dim. One source is returned as is.
+ * Concatenates dense sources on the feature axis (last). The result keeps the
+ * dims of the source with the most axes (the first such) and gets a new static
+ * feature dim; every other source's non-feature dims must each match one of
+ * those, and it is broadcast over the rest (RETURNN: a loop-invariant
+ * `base:x` [B, F] next to per-step data [B, T_dec, F]). One source is returned
+ * as is.
  */
 export function concatFeatures(inputs: readonly Data[], where: string): Tagged {
-  const first = inputs[0];
   for (const d of inputs) {
     if (d.sparse)
       throw new ReproError(`${where}: cannot concatenate sparse source (${d.describe()}) with others`);
     if (d.featureAxis < 0) throw new ReproError(`${where}: source (${d.describe()}) has no feature axis`);
   }
-  if (inputs.length === 1) return first;
+  if (inputs.length === 1) return inputs[0];
+  let first = inputs[0];
+  for (const d of inputs) if (d.dims.length > first.dims.length) first = d;
   const outer = first.dims.slice(0, -1);
-  for (const d of inputs) {
+  const values = inputs.map((d) => {
     const o = d.dims.slice(0, -1);
-    if (o.length !== outer.length || o.some((dim, i) => !sameDim(dim, outer[i]))) {
+    if (o.length === outer.length && o.every((dim, i) => sameDim(dim, outer[i]))) return d.value;
+    const match = o.length < outer.length ? matchDims(o, outer) : [-1];
+    if (match.some((j) => j < 0)) {
       throw new ReproError(
         `${where}: cannot concatenate sources ${describeDims(first.dims)} and ${describeDims(d.dims)} on the feature axis`,
       );
     }
-  }
-  const value = concat(
-    inputs.map((d) => d.value),
-    -1,
-  );
+    const features = d.value.shape[d.value.rank - 1];
+    const shaped = broadcastable(d.value, [...match, outer.length], outer.length + 1);
+    return broadcastTo(shaped, [...outer.map((dim) => dim.size), features]);
+  });
+  const value = concat(values, -1);
   return { value, dims: [...outer, staticDim(value.shape[value.rank - 1])] };
 }
 

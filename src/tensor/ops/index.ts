@@ -4,6 +4,7 @@ export { broadcastShapes, unbroadcast } from "./broadcast.js";
 export * from "./ctc.js";
 export * from "./elementwise.js";
 export * from "./fused.js";
+export * from "./lstm.js";
 export * from "./matmul.js";
 export * from "./nn.js";
 export * from "./reduce.js";

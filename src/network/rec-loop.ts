@@ -1,0 +1,301 @@
+/**
+ * Truly recurrent rec units in training. The layers on a cycle through `prev:`
+ * (the decoder state reading `prev:att`, `accum_att_weights` reading itself)
+ * run in a loop over the decoder steps, one scope per step; everything else is
+ * "moved out" (RETURNN's optimisation) and runs over the whole sequence as in
+ * teacher forcing: layers the loop reads are computed before it and sliced per
+ * step, layers reading the loop's outputs (the output softmax, its loss) run
+ * afterwards on the loop's outputs stacked along the step axis.
+ *
+ * In training `prev:<choice>` is the shifted target, known in advance, so a
+ * choice layer never puts anything into the loop.
+ */
+
+import type { LayerState } from "../layers/layer.js";
+import { isLstmLayer, withZeroState } from "../layers/lstm-unit.js";
+import * as ops from "../tensor/ops/index.js";
+import { noGrad } from "../tensor/tape.js";
+import { full, type Tensor, tidy } from "../tensor/tensor.js";
+import { ReproError } from "../util/errors.js";
+import { Data, type Dim, staticDim } from "./data.js";
+import type { LayerNode, NetGraph, Ref } from "./graph.js";
+import { canonicalOrder } from "./order.js";
+import { Scope } from "./run.js";
+
+const refsOf = (n: LayerNode): Ref[] => [...n.sources, ...n.extraRefs.values()];
+
+/**
+ * Same-step and `prev:` edges of a unit layer. A choice is the target in
+ * training: it reads nothing, and `prev:` of it is known in advance.
+ */
+function loopEdges(unit: NetGraph, node: LayerNode): string[] {
+  if (node.className === "choice") return [];
+  return refsOf(node).flatMap((r) =>
+    r.kind === "layer" || (r.kind === "prev" && unit.layers.get(r.name)?.className !== "choice")
+      ? [r.name]
+      : [],
+  );
+}
+
+/** The layers of `among` that some unit layer reads with `prev:` (those need initial outputs). */
+export function prevRead(unit: NetGraph, among: ReadonlySet<string>): Set<string> {
+  return new Set(
+    [...unit.layers.values()].flatMap((n) =>
+      refsOf(n).flatMap((r) => (r.kind === "prev" && among.has(r.name) ? [r.name] : [])),
+    ),
+  );
+}
+
+/** The unit layers that lie on a cycle through `prev:` edges: these must run step by step. */
+export function loopLayers(unit: NetGraph): Set<string> {
+  const inLoop = new Set<string>();
+  for (const start of unit.layers.keys()) {
+    const seen = new Set<string>();
+    const stack = loopEdges(unit, unit.layers.get(start)!);
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (name === start) {
+        inLoop.add(start);
+        break;
+      }
+      if (seen.has(name)) continue;
+      seen.add(name);
+      stack.push(...loopEdges(unit, unit.layers.get(name)!));
+    }
+  }
+  return inLoop;
+}
+
+/** `data` at decoder step t: the loop axis sliced away (loop-invariant data is returned as is). */
+export function stepSlice(data: Data, t: number): Data {
+  const a = data.loopAxis;
+  if (a < 0) return data;
+  const shape = data.value.shape;
+  const sliced = ops.slice(
+    data.value,
+    shape.map((_, i) => (i === a ? t : 0)),
+    shape.map((d, i) => (i === a ? 1 : d)),
+  );
+  const value = ops.reshape(
+    sliced,
+    shape.filter((_, i) => i !== a),
+  );
+  return new Data(
+    value,
+    data.dims.filter((_, i) => i !== a),
+    data.sparseDim,
+  );
+}
+
+/** Per-step outputs [B, ...] stacked into [B, loop, ...]. */
+function stack(steps: readonly Data[], loop: Dim, where: string): Data {
+  const first = steps[0];
+  for (const s of steps) {
+    if (s.dims.length !== first.dims.length || s.dims.some((d, i) => d.size !== first.dims[i].size))
+      throw new ReproError(`${where}: the output changes shape between decoder steps`);
+  }
+  if (first.dims[0]?.kind !== "batch")
+    throw new ReproError(`${where}: a layer in the recurrent loop needs the batch as its first axis`);
+  const values: Tensor[] = steps.map((s) => ops.expandDims(s.value, 1));
+  return new Data(ops.concat(values, 1), [first.dims[0], loop, ...first.dims.slice(1)], first.sparseDim);
+}
+
+/**
+ * The output a layer has "before step 0" (`prev:x` at t = 0): RETURNN's
+ * `initial_output` — zeros by default, or a number — shaped as one step's output.
+ */
+function initialOutput(node: LayerNode, dims: readonly Dim[], file: string): Data {
+  const init = node.opts.initial_output ?? 0;
+  const value = init === "zeros" ? 0 : init;
+  if (typeof value !== "number")
+    throw new ReproError(
+      `${file}: layer "${node.path}": initial_output ${JSON.stringify(init)} is not supported in the recurrent loop (use a number or "zeros")`,
+    );
+  const data = new Data(
+    full(
+      dims.map((d) => d.size),
+      value,
+    ),
+    dims,
+  );
+  // get_last_hidden_state on prev:s at step 0 reads an LSTM's initial (zero) state.
+  return isLstmLayer(node.className, node.opts.unit) ? withZeroState(data) : data;
+}
+
+/**
+ * One step's output dims of a layer, where they are certain without running
+ * it: `out_type.shape` (a null entry is the time dim of the unit's `base:`
+ * data, e.g. the encoder's, as for `accum_att_weights`), or an LSTM's
+ * [B, n_out]. (`n_out` alone is not enough: a linear on [B, T_enc, F] keeps T_enc.)
+ */
+function declaredDims(node: LayerNode, batch: Dim, baseTime: () => Dim): Dim[] | undefined {
+  const outType = node.opts.out_type as { shape?: (number | null)[] } | undefined;
+  if (outType?.shape)
+    return [batch, ...outType.shape.map((d): Dim => (d === null ? baseTime() : staticDim(d)))];
+  if (isLstmLayer(node.className, node.opts.unit) && node.opts.n_out !== undefined)
+    return [batch, staticDim(node.opts.n_out)];
+  return undefined;
+}
+
+export interface LoopSetup {
+  /** The unit's scope over whole sequences (teacher forcing), for moved-out layers. */
+  readonly unit: Scope;
+  readonly parent: Scope;
+  readonly graph: NetGraph;
+  readonly loop: Dim;
+  /** The unit's extern data (the per-step target has the loop axis). */
+  readonly externs: ReadonlyMap<string, Data>;
+  /** prev:x over the whole sequence for layers outside the loop (shifted target for choices). */
+  readonly wholePrev: (name: string) => Data;
+}
+
+/** The time dim of the first `base:` data a unit reads that has one (the encoder's): a null in `out_type.shape`. */
+export function baseTimeDim(unit: NetGraph, get: (name: string) => Data, file: string): Dim {
+  for (const n of unit.layers.values())
+    for (const r of refsOf(n)) {
+      if (r.kind !== "base") continue;
+      const d = get(r.name);
+      if (d.timeAxis >= 0) return d.dims[d.timeAxis];
+    }
+  throw new ReproError(
+    `${file}: an out_type shape with null needs a base: layer with a time axis in the unit`,
+  );
+}
+
+/** Gives a step scope the moved-out layers the loop reads, sliced at step t from their whole-sequence outputs. */
+function provideMovedOut(scope: Scope, s: LoopSetup, inLoop: ReadonlySet<string>, t: number): void {
+  for (const name of inLoop)
+    for (const r of refsOf(s.graph.layers.get(name)!))
+      if (r.kind === "layer" && !inLoop.has(r.name)) scope.provide(r.name, stepSlice(s.unit.get(r.name), t));
+}
+
+export interface InitialOutputSetup {
+  readonly graph: NetGraph;
+  readonly file: string;
+  readonly batch: Dim;
+  /** The time dim a null in `out_type.shape` stands for. */
+  readonly baseTime: () => Dim;
+  /** `prev:x` at step 0 for layers that are not among `names` (a choice's initial labels, moved-out layers). */
+  readonly otherPrev: (name: string) => Data;
+  /** A fresh scope at step 0 (no gradients are recorded in it) with `prev` as given, for probing. */
+  readonly probeScope: (prev: (name: string) => Data) => Scope;
+}
+
+/**
+ * The initial outputs of `names` (layers read with `prev:`). A layer without
+ * declared dims (e.g. `generic_attention`) is probed: run once at step 0,
+ * without gradients, with the declared-dims initial outputs standing in for
+ * `prev:` reads and, to cut the cycle, for the same-step outputs of the LSTMs
+ * among `loop`.
+ */
+export function initialOutputs(
+  o: InitialOutputSetup,
+  names: ReadonlySet<string>,
+  loop: ReadonlySet<string>,
+): Map<string, Data> {
+  const declared = new Map<string, Data>();
+  for (const name of new Set([...names, ...loop])) {
+    const node = o.graph.layers.get(name)!;
+    const dims = declaredDims(node, o.batch, o.baseTime);
+    if (dims) declared.set(name, initialOutput(node, dims, o.file));
+  }
+  const all = new Map<string, Data>();
+  for (const name of names) {
+    const node = o.graph.layers.get(name)!;
+    const known = declared.get(name);
+    if (known) {
+      all.set(name, known);
+      continue;
+    }
+    const dims = tidy(() =>
+      noGrad(() => {
+        const prev = (p: string): Data => {
+          const d = declared.get(p) ?? (names.has(p) ? undefined : o.otherPrev(p));
+          if (!d)
+            throw new ReproError(
+              `${o.file}: layer "${node.path}": cannot tell the shape of "prev:${p}" before step 0; give that layer "out_type" (e.g. {"shape": [n]})`,
+            );
+          return d;
+        };
+        const probe = o.probeScope(prev);
+        for (const [n, d] of declared) if (n !== name && loop.has(n)) probe.provide(n, d);
+        return [...probe.get(name).dims];
+      }),
+    );
+    all.set(name, initialOutput(node, dims, o.file));
+  }
+  return all;
+}
+
+/** Carried layer state (LSTM [c, h]) per layer path, for step scopes. */
+export function stateStore(states: Map<string, readonly Tensor[]>): (path: string) => LayerState {
+  return (path) => ({
+    get: () => states.get(path),
+    set: (tensors) => {
+      states.set(path, tensors);
+    },
+  });
+}
+
+/** Runs the loop layers step by step and hands their stacked outputs to the unit scope. */
+export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
+  const file = s.parent.env.file;
+  const order = canonicalOrder(s.graph, inLoop);
+  const steps = s.loop.size;
+  if (steps === 0)
+    throw new ReproError(`${file}: the recurrent loop of "${s.graph.prefix}" has no steps (empty targets)`);
+  const batch = [...s.externs.values()].find((d) => d.loopAxis >= 0)!.dims[0];
+  const baseTime = () => baseTimeDim(s.graph, (name) => s.parent.get(name), file);
+  const stateOf = stateStore(new Map());
+  // Whole-sequence inputs of the loop, computed once, before the probe's tidy scope.
+  const memo = new Map<string, Data>();
+  const wholePrevOf = (name: string): Data => {
+    let d = memo.get(name);
+    if (!d) {
+      d = s.wholePrev(name);
+      memo.set(name, d);
+    }
+    return d;
+  };
+  for (const name of inLoop)
+    for (const r of refsOf(s.graph.layers.get(name)!)) {
+      if (r.kind === "layer" && !inLoop.has(r.name)) s.unit.get(r.name);
+      if (r.kind === "prev" && !inLoop.has(r.name)) wholePrevOf(r.name);
+    }
+  const stepExterns = (t: number) => new Map([...s.externs].map(([k, d]) => [k, stepSlice(d, t)]));
+  const initial = initialOutputs(
+    {
+      graph: s.graph,
+      file,
+      batch,
+      baseTime,
+      otherPrev: (name) => stepSlice(wholePrevOf(name), 0),
+      probeScope: (prev) => {
+        const env = { ...s.parent.env, l2: [], losses: [], computed: undefined };
+        const stateOf = stateStore(new Map());
+        const probe = new Scope(s.graph, env, stepExterns(0), s.parent, prev, { index: 0, stateOf });
+        provideMovedOut(probe, s, inLoop, 0);
+        return probe;
+      },
+    },
+    prevRead(s.graph, inLoop),
+    inLoop,
+  );
+  const outputs = new Map<string, Data[]>([...inLoop].map((n) => [n, []]));
+  for (let t = 0; t < steps; t++) {
+    const externs = stepExterns(t);
+    const prev = (name: string): Data => {
+      if (inLoop.has(name)) {
+        return t > 0 ? outputs.get(name)![t - 1] : initial.get(name)!;
+      }
+      return stepSlice(wholePrevOf(name), t);
+    };
+    // Per-layer L2 terms are collected once (step 0), not once per step.
+    const env = t === 0 ? s.parent.env : { ...s.parent.env, l2: [] };
+    const scope = new Scope(s.graph, env, externs, s.parent, prev, { index: t, stateOf });
+    provideMovedOut(scope, s, inLoop, t);
+    for (const name of order) outputs.get(name)!.push(scope.get(name));
+  }
+  for (const name of order)
+    s.unit.provide(name, stack(outputs.get(name)!, s.loop, `${file}: layer "${s.graph.prefix}${name}"`));
+}

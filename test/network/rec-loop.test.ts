@@ -1,0 +1,170 @@
+/**
+ * The recurrent loop of rec units in training (src/network/rec-loop.ts): which
+ * layers it runs, gradients through it (central differences on every
+ * parameter), and padding beyond the sequence ends.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { parseExternData, parseNetwork } from "../../src/network/graph.js";
+import { buildNetwork } from "../../src/network/network.js";
+import { loopLayers } from "../../src/network/rec-loop.js";
+import type { Batch } from "../../src/network/types.js";
+import { valueAndGrads } from "../../src/tensor/tape.js";
+import { Tensor, tidy } from "../../src/tensor/tensor.js";
+import "../../src/layers/index.js";
+import { batchDim, staticDim } from "../../src/network/data.js";
+import { inputDropout } from "../../src/network/dropout.js";
+import { centralDifference, testRandom } from "../helpers/gradcheck.js";
+import { dataOf, layerContext } from "../helpers/layer-harness.js";
+
+type Unit = Record<string, Record<string, unknown>>;
+/** The LSTM attention fixture with the decoder LSTM reading prev:att (s, att and its inputs form the loop). */
+function recurrentConfig(): Record<string, unknown> {
+  const c = JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8"));
+  const unit = c.network.output.unit as Unit;
+  unit.s.from = ["target_embed", "prev:att"];
+  unit.output_prob.loss_opts = {};
+  return c;
+}
+
+function batchOf(src: number[][], tgt: number[][], fill: () => number): Batch {
+  const pad = (seqs: number[][]) => {
+    const T = Math.max(...seqs.map((s) => s.length));
+    const value = new Tensor(
+      [seqs.length, T],
+      Int32Array.from({ length: seqs.length * T }, (_, i) => {
+        const [b, t] = [Math.floor(i / T), i % T];
+        return t < seqs[b].length ? seqs[b][t] : fill();
+      }),
+    );
+    return { value, lengths: Int32Array.from(seqs, (s) => s.length) };
+  };
+  return { data: { data: pad(src), classes: pad(tgt) } };
+}
+
+const src = [
+  [3, 5, 7, 9],
+  [4, 6],
+];
+const tgt = [
+  [9, 7, 5, 3, 0],
+  [6, 4, 0],
+];
+
+test("the loop holds exactly the layers on a prev: cycle (a choice's prev: is the target)", () => {
+  const config = recurrentConfig();
+  const externs = parseExternData(config.extern_data, "c.json");
+  const graph = parseNetwork(config.network, "c.json", externs);
+  const unit = graph.layers.get("output")!.unit!;
+  assert.deepEqual([...loopLayers(unit)].sort(), [
+    "att",
+    "att0",
+    "att_energy",
+    "att_query",
+    "att_query0",
+    "att_weights",
+    "s",
+  ]);
+  const plain = parseNetwork(
+    JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8")).network,
+    "c.json",
+    externs,
+  );
+  assert.deepEqual([...loopLayers(plain.layers.get("output")!.unit!)], []);
+});
+
+test("gradients through the recurrent loop match central differences (sampled elements of every parameter)", () => {
+  const net = buildNetwork(recurrentConfig(), "c.json");
+  const batch = batchOf(src, tgt, () => 0);
+  const params = net.params.list();
+  const objective = () => tidy(() => net.forward(batch, { train: true, step: 1 }).objective!.item());
+  const analytic = tidy(() => {
+    const r = valueAndGrads(
+      () => net.forward(batch, { train: true, step: 1 }).objective!,
+      params.map((p) => p.value),
+    );
+    return r.grads.map((g) => (g ? Array.from(g.f32) : null));
+  });
+  const rnd = testRandom(13);
+  for (const [k, p] of params.entries()) {
+    assert.ok(analytic[k], `${p.name} gets a gradient`);
+    const data = p.value.f32;
+    for (let n = 0; n < 2; n++) {
+      const i = Math.floor(rnd() * data.length);
+      const numeric = centralDifference(objective, data, i, 1e-2);
+      const a = analytic[k]![i];
+      assert.ok(
+        Math.abs(a - numeric) <= 2e-3 + 5e-2 * Math.abs(numeric),
+        `${p.name}[${i}]: analytic ${a}, numeric ${numeric}`,
+      );
+    }
+  }
+});
+
+test("labels beyond the sequence ends change no loss and no gradient of a recurrent unit", () => {
+  const net = buildNetwork(recurrentConfig(), "c.json");
+  const run = (batch: Batch) =>
+    tidy(() => {
+      const ps = net.params.list().map((p) => p.value);
+      const { value, grads } = valueAndGrads(
+        () => net.forward(batch, { train: true, step: 0 }).objective!,
+        ps,
+      );
+      return { value: value.item(), grads: grads.map((g) => Array.from(g!.f32)) };
+    });
+  const rnd = testRandom(3);
+  assert.deepEqual(run(batchOf(src, tgt, () => 1 + Math.floor(rnd() * 11))), run(batchOf(src, tgt, () => 0)));
+});
+
+test("dropout inside the recurrent loop draws a new mask at every decoder step (deterministically)", () => {
+  const ones = dataOf(new Float32Array(2 * 64).fill(1), [batchDim(2), staticDim(64)]);
+  const mask = (step: number) => {
+    const ctx = layerContext({ path: "output/drop", train: true, step: 4, rec: { step } });
+    return Array.from(inputDropout(ctx, [ones], 0.5, undefined)[0].value.f32);
+  };
+  assert.notDeepEqual(mask(0), mask(1));
+  assert.deepEqual(mask(1), mask(1));
+  assert.ok(mask(0).some((v) => v === 0) && mask(0).some((v) => v === 2));
+});
+
+test("a rec unit over its input: data:source (and bare data) is the frame; the loop runs over the input's time", () => {
+  for (const source of ["data:source", "data"]) {
+    const config = {
+      extern_data: { data: { dim: 2 } },
+      network: {
+        output: {
+          class: "rec",
+          from: "data",
+          unit: {
+            acc: { class: "combine", kind: "add", from: ["prev:acc", source], out_type: { shape: [2] } },
+            output: { class: "copy", from: "acc" },
+          },
+        },
+        total: { class: "copy", from: "output", loss: "as_is" },
+      },
+    };
+    const net = buildNetwork(config, "c.json");
+    const x = [
+      [1, 2, 3, 4, 5, 6],
+      [7, 8, 9, 10, 0, 0],
+    ];
+    const lengths = [3, 2];
+    const batch = {
+      data: {
+        data: {
+          value: new Tensor([2, 3, 2], Float32Array.from(x.flat())),
+          lengths: Int32Array.from(lengths),
+        },
+      },
+    };
+    const loss = tidy(
+      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+    );
+    // Σ over valid frames of the running sums = Σ_b Σ_t (len_b − t) · Σ_f x[b, t, f].
+    let expected = 0;
+    for (let b = 0; b < 2; b++)
+      for (let t = 0; t < lengths[b]; t++) expected += (lengths[b] - t) * (x[b][2 * t] + x[b][2 * t + 1]);
+    assert.equal(loss, expected, source);
+  }
+});
