@@ -28,6 +28,37 @@ const run = (args, timeoutS) => {
   return { ok: r.status === 0, error: r.status === 0 ? "" : (err ?? `exit ${r.status}: ${(r.stderr ?? "").trim().split("\n").pop()}`) };
 };
 
+/** The data keys that `ctc` losses (rec units included) take as targets. */
+function ctcTargets(net, into = new Set()) {
+  for (const layer of Object.values(net ?? {})) {
+    if (!layer || typeof layer !== "object") continue;
+    if (layer.loss === "ctc" && typeof layer.target === "string") into.add(layer.target.replace(/^data:/, ""));
+    if (layer.unit && typeof layer.unit === "object") ctcTargets(layer.unit, into);
+  }
+  return into;
+}
+
+/**
+ * Sequence lengths for the random task: dense features 40–60 frames (room for
+ * time pooling); labels of CTC targets 3–6; other labels the frames' range
+ * when there are dense inputs (framewise targets: keys with one range get one
+ * length), else 3–6.
+ */
+function randomSeqLens(config) {
+  const extern = config.extern_data ?? {};
+  // As src/config/extern-data.ts reads a key: [dim, ndim] is sparse for ndim 1; else `sparse`, or an int dtype.
+  const isDense = (k) => {
+    const e = extern[k];
+    if (Array.isArray(e)) return e[1] !== 1;
+    return !(e?.sparse ?? String(e?.dtype ?? "").startsWith("int"));
+  };
+  const dense = Object.keys(extern).some((k) => isDense(k));
+  const ctc = ctcTargets(config.network);
+  return Object.fromEntries(
+    Object.keys(extern).map((k) => [k, isDense(k) || (dense && !ctc.has(k)) ? [40, 60] : [3, 6]]),
+  );
+}
+
 const rows = [];
 for (const f of files) {
   const json = join(work, `${basename(f)}.json`);
@@ -35,7 +66,7 @@ for (const f of files) {
   let train = { ok: false, error: "" };
   if (imp.ok) {
     const config = JSON.parse(readFileSync(json, "utf8"));
-    const seqLen = Object.fromEntries(Object.keys(config.extern_data ?? {}).map((k) => [k, [3, 6]]));
+    const seqLen = randomSeqLens(config);
     const dataset = { class: "synthetic", task: "random", num_seqs: 4, seq_len: seqLen };
     const sets = [
       `train=${JSON.stringify(dataset)}`, "dev=null", "eval_datasets={}", "num_epochs=1",
