@@ -195,7 +195,12 @@ export class Scope implements ParentScope {
       const message = e.message.startsWith(`${node.path}: `)
         ? e.message.slice(node.path.length + 2)
         : e.message;
-      throw new ReproError(`${this.env.file}: layer "${node.path}": ${message}`);
+      // A layer without "from" reads "data" (RETURNN's default): say so, it is rarely what was meant.
+      const defaulted =
+        node.opts.from === undefined && node.sources.length > 0
+          ? ' (no "from" given: it defaults to "data", as in RETURNN)'
+          : "";
+      throw new ReproError(`${this.env.file}: layer "${node.path}": ${message}${defaulted}`);
     }
   }
 

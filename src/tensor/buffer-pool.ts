@@ -16,6 +16,8 @@
  * Only the pool's bookkeeping depends on allocation history, never a value.
  */
 
+import { ReproError } from "../util/errors.js";
+
 const MIN_POOLED = 4096; // elements; smaller arrays are cheap to allocate
 /**
  * REPRONET_POISON_POOL=1 (set by `npm test`) fills every reused buffer with
@@ -37,6 +39,18 @@ function sizeClass(n: number): number {
   return Math.ceil(n / step) * step;
 }
 
+/** A new buffer, or a one-line error when the machine cannot hold it (a huge batch or sequence). */
+function allocBuffer(bytes: number, n: number): ArrayBuffer {
+  try {
+    return new ArrayBuffer(bytes);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ReproError(
+      `cannot allocate ${n} float32 values (${(bytes / 1e9).toFixed(1)} GB): a batch or a sequence is too large (limit batch_size, max_seqs or max_seq_length)`,
+    );
+  }
+}
+
 /** A float32 array of length n; contents unspecified when it comes from the pool. */
 export function allocPooled(n: number): Float32Array {
   if (n < MIN_POOLED) return new Float32Array(n);
@@ -49,7 +63,7 @@ export function allocPooled(n: number): Float32Array {
     out = view.length === n ? view : new Float32Array(view.buffer, 0, n);
     if (POISON) out.fill(Number.NaN);
   } else {
-    out = new Float32Array(new ArrayBuffer(cls * 4), 0, n);
+    out = new Float32Array(allocBuffer(cls * 4, n), 0, n);
   }
   refs.set(out, 0);
   return out;

@@ -303,3 +303,14 @@ test("every layer is validated at build time, also one no loss or output needs; 
     plain.params.list().map((p) => p.name),
   );
 });
+
+test('an error of a layer without "from" says that it read "data" by default', () => {
+  const config = {
+    ...minimalConfig(),
+    network: { ...minimalConfig().network, sum: { class: "combine", kind: "add" } },
+  };
+  assert.throws(
+    () => buildNetwork(config, "c.json"),
+    /^ReproError: c\.json: layer "sum": .* \(no "from" given: it defaults to "data", as in RETURNN\)$/,
+  );
+});

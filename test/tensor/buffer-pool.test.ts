@@ -68,3 +68,10 @@ test("REPRONET_POISON_POOL=1 fills every reused buffer with NaN; without it the 
   assert.equal(reusedValues("1"), "NaN");
   assert.equal(reusedValues(undefined), "7");
 });
+
+test("an allocation beyond what the machine can hold is a one-line error naming its size and the options to limit", () => {
+  assert.throws(
+    () => allocPooled(2 ** 36),
+    /^ReproError: cannot allocate 68719476736 float32 values \(274\.9 GB\): a batch or a sequence is too large \(limit batch_size, max_seqs or max_seq_length\)$/,
+  );
+});
