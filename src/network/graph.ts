@@ -56,11 +56,23 @@ function zodMessage(error: z.ZodError): string {
   return `${where}${issue.message}`;
 }
 
-/** Parses a net dict (recursively for rec units) and checks references and cycles. */
+/** RETURNN's default target (`ExternData.default_target`): the config key `target`, else "classes". */
+export function defaultTargetOf(config: Record<string, unknown>, file: string): string {
+  const t = config.target ?? "classes";
+  if (typeof t !== "string") throw new ReproError(`${file}: "target" must be a data key (a string)`);
+  return t;
+}
+
+/**
+ * Parses a net dict (recursively for rec units) and checks references and
+ * cycles. A layer with a `loss` and no `target` gets `defaultTarget`, as in
+ * RETURNN's `LayerBase.transform_config_dict`.
+ */
 export function parseNetwork(
   raw: unknown,
   file: string,
   externs: ReadonlyMap<string, ExternSpec>,
+  defaultTarget = "classes",
   prefix = "",
   parent?: NetGraph,
 ): NetGraph {
@@ -73,7 +85,8 @@ export function parseNetwork(
   const layers = new Map<string, LayerNode>();
   const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
   const names = Object.keys(dict).sort();
-  for (const name of names) layers.set(name, parseLayer(name, dict[name], file, externs, graph));
+  for (const name of names)
+    layers.set(name, parseLayer(name, dict[name], file, externs, graph, defaultTarget));
   for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
   checkCycles(graph, file);
   return graph;
@@ -85,6 +98,7 @@ function parseLayer(
   file: string,
   externs: ReadonlyMap<string, ExternSpec>,
   graph: NetGraph,
+  defaultTarget: string,
 ): LayerNode {
   const path = `${graph.prefix}${name}`;
   const where = `${file}: layer "${path}"`;
@@ -105,7 +119,11 @@ function parseLayer(
   }
   const parsed = z.object(allowed).strict().safeParse(dict);
   if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
-  const parsedOpts = parsed.data as CommonOptions & Record<string, unknown>;
+  const parsedOpts = withDefaultTarget(
+    parsed.data as CommonOptions & Record<string, unknown>,
+    defaultTarget,
+    where,
+  );
   // RETURNN takes a missing n_out from the target's dim (as the loss sizes it: ctc adds the blank).
   const externDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
   const autoDim = parsedOpts.loss === undefined ? undefined : lossClass(parsedOpts.loss, where).autoOutputDim;
@@ -129,8 +147,20 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
-  const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
+  const unit = isSubnetRec
+    ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`, graph)
+    : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
+}
+
+/**
+ * A loss without a `target` takes the network's default target (RETURNN).
+ * Deliberate difference: a loss that reads no target (`as_is`) stays without
+ * one, so its normalisation and the extern data it needs do not change.
+ */
+function withDefaultTarget<T extends CommonOptions>(opts: T, defaultTarget: string, where: string): T {
+  if (!opts.loss || opts.target !== undefined || !lossClass(opts.loss, where).needsTarget) return opts;
+  return { ...opts, target: defaultTarget };
 }
 
 function parseRef(ref: string, where: string, graph: NetGraph): Ref {

@@ -10,7 +10,7 @@ import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError, SequenceError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
-import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
+import { defaultTargetOf, type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
 import { seedingFromConfig } from "./param-seeding.js";
 import { ParamStore } from "./params.js";
 import { type RunEnv, Scope } from "./run.js";
@@ -269,7 +269,7 @@ function ctcTargetKeys(graph: NetGraph, into = new Set<string>()): Set<string> {
 export function buildNetwork(config: Record<string, unknown>, file: string): Network {
   const externs = parseExternData(config.extern_data, file);
   if (config.network === undefined) throw new ReproError(`${file}: "network" is missing`);
-  const graph = parseNetwork(config.network, file, externs);
+  const graph = parseNetwork(config.network, file, externs, defaultTargetOf(config, file));
   const seed = config.random_seed ?? 42;
   if (typeof seed !== "number" || !Number.isSafeInteger(seed))
     throw new ReproError(`${file}: random_seed must be an integer`);

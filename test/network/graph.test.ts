@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/index.js";
-import { parseExternData, parseNetwork, rootLayers } from "../../src/network/graph.js";
+import { defaultTargetOf, parseExternData, parseNetwork, rootLayers } from "../../src/network/graph.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const externs = parseExternData(
@@ -125,6 +125,36 @@ test("extern_data is required and validated", () => {
 test("a layer with a target and no n_out takes the target's dim (as RETURNN does)", () => {
   const g = parse({ output: { class: "softmax", from: "data", target: "classes", loss: "ce" } });
   assert.equal(g.layers.get("output")?.opts.n_out, 5);
+});
+
+test('a layer with a loss and no target takes the default target "classes" and its dim (RETURNN)', () => {
+  const g = parse({ output: { class: "softmax", from: "data:data", loss: "ce" } });
+  assert.equal(g.layers.get("output")?.opts.target, "classes");
+  assert.equal(g.layers.get("output")?.opts.n_out, 5);
+  assert.equal(
+    parse({ h: { class: "linear", from: "data:data", n_out: 3 } }).layers.get("h")?.opts.target,
+    undefined,
+  );
+});
+
+test("a loss that reads no target (as_is) gets no default target", () => {
+  const g = parse({ out: { class: "linear", from: "data:data", n_out: 2, loss: "as_is" } });
+  assert.equal(g.layers.get("out")?.opts.target, undefined);
+});
+
+test("the config key `target` names the default target; a missing one is an error", () => {
+  const dense = parseExternData(
+    { data: { dim: 5, sparse: true }, phones: { dim: 7, sparse: true } },
+    "c.json",
+  );
+  const net = { output: { class: "softmax", from: "data:data", loss: "ce" } };
+  const defaultTarget = defaultTargetOf({ target: "phones" }, "c.json");
+  assert.equal(parseNetwork(net, "c.json", dense, defaultTarget).layers.get("output")?.opts.n_out, 7);
+  throwsRepro(
+    () => parseNetwork(net, "c.json", dense),
+    /layer "output": option "target": unknown data key "classes"/,
+  );
+  throwsRepro(() => defaultTargetOf({ target: 3 }, "c.json"), /"target" must be a data key/);
 });
 
 test("a rec layer's max_seq_len is checked when the network is parsed", () => {
