@@ -1,0 +1,75 @@
+/** `rec` in training (src/network/rec.ts): what `data:source` is inside the unit. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import "../../src/layers/index.js";
+import { buildNetwork } from "../../src/network/network.js";
+import { Tensor, tidy } from "../../src/tensor/tensor.js";
+
+const extern_data = { data: { dim: 4, sparse: true }, delayed: { dim: 4, sparse: true } };
+const labels = (rows: number[][], lengths: number[]) => ({
+  value: new Tensor([rows.length, rows[0].length], Int32Array.from(rows.flat())),
+  lengths: Int32Array.from(lengths),
+});
+
+/** A language model: the rec reads the delayed labels through data:source and is trained against `data`. */
+const lmNetwork = {
+  output: {
+    class: "rec",
+    from: "data:delayed",
+    target: "data",
+    unit: {
+      emb: { class: "linear", from: "data:source", n_out: 3 },
+      output: { class: "softmax", from: "emb", loss: "ce", target: "data" },
+    },
+  },
+};
+/** The same computation without the rec (no layer reads prev:, so the steps are independent). */
+const flatNetwork = {
+  emb: { class: "linear", from: "data:delayed", n_out: 3 },
+  output: { class: "softmax", from: "emb", loss: "ce", target: "data" },
+};
+
+test("a rec with a target and a from: data:source in the unit is the input frame at each target step", () => {
+  const lm = buildNetwork({ extern_data, network: lmNetwork }, "c.json");
+  const flat = buildNetwork({ extern_data, network: flatNetwork }, "c.json");
+  // The unit's parameters are the flat ones under "output/": give both the same values.
+  const lmParams = lm.params.list();
+  assert.equal(lmParams.length, 4);
+  for (const p of lmParams) flat.params.load(p.name.replace(/^output\//, ""), p.value.f32, p.value.shape);
+  const batch = {
+    data: {
+      data: labels(
+        [
+          [1, 2, 3],
+          [3, 1, 0],
+        ],
+        [3, 2],
+      ),
+      delayed: labels(
+        [
+          [0, 1, 2],
+          [0, 3, 0],
+        ],
+        [3, 2],
+      ),
+    },
+  };
+  const loss = (net: typeof lm) =>
+    tidy(
+      () =>
+        net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name.endsWith("output"))!.value!,
+    );
+  assert.ok(loss(lm) > 0);
+  assert.equal(loss(lm), loss(flat));
+});
+
+test("a rec whose from and target differ in length cannot read data:source (an error naming both)", () => {
+  const lm = buildNetwork({ extern_data, network: lmNetwork }, "c.json");
+  const batch = {
+    data: { data: labels([[1, 2, 3]], [3]), delayed: labels([[0, 1]], [2]) },
+  };
+  assert.throws(
+    () => lm.forward(batch, { train: false, step: 0 }),
+    /layer "output": its input \("from"\) and its target differ in length \(\[2\] vs \[3\]\)/,
+  );
+});
