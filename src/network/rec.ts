@@ -156,7 +156,8 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
     const wholePrev = (name: string) => prev(name, unit);
     runLoop({ unit, parent, graph: node.unit!, loop, externs, wholePrev }, inLoop);
   }
-  unit.runRoots();
+  // The unit's output is the rec layer's output: gradients flow through it even when no unit loss reads it.
+  unit.runRoots(["output"]);
   if (!node.unit!.layers.has("output"))
     throw new ReproError(`${file}: layer "${node.path}": the unit needs an "output" layer`);
   const out = unit.get("output");

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/index.js";
 import { buildNetwork } from "../../src/network/network.js";
+import { valueAndGrads } from "../../src/tensor/tape.js";
 import { Tensor, tidy } from "../../src/tensor/tensor.js";
 
 const extern_data = { data: { dim: 4, sparse: true }, delayed: { dim: 4, sparse: true } };
@@ -72,4 +73,51 @@ test("a rec whose from and target differ in length cannot read data:source (an e
     () => lm.forward(batch, { train: false, step: 0 }),
     /layer "output": its input \("from"\) and its target differ in length \(\[2\] vs \[3\]\)/,
   );
+});
+
+test("a loss on the rec layer itself (not in its unit) is in the objective and trains the unit's parameters", () => {
+  const config = {
+    extern_data,
+    network: {
+      output: {
+        class: "rec",
+        from: [],
+        target: "data",
+        loss: "ce",
+        unit: {
+          emb: { class: "linear", from: "prev:output", n_out: 3 },
+          output: { class: "softmax", from: "emb", n_out: 4 },
+        },
+      },
+    },
+  };
+  const net = buildNetwork(config, "c.json");
+  const batch = {
+    data: {
+      data: labels(
+        [
+          [1, 2, 3],
+          [3, 1, 0],
+        ],
+        [3, 2],
+      ),
+    },
+  };
+  const params = net.params.list();
+  const grads = tidy(() => {
+    const r = valueAndGrads(
+      () => net.forward(batch, { train: true, step: 1 }).objective!,
+      params.map((p) => p.value),
+    );
+    return r.grads.map((g) => (g ? Array.from(g.f32) : null));
+  });
+  assert.deepEqual(
+    params.map((p) => p.name),
+    ["output/emb/W", "output/emb/b", "output/output/W", "output/output/b"],
+  );
+  for (const [k, p] of params.entries())
+    assert.ok(
+      grads[k]?.some((v) => v !== 0),
+      `${p.name} gets a gradient`,
+    );
 });
