@@ -82,6 +82,7 @@ export function parseNetwork(
     );
   }
   const dict = raw as Record<string, unknown>;
+  if (prefix === "") externs = withRegisteredExterns(dict, file, externs);
   const layers = new Map<string, LayerNode>();
   const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
   const names = Object.keys(dict).sort();
@@ -90,6 +91,60 @@ export function parseNetwork(
   for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
   checkCycles(graph, file);
   return graph;
+}
+
+/**
+ * extern data plus the keys top-level layers register with
+ * `register_as_extern_data` (RETURNN), so targets and `data:` can name them.
+ * Their dim is read from the net dict: a chain of `copy`, `postfix_in_time`
+ * and `reinterpret_data` (`set_sparse_dim`, `increase_sparse_dim`) from extern data.
+ */
+function withRegisteredExterns(
+  dict: Record<string, unknown>,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+): ReadonlyMap<string, ExternSpec> {
+  const layerOf = (name: string) => dict[name] as Record<string, unknown> | undefined;
+  const specOf = (ref: unknown, depth: number, where: string): ExternSpec => {
+    if (typeof ref === "string" && ref.startsWith("data:") && externs.has(ref.slice(5)))
+      return externs.get(ref.slice(5))!;
+    if (ref === "data" && externs.has("data")) return externs.get("data")!;
+    const layer = typeof ref === "string" ? layerOf(ref) : undefined;
+    const from = Array.isArray(layer?.from) && layer.from.length === 1 ? layer.from[0] : layer?.from;
+    if (
+      !layer ||
+      depth > 16 ||
+      !["copy", "postfix_in_time", "reinterpret_data"].includes(String(layer.class))
+    )
+      throw new ReproError(
+        `${where}: register_as_extern_data: cannot tell the data's dim from "${String(ref)}" (supported: copy, postfix_in_time, reinterpret_data from extern data)`,
+      );
+    const spec = specOf(from ?? "data", depth + 1, where);
+    if (layer.class !== "reinterpret_data") return spec;
+    const set = typeof layer.set_sparse_dim === "number" ? layer.set_sparse_dim : spec.dim;
+    const inc = typeof layer.increase_sparse_dim === "number" ? layer.increase_sparse_dim : 0;
+    return { ...spec, dim: set + inc };
+  };
+  let out: Map<string, ExternSpec> | undefined;
+  for (const name of Object.keys(dict).sort()) {
+    const key = layerOf(name)?.register_as_extern_data;
+    if (typeof key !== "string") continue;
+    const where = `${file}: layer "${name}"`;
+    if (externs.has(key) || out?.has(key))
+      throw new ReproError(`${where}: register_as_extern_data: data key "${key}" exists already`);
+    out ??= new Map(externs);
+    out.set(key, specOf(name, 0, where));
+  }
+  return out ?? externs;
+}
+
+/** Top-level layers that register their output as extern data: [key, layer name], by layer name. */
+export function registeredExterns(graph: NetGraph): [string, string][] {
+  return [...graph.layers.values()].flatMap((n) =>
+    typeof n.opts.register_as_extern_data === "string"
+      ? [[n.opts.register_as_extern_data, n.name] as [string, string]]
+      : [],
+  );
 }
 
 function parseLayer(
@@ -119,6 +174,8 @@ function parseLayer(
   }
   const parsed = z.object(allowed).strict().safeParse(dict);
   if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
+  if (graph.isUnit && dict.register_as_extern_data !== undefined)
+    throw new ReproError(`${where}: register_as_extern_data is only supported for top-level layers`);
   const parsedOpts = withDefaultTarget(
     parsed.data as CommonOptions & Record<string, unknown>,
     defaultTarget,

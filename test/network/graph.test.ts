@@ -190,3 +190,39 @@ test("reuse_params: None means no sharing", () => {
   const g = parse({ out: { class: "linear", from: "data", n_out: 3, reuse_params: null } });
   assert.equal(g.layers.get("out")?.opts.reuse_params, null);
 });
+
+/** Targets with EOS, as RETURNN's demo enc-dec: reinterpret_data (one more class) then postfix_in_time. */
+const eosTargetLayers = {
+  eos_: { class: "reinterpret_data", from: "data:classes", increase_sparse_dim: 1 },
+  eos: { class: "postfix_in_time", from: "eos_", postfix: 5, register_as_extern_data: "classes0" },
+};
+
+test("register_as_extern_data makes a data key whose dim is read from the layers that compute it", () => {
+  const g = parse({
+    ...eosTargetLayers,
+    output: { class: "softmax", from: "data:data", loss: "ce", target: "classes0" },
+  });
+  assert.equal(g.layers.get("output")?.opts.n_out, 6);
+});
+
+test("register_as_extern_data: an existing key, a unit layer, or an unknown computation is an error", () => {
+  throwsRepro(
+    () => parse({ x: { class: "copy", from: "data:data", register_as_extern_data: "classes" } }),
+    /layer "x": register_as_extern_data: data key "classes" exists already/,
+  );
+  throwsRepro(
+    () => parse({ x: { class: "linear", from: "data:data", n_out: 2, register_as_extern_data: "k" } }),
+    /layer "x": register_as_extern_data: cannot tell the data's dim from "x"/,
+  );
+  throwsRepro(
+    () =>
+      parse({
+        output: {
+          class: "rec",
+          from: "data:data",
+          unit: { output: { class: "copy", from: "data:source", register_as_extern_data: "k" } },
+        },
+      }),
+    /layer "output\/output": register_as_extern_data is only supported for top-level layers/,
+  );
+});

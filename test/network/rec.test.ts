@@ -121,3 +121,43 @@ test("a loss on the rec layer itself (not in its unit) is in the objective and t
       `${p.name} gets a gradient`,
     );
 });
+
+test("a rec can train against data registered by a top-level layer (targets with EOS appended: one more frame each)", () => {
+  const config = {
+    extern_data: { data: { dim: 4, sparse: true }, classes: { dim: 2, sparse: true } },
+    network: {
+      eos_: { class: "reinterpret_data", from: "data:classes", increase_sparse_dim: 1 },
+      eos: { class: "postfix_in_time", from: "eos_", postfix: 2, register_as_extern_data: "classes0" },
+      output: {
+        class: "rec",
+        from: [],
+        target: "classes0",
+        unit: { output: { class: "softmax", from: "data:classes0", loss: "ce", target: "classes0" } },
+      },
+    },
+  };
+  const net = buildNetwork(config, "c.json");
+  const batch = {
+    data: {
+      data: labels(
+        [
+          [1, 2, 3],
+          [1, 0, 0],
+        ],
+        [3, 1],
+      ),
+      classes: labels(
+        [
+          [1, 0, 1],
+          [0, 0, 0],
+        ],
+        [3, 1],
+      ),
+    },
+  };
+  const losses = tidy(() => net.forward(batch, { train: false, step: 0 }).losses);
+  assert.deepEqual(
+    losses.map((l) => [l.name, l.frames, l.inObjective]),
+    [["output/output", 6, true]],
+  );
+});
