@@ -84,7 +84,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { name: "search_data", description: "A dataset for `repronet search --data search_data`." },
   { name: "search_output_layer", description: "The layer `repronet search` / `translate` search with (default `decision`, else `output`)." },
   { name: "seq_ordering", description: 'Order of sequences within an epoch ("default", "random", "sorted", "laplace:N", ...).' },
-  { name: "target", description: "RETURNN key; no effect here (each layer names its own `target`)." },
+  { name: "target", default: "classes", description: "The default target (RETURNN's `ExternData.default_target`): a layer with a `loss` and no `target` takes this data key." },
   { name: "task", description: "RETURNN key; no effect here (`repronet train` trains, `repronet search` searches)." },
   { name: "tf_log_memory_usage", description: "RETURNN key; no effect here (logging)." },
   { name: "tf_session_opts", description: "RETURNN key; no effect here (TensorFlow session options)." },

@@ -36,3 +36,5 @@ import "./reinterpret-data.js";
 import "./dot-attention.js";
 
 export { layerClass, layerClassNames } from "./registry.js";
+
+import "./postfix-in-time.js";

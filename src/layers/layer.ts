@@ -38,6 +38,8 @@ export const commonOptions = {
   trainable: z.boolean().optional(),
   L2: z.number().min(0).optional(),
   out_type: z.record(z.string(), z.unknown()).optional(),
+  /** RETURNN: the layer's output becomes extern data under this key (top-level layers; see network/graph.ts). */
+  register_as_extern_data: z.string().optional(),
   /** Inside a rec unit: the output `prev:` reads before step 0 (src/network/rec-loop.ts). */
   initial_output: z.union([z.number(), z.string()]).optional(),
 };

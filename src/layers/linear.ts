@@ -1,12 +1,13 @@
 /**
  * `linear`: x·W + b with an optional activation. Several sources are
  * concatenated on the feature axis; a sparse source is an embedding lookup
- * (row `x` of W). Parameters `W` [n_in, n_out] and `b` [n_out] (RETURNN names).
+ * (row `x` of W). Parameters `W` [n_in, n_out] and `b` [n_out] (RETURNN names);
+ * with `use_transposed_weights` W is stored as [n_out, n_in] (x·Wᵀ, as RETURNN).
  */
 import { z } from "zod";
 import { Data, staticDim } from "../network/data.js";
 import { glorotUniform, parseInitializer, zeros } from "../rng/initializers.js";
-import { add, gather, matmul, reshape } from "../tensor/ops/index.js";
+import { add, gather, matmul, reshape, transpose } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { activationOption, applyActivation, checkActivation } from "./activation.js";
@@ -21,6 +22,7 @@ export const weightOptions = {
   with_bias: z.boolean().optional(),
   forward_weights_init: initOption,
   bias_init: initOption,
+  use_transposed_weights: z.boolean().optional(),
 };
 
 type WeightOptions = z.infer<z.ZodObject<typeof weightOptions>> & CommonOptions;
@@ -48,13 +50,17 @@ export function affine(ctx: LayerContext, inputs: readonly Data[], opts: WeightO
       throw new ReproError(`${where}: a sparse source must be the only source (got ${inputs.length})`);
     }
     const x = inputs[0];
-    const w = ctx.param("W", [x.featureDim, nOut], wInit);
+    const w = opts.use_transposed_weights
+      ? transpose(ctx.param("W", [nOut, x.featureDim], wInit))
+      : ctx.param("W", [x.featureDim, nOut], wInit);
     y = gather(w, x.value, 0);
     dims = [...x.dims, staticDim(nOut)];
   } else {
     const x = concatFeatures(inputs, where);
     const nIn = x.value.shape[x.value.rank - 1];
-    const { w, transposed } = ctx.weight("W", [nIn, nOut], wInit);
+    const { w, transposed } = opts.use_transposed_weights
+      ? { w: ctx.param("W", [nOut, nIn], wInit), transposed: true }
+      : ctx.weight("W", [nIn, nOut], wInit);
     const mm = (a: Tensor) => matmul(a, w, { transB: transposed });
     y = x.value.rank === 1 ? reshape(mm(reshape(x.value, [1, nIn])), [nOut]) : mm(x.value);
     dims = [...x.dims.slice(0, -1), staticDim(nOut)];

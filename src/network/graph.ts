@@ -56,11 +56,23 @@ function zodMessage(error: z.ZodError): string {
   return `${where}${issue.message}`;
 }
 
-/** Parses a net dict (recursively for rec units) and checks references and cycles. */
+/** RETURNN's default target (`ExternData.default_target`): the config key `target`, else "classes". */
+export function defaultTargetOf(config: Record<string, unknown>, file: string): string {
+  const t = config.target ?? "classes";
+  if (typeof t !== "string") throw new ReproError(`${file}: "target" must be a data key (a string)`);
+  return t;
+}
+
+/**
+ * Parses a net dict (recursively for rec units) and checks references and
+ * cycles. A layer with a `loss` and no `target` gets `defaultTarget`, as in
+ * RETURNN's `LayerBase.transform_config_dict`.
+ */
 export function parseNetwork(
   raw: unknown,
   file: string,
   externs: ReadonlyMap<string, ExternSpec>,
+  defaultTarget = "classes",
   prefix = "",
   parent?: NetGraph,
 ): NetGraph {
@@ -70,13 +82,69 @@ export function parseNetwork(
     );
   }
   const dict = raw as Record<string, unknown>;
+  if (prefix === "") externs = withRegisteredExterns(dict, file, externs);
   const layers = new Map<string, LayerNode>();
   const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
   const names = Object.keys(dict).sort();
-  for (const name of names) layers.set(name, parseLayer(name, dict[name], file, externs, graph));
+  for (const name of names)
+    layers.set(name, parseLayer(name, dict[name], file, externs, graph, defaultTarget));
   for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
   checkCycles(graph, file);
   return graph;
+}
+
+/**
+ * extern data plus the keys top-level layers register with
+ * `register_as_extern_data` (RETURNN), so targets and `data:` can name them.
+ * Their dim is read from the net dict: a chain of `copy`, `postfix_in_time`
+ * and `reinterpret_data` (`set_sparse_dim`, `increase_sparse_dim`) from extern data.
+ */
+function withRegisteredExterns(
+  dict: Record<string, unknown>,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+): ReadonlyMap<string, ExternSpec> {
+  const layerOf = (name: string) => dict[name] as Record<string, unknown> | undefined;
+  const specOf = (ref: unknown, depth: number, where: string): ExternSpec => {
+    if (typeof ref === "string" && ref.startsWith("data:") && externs.has(ref.slice(5)))
+      return externs.get(ref.slice(5))!;
+    if (ref === "data" && externs.has("data")) return externs.get("data")!;
+    const layer = typeof ref === "string" ? layerOf(ref) : undefined;
+    const from = Array.isArray(layer?.from) && layer.from.length === 1 ? layer.from[0] : layer?.from;
+    if (
+      !layer ||
+      depth > 16 ||
+      !["copy", "postfix_in_time", "reinterpret_data"].includes(String(layer.class))
+    )
+      throw new ReproError(
+        `${where}: register_as_extern_data: cannot tell the data's dim from "${String(ref)}" (supported: copy, postfix_in_time, reinterpret_data from extern data)`,
+      );
+    const spec = specOf(from ?? "data", depth + 1, where);
+    if (layer.class !== "reinterpret_data") return spec;
+    const set = typeof layer.set_sparse_dim === "number" ? layer.set_sparse_dim : spec.dim;
+    const inc = typeof layer.increase_sparse_dim === "number" ? layer.increase_sparse_dim : 0;
+    return { ...spec, dim: set + inc };
+  };
+  let out: Map<string, ExternSpec> | undefined;
+  for (const name of Object.keys(dict).sort()) {
+    const key = layerOf(name)?.register_as_extern_data;
+    if (typeof key !== "string") continue;
+    const where = `${file}: layer "${name}"`;
+    if (externs.has(key) || out?.has(key))
+      throw new ReproError(`${where}: register_as_extern_data: data key "${key}" exists already`);
+    out ??= new Map(externs);
+    out.set(key, specOf(name, 0, where));
+  }
+  return out ?? externs;
+}
+
+/** Top-level layers that register their output as extern data: [key, layer name], by layer name. */
+export function registeredExterns(graph: NetGraph): [string, string][] {
+  return [...graph.layers.values()].flatMap((n) =>
+    typeof n.opts.register_as_extern_data === "string"
+      ? [[n.opts.register_as_extern_data, n.name] as [string, string]]
+      : [],
+  );
 }
 
 function parseLayer(
@@ -85,6 +153,7 @@ function parseLayer(
   file: string,
   externs: ReadonlyMap<string, ExternSpec>,
   graph: NetGraph,
+  defaultTarget: string,
 ): LayerNode {
   const path = `${graph.prefix}${name}`;
   const where = `${file}: layer "${path}"`;
@@ -105,7 +174,13 @@ function parseLayer(
   }
   const parsed = z.object(allowed).strict().safeParse(dict);
   if (!parsed.success) throw new ReproError(`${where}: ${zodMessage(parsed.error)}`);
-  const parsedOpts = parsed.data as CommonOptions & Record<string, unknown>;
+  if (graph.isUnit && dict.register_as_extern_data !== undefined)
+    throw new ReproError(`${where}: register_as_extern_data is only supported for top-level layers`);
+  const parsedOpts = withDefaultTarget(
+    parsed.data as CommonOptions & Record<string, unknown>,
+    defaultTarget,
+    where,
+  );
   // RETURNN takes a missing n_out from the target's dim (as the loss sizes it: ctc adds the blank).
   const externDim = parsedOpts.target !== undefined ? externs.get(parsedOpts.target)?.dim : undefined;
   const autoDim = parsedOpts.loss === undefined ? undefined : lossClass(parsedOpts.loss, where).autoOutputDim;
@@ -129,8 +204,20 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
-  const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, `${path}/`, graph) : undefined;
+  const unit = isSubnetRec
+    ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`, graph)
+    : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
+}
+
+/**
+ * A loss without a `target` takes the network's default target (RETURNN).
+ * Deliberate difference: a loss that reads no target (`as_is`) stays without
+ * one, so its normalisation and the extern data it needs do not change.
+ */
+function withDefaultTarget<T extends CommonOptions>(opts: T, defaultTarget: string, where: string): T {
+  if (!opts.loss || opts.target !== undefined || !lossClass(opts.loss, where).needsTarget) return opts;
+  return { ...opts, target: defaultTarget };
 }
 
 function parseRef(ref: string, where: string, graph: NetGraph): Ref {

@@ -10,7 +10,14 @@ import { retainGrad, valueAndGrads } from "../tensor/tape.js";
 import { Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError, SequenceError } from "../util/errors.js";
 import { batchDim, Data, staticDim, timeDim } from "./data.js";
-import { type ExternSpec, type NetGraph, parseExternData, parseNetwork } from "./graph.js";
+import {
+  defaultTargetOf,
+  type ExternSpec,
+  type NetGraph,
+  parseExternData,
+  parseNetwork,
+  registeredExterns,
+} from "./graph.js";
 import { seedingFromConfig } from "./param-seeding.js";
 import { ParamStore } from "./params.js";
 import { type RunEnv, Scope } from "./run.js";
@@ -63,7 +70,7 @@ export class Network implements TrainableNetwork {
       l2: [],
       computed: diagnose ? [] : opts.trace,
     };
-    new Scope(this.graph, env, this.externData(batch)).runRoots();
+    this.scope(env, batch).runRoots();
     return env;
   }
 
@@ -98,6 +105,14 @@ export class Network implements TrainableNetwork {
       }
     }
     return { objective, losses };
+  }
+
+  /** The top-level scope of a batch; layers with `register_as_extern_data` run first, their outputs becoming data. */
+  private scope(env: RunEnv, batch: Batch): Scope {
+    const externs = this.externData(batch);
+    const scope = new Scope(this.graph, env, externs);
+    for (const [key, name] of registeredExterns(this.graph)) externs.set(key, scope.get(name));
+    return scope;
   }
 
   /** Batch arrays → Data with dims; one batch dim shared by all keys, one time dim per key. */
@@ -135,7 +150,7 @@ export class Network implements TrainableNetwork {
         l2: [],
         search,
       };
-      new Scope(this.graph, env, this.externData(batch)).get(layer);
+      this.scope(env, batch).get(layer);
       if (!search.result)
         throw new ReproError(`${this.file}: layer "${layer}" does not depend on a rec layer to search`);
       return search.result;
@@ -146,7 +161,7 @@ export class Network implements TrainableNetwork {
   layerOutput(batch: Batch, layer: string): Data {
     if (!this.graph.layers.has(layer)) throw new ReproError(`${this.file}: no layer "${layer}"`);
     const env: RunEnv = { file: this.file, params: this.params, train: false, step: 0, losses: [], l2: [] };
-    return new Scope(this.graph, env, this.externData(batch)).get(layer);
+    return this.scope(env, batch).get(layer);
   }
 
   /**
@@ -194,11 +209,7 @@ export class Network implements TrainableNetwork {
     const env: RunEnv = { file: this.file, params: scratch, train: true, step: 0, losses: [], l2: [] };
     try {
       tidy(() => {
-        const scope = new Scope(
-          this.graph,
-          env,
-          this.externData(dryRunBatch(this.externs, ctcTargetKeys(this.graph))),
-        );
+        const scope = this.scope(env, dryRunBatch(this.externs, ctcTargetKeys(this.graph)));
         for (const name of this.graph.layers.keys()) scope.get(name);
       });
     } finally {
@@ -269,7 +280,7 @@ function ctcTargetKeys(graph: NetGraph, into = new Set<string>()): Set<string> {
 export function buildNetwork(config: Record<string, unknown>, file: string): Network {
   const externs = parseExternData(config.extern_data, file);
   if (config.network === undefined) throw new ReproError(`${file}: "network" is missing`);
-  const graph = parseNetwork(config.network, file, externs);
+  const graph = parseNetwork(config.network, file, externs, defaultTargetOf(config, file));
   const seed = config.random_seed ?? 42;
   if (typeof seed !== "number" || !Number.isSafeInteger(seed))
     throw new ReproError(`${file}: random_seed must be an integer`);

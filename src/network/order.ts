@@ -11,9 +11,10 @@ export function lossScale(node: LayerNode): number {
   return node.opts.loss_scale ?? (typeof fromOpts === "number" ? fromOpts : 1);
 }
 
-/** True if the objective may depend on this layer's loss (or, for rec, on a loss in its unit). */
+/** True if the objective may depend on this layer's loss (for rec also: on a loss in its unit). */
 export function feedsObjective(node: LayerNode): boolean {
-  if (node.unit) return [...node.unit.layers.values()].some(feedsObjective);
+  // A rec feeds it through its unit's losses or through a loss of its own (on the unit's output).
+  if (node.unit && [...node.unit.layers.values()].some(feedsObjective)) return true;
   return node.opts.loss !== undefined && node.opts.loss !== "edit_distance" && lossScale(node) !== 0;
 }
 

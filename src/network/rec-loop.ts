@@ -17,9 +17,10 @@ import * as ops from "../tensor/ops/index.js";
 import { noGrad } from "../tensor/tape.js";
 import { full, type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import { Data, type Dim, staticDim } from "./data.js";
+import { Data, type Dim, sameDim, staticDim } from "./data.js";
 import type { LayerNode, NetGraph, Ref } from "./graph.js";
 import { canonicalOrder } from "./order.js";
+import { ParamStore } from "./params.js";
 import { Scope } from "./run.js";
 
 const refsOf = (n: LayerNode): Ref[] => [...n.sources, ...n.extraRefs.values()];
@@ -177,8 +178,11 @@ export interface InitialOutputSetup {
   readonly baseTime: () => Dim;
   /** `prev:x` at step 0 for layers that are not among `names` (a choice's initial labels, moved-out layers). */
   readonly otherPrev: (name: string) => Data;
-  /** A fresh scope at step 0 (no gradients are recorded in it) with `prev` as given, for probing. */
-  readonly probeScope: (prev: (name: string) => Data) => Scope;
+  /**
+   * A fresh scope at step 0 (no gradients are recorded in it) with `prev` as
+   * given, for probing; with `params`, parameters go there instead of the model's.
+   */
+  readonly probeScope: (prev: (name: string) => Data, params?: ParamStore) => Scope;
 }
 
 /**
@@ -186,7 +190,8 @@ export interface InitialOutputSetup {
  * declared dims (e.g. `generic_attention`) is probed: run once at step 0,
  * without gradients, with the declared-dims initial outputs standing in for
  * `prev:` reads and, to cut the cycle, for the same-step outputs of the LSTMs
- * among `loop`.
+ * among `loop`. Where a probe needs another undeclared `prev:`, the shapes
+ * come from RETURNN-style template iteration (see guessedStepDims).
  */
 export function initialOutputs(
   o: InitialOutputSetup,
@@ -199,6 +204,8 @@ export function initialOutputs(
     const dims = declaredDims(node, o.batch, o.baseTime);
     if (dims) declared.set(name, initialOutput(node, dims, o.file));
   }
+  const undeclared = [...names].filter((n) => !declared.has(n)).sort();
+  let guessed: Map<string, Dim[]> | undefined;
   const all = new Map<string, Data>();
   for (const name of names) {
     const node = o.graph.layers.get(name)!;
@@ -207,24 +214,117 @@ export function initialOutputs(
       all.set(name, known);
       continue;
     }
-    const dims = tidy(() =>
-      noGrad(() => {
-        const prev = (p: string): Data => {
-          const d = declared.get(p) ?? (names.has(p) ? undefined : o.otherPrev(p));
-          if (!d)
-            throw new ReproError(
-              `${o.file}: layer "${node.path}": cannot tell the shape of "prev:${p}" before step 0; give that layer "out_type" (e.g. {"shape": [n]})`,
-            );
-          return d;
-        };
-        const probe = o.probeScope(prev);
-        for (const [n, d] of declared) if (n !== name && loop.has(n)) probe.provide(n, d);
-        return [...probe.get(name).dims];
-      }),
-    );
+    let missing: string | undefined;
+    const prev = (p: string): Data => {
+      const d = declared.get(p) ?? (names.has(p) ? undefined : o.otherPrev(p));
+      if (!d) {
+        missing = p;
+        throw new ReproError(`prev:${p} has no declared shape`);
+      }
+      return d;
+    };
+    let dims: Dim[];
+    try {
+      dims = probeDims(o, name, prev, declared, loop);
+    } catch (e) {
+      if (missing === undefined) throw e;
+      guessed ??= guessedStepDims(o, undeclared, declared, loop);
+      const d = guessed.get(name);
+      if (!d)
+        throw new ReproError(
+          `${o.file}: layer "${node.path}": cannot tell the shape of "prev:${missing}" before step 0; give that layer "out_type" (e.g. {"shape": [n]})`,
+        );
+      dims = d;
+    }
     all.set(name, initialOutput(node, dims, o.file));
   }
   return all;
+}
+
+/** One step's output dims of `name`, run once at step 0 without gradients. */
+function probeDims(
+  o: InitialOutputSetup,
+  name: string,
+  prev: (name: string) => Data,
+  stand: ReadonlyMap<string, Data>,
+  loop: ReadonlySet<string>,
+  params?: ParamStore,
+): Dim[] {
+  return tidy(() =>
+    noGrad(() => {
+      const probe = o.probeScope(prev, params);
+      for (const [n, d] of stand) if (n !== name && loop.has(n)) probe.provide(n, d);
+      return [...probe.get(name).dims];
+    }),
+  );
+}
+
+const sameDims = (a: readonly Dim[], b: readonly Dim[]): boolean =>
+  a.length === b.length && a.every((d, i) => sameDim(d, b[i]));
+
+/**
+ * The feature dim to start a layer's template from: its `n_out`, else (as
+ * RETURNN's eval/combine/copy templates) that of its first source in the unit.
+ */
+function firstGuessDim(graph: NetGraph, name: string, seen = new Set<string>()): number {
+  const node = graph.layers.get(name);
+  if (!node || seen.has(name)) return 1;
+  if (node.opts.n_out !== undefined) return node.opts.n_out;
+  seen.add(name);
+  const first = node.sources[0];
+  return first && (first.kind === "layer" || first.kind === "prev")
+    ? firstGuessDim(graph, first.name, seen)
+    : 1;
+}
+
+/**
+ * Step shapes of undeclared layers on a `prev:` cycle (e.g. `output` = eval of
+ * gates reading `prev:output`), as RETURNN's rec-cell template construction
+ * does: start from [B, n] (firstGuessDim), probe each layer
+ * with the current guesses (parameters in a scratch store, dropped), and
+ * repeat until no shape changes. Only a fixed point is returned: probing with
+ * these shapes gives these shapes. Layers that do not settle are left out.
+ */
+function guessedStepDims(
+  o: InitialOutputSetup,
+  undeclared: readonly string[],
+  declared: ReadonlyMap<string, Data>,
+  loop: ReadonlySet<string>,
+): Map<string, Dim[]> {
+  const guess = new Map<string, Dim[]>();
+  for (const name of undeclared) guess.set(name, [o.batch, staticDim(firstGuessDim(o.graph, name))]);
+  const scratch = new ParamStore(0);
+  const prev = (p: string): Data => {
+    const known = declared.get(p);
+    if (known) return known;
+    const dims = guess.get(p);
+    return dims
+      ? new Data(
+          full(
+            dims.map((d) => d.size),
+            0,
+          ),
+          dims,
+        )
+      : o.otherPrev(p);
+  };
+  for (let round = 0; round < 8; round++) {
+    let changed = false;
+    for (const name of undeclared) {
+      let dims: Dim[];
+      try {
+        dims = probeDims(o, name, prev, declared, loop, scratch);
+      } catch {
+        return new Map(); // a guess the layers cannot take: no template
+      }
+      if (!sameDims(dims, guess.get(name)!)) {
+        guess.set(name, dims);
+        changed = true;
+      }
+    }
+    if (!changed) return guess;
+  }
+  return new Map();
 }
 
 /** Carried layer state (LSTM [c, h]) per layer path, for step scopes. */
@@ -270,8 +370,14 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
       batch,
       baseTime,
       otherPrev: (name) => stepSlice(wholePrevOf(name), 0),
-      probeScope: (prev) => {
-        const env = { ...s.parent.env, l2: [], losses: [], computed: undefined };
+      probeScope: (prev, params) => {
+        const env = {
+          ...s.parent.env,
+          params: params ?? s.parent.env.params,
+          l2: [],
+          losses: [],
+          computed: undefined,
+        };
         const stateOf = stateStore(new Map());
         const probe = new Scope(s.graph, env, stepExterns(0), s.parent, prev, { index: 0, stateOf });
         provideMovedOut(probe, s, inLoop, 0);

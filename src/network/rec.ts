@@ -83,6 +83,28 @@ function sourceSteps(node: LayerNode, parent: Scope): { source: Data; time: Dim;
   return { source: new Data(x.value, [x.dims[0], loop, ...x.dims.slice(2)], x.sparseDim), time, loop };
 }
 
+/** True if a unit layer reads `data:source` (or bare `data`), its input frame. */
+function readsSource(node: LayerNode): boolean {
+  return [...node.unit!.layers.values()].some((n) =>
+    [...n.sources, ...n.extraRefs.values()].some((r) => r.kind === "extern" && r.key === "source"),
+  );
+}
+
+/**
+ * A rec with a target and a `from` (a language model reading the delayed
+ * labels): as in RETURNN, `data:source` is the input frame at each target
+ * step, so input and target must have the same lengths.
+ */
+function sourceAlongTarget(node: LayerNode, parent: Scope, loop: Dim): Data {
+  const { source, time } = sourceSteps(node, parent);
+  const lengths = time.lengths ?? new Int32Array(source.dims[0].size).fill(time.size);
+  if (lengths.length !== loop.lengths!.length || lengths.some((l, b) => l !== loop.lengths![b]))
+    throw new ReproError(
+      `${parent.env.file}: layer "${node.path}": its input ("from") and its target differ in length ([${lengths}] vs [${loop.lengths}]); data:source in the unit needs one input frame per target step`,
+    );
+  return new Data(source.value, [source.dims[0], loop, ...source.dims.slice(2)], source.sparseDim);
+}
+
 export function runRecTraining(node: LayerNode, parent: Scope): Data {
   const file = parent.env.file;
   const externs = new Map(parent.externs);
@@ -104,6 +126,8 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
     time = target.dims[1];
     loop = timeDim(time.lengths!, `${node.path}:steps`, true);
     externs.set(key, new Data(target.value, [target.dims[0], loop], target.sparseDim));
+    if (node.sources.length > 0 && readsSource(node))
+      externs.set("source", sourceAlongTarget(node, parent, loop));
   }
 
   const prev = (name: string, scope: Scope): Data => {
@@ -132,7 +156,8 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
     const wholePrev = (name: string) => prev(name, unit);
     runLoop({ unit, parent, graph: node.unit!, loop, externs, wholePrev }, inLoop);
   }
-  unit.runRoots();
+  // The unit's output is the rec layer's output: gradients flow through it even when no unit loss reads it.
+  unit.runRoots(["output"]);
   if (!node.unit!.layers.has("output"))
     throw new ReproError(`${file}: layer "${node.path}": the unit needs an "output" layer`);
   const out = unit.get("output");

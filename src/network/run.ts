@@ -85,14 +85,16 @@ export class Scope implements ParentScope {
   }
 
   /**
-   * Computes the roots (losses, outputs) in the two phases described above.
+   * Computes the roots (losses, outputs) in the two phases described above;
+   * `alsoObjective` names roots computed with gradients even without a loss
+   * (a unit's `output`, which its rec layer returns).
    * Within each phase, layers run in one canonical order (see canonicalOrder),
    * so the tape — and with it the order in which gradients are summed — never
    * depends on which report-only layers exist.
    */
-  runRoots(): void {
+  runRoots(alsoObjective: readonly string[] = []): void {
     const roots = rootLayers(this.graph);
-    const objectiveRoots = roots.filter(feedsObjective);
+    const objectiveRoots = roots.filter((n) => feedsObjective(n) || alsoObjective.includes(n.name));
     const reportRoots = roots.filter((n) => !feedsObjective(n));
     const objectiveLayers = ancestors(this.graph, objectiveRoots);
     for (const name of canonicalOrder(this.graph, objectiveLayers)) this.get(name);

@@ -13,7 +13,7 @@ import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
 import { type LayerNode, MAX_LEN_FROM, type NetGraph } from "./graph.js";
 import { baseTimeDim, initialOutputs, loopLayers, prevRead, stateStore } from "./rec-loop.js";
-import type { ParentScope, Scope } from "./run.js";
+import { type ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
   readonly beamSize?: number;
@@ -265,8 +265,12 @@ function recurrentInitialOutputs(
       batch: rows,
       baseTime,
       otherPrev: () => labels(),
-      probeScope: (prev) => {
-        const probe = parent.child(unit, new Map(), prev, base, { index: 0, stateOf: stateStore(new Map()) });
+      probeScope: (prev, params) => {
+        const env = params ? { ...parent.env, params } : parent.env;
+        const probe = new Scope(unit, env, new Map(), base, prev, {
+          index: 0,
+          stateOf: stateStore(new Map()),
+        });
         probe.provide("output", labels()); // a layer following the choice reads its labels
         return probe;
       },

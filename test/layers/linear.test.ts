@@ -129,6 +129,37 @@ test("linear (embedding) gradient check w.r.t. W and b", () => {
   );
 });
 
+test("linear use_transposed_weights stores W as [n_out, n_in] and computes x·Wᵀ + b", () => {
+  const params = new ParamStore(1);
+  params.load("layer/W", Float32Array.of(1, 4, 2, 5, 3, 6), [3, 2]); // the transpose of knownParams' W
+  params.load("layer/b", Float32Array.of(0.5, -1, 2), [3]);
+  const x = denseData([1, 2, 0, -1], [1, 2, 2], [2]);
+  const y = runLayer("linear", { n_out: 3, use_transposed_weights: true }, [x], { params });
+  assertClose(y.value, [9.5, 11, 17, -3.5, -6, -4]);
+  const fresh = new ParamStore(1);
+  runLayer("linear", { n_out: 3, use_transposed_weights: true }, [x], { params: fresh });
+  assert.deepEqual(fresh.list()[0].value.shape, [3, 2]);
+});
+
+test("linear use_transposed_weights on a sparse source looks up columns of the stored W", () => {
+  const params = new ParamStore(1);
+  params.load("layer/W", Float32Array.of(1, 3, 5, 2, 4, 6), [2, 3]);
+  const x = sparseData([[2, 0], [1]], 3);
+  const y = runLayer("linear", { n_out: 2, with_bias: false, use_transposed_weights: true }, [x], { params });
+  assertClose(y.value.f32.subarray(0, 6), [5, 6, 1, 2, 3, 4]);
+});
+
+test("linear use_transposed_weights gradient check w.r.t. input, W and b", () => {
+  const params = new ParamStore(3);
+  const x = randDense([2, 3, 2], [3, 2], 5);
+  layerGradCheck(
+    (d) =>
+      runLayer("linear", { n_out: 3, activation: "tanh", use_transposed_weights: true }, [d], { params }),
+    [x],
+    params,
+  );
+});
+
 test("linear: padded frames never change valid frames", () => {
   const params = new ParamStore(3);
   maskingCheck(

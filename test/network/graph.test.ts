@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "../../src/layers/index.js";
-import { parseExternData, parseNetwork, rootLayers } from "../../src/network/graph.js";
+import { defaultTargetOf, parseExternData, parseNetwork, rootLayers } from "../../src/network/graph.js";
 import { ReproError } from "../../src/util/errors.js";
 
 const externs = parseExternData(
@@ -127,6 +127,36 @@ test("a layer with a target and no n_out takes the target's dim (as RETURNN does
   assert.equal(g.layers.get("output")?.opts.n_out, 5);
 });
 
+test('a layer with a loss and no target takes the default target "classes" and its dim (RETURNN)', () => {
+  const g = parse({ output: { class: "softmax", from: "data:data", loss: "ce" } });
+  assert.equal(g.layers.get("output")?.opts.target, "classes");
+  assert.equal(g.layers.get("output")?.opts.n_out, 5);
+  assert.equal(
+    parse({ h: { class: "linear", from: "data:data", n_out: 3 } }).layers.get("h")?.opts.target,
+    undefined,
+  );
+});
+
+test("a loss that reads no target (as_is) gets no default target", () => {
+  const g = parse({ out: { class: "linear", from: "data:data", n_out: 2, loss: "as_is" } });
+  assert.equal(g.layers.get("out")?.opts.target, undefined);
+});
+
+test("the config key `target` names the default target; a missing one is an error", () => {
+  const dense = parseExternData(
+    { data: { dim: 5, sparse: true }, phones: { dim: 7, sparse: true } },
+    "c.json",
+  );
+  const net = { output: { class: "softmax", from: "data:data", loss: "ce" } };
+  const defaultTarget = defaultTargetOf({ target: "phones" }, "c.json");
+  assert.equal(parseNetwork(net, "c.json", dense, defaultTarget).layers.get("output")?.opts.n_out, 7);
+  throwsRepro(
+    () => parseNetwork(net, "c.json", dense),
+    /layer "output": option "target": unknown data key "classes"/,
+  );
+  throwsRepro(() => defaultTargetOf({ target: 3 }, "c.json"), /"target" must be a data key/);
+});
+
 test("a rec layer's max_seq_len is checked when the network is parsed", () => {
   const rec = (maxSeqLen: string) => ({
     enc: { class: "linear", from: "data", n_out: 4 },
@@ -159,4 +189,40 @@ test("a rec layer with an unknown string unit names the unit and the supported o
 test("reuse_params: None means no sharing", () => {
   const g = parse({ out: { class: "linear", from: "data", n_out: 3, reuse_params: null } });
   assert.equal(g.layers.get("out")?.opts.reuse_params, null);
+});
+
+/** Targets with EOS, as RETURNN's demo enc-dec: reinterpret_data (one more class) then postfix_in_time. */
+const eosTargetLayers = {
+  eos_: { class: "reinterpret_data", from: "data:classes", increase_sparse_dim: 1 },
+  eos: { class: "postfix_in_time", from: "eos_", postfix: 5, register_as_extern_data: "classes0" },
+};
+
+test("register_as_extern_data makes a data key whose dim is read from the layers that compute it", () => {
+  const g = parse({
+    ...eosTargetLayers,
+    output: { class: "softmax", from: "data:data", loss: "ce", target: "classes0" },
+  });
+  assert.equal(g.layers.get("output")?.opts.n_out, 6);
+});
+
+test("register_as_extern_data: an existing key, a unit layer, or an unknown computation is an error", () => {
+  throwsRepro(
+    () => parse({ x: { class: "copy", from: "data:data", register_as_extern_data: "classes" } }),
+    /layer "x": register_as_extern_data: data key "classes" exists already/,
+  );
+  throwsRepro(
+    () => parse({ x: { class: "linear", from: "data:data", n_out: 2, register_as_extern_data: "k" } }),
+    /layer "x": register_as_extern_data: cannot tell the data's dim from "x"/,
+  );
+  throwsRepro(
+    () =>
+      parse({
+        output: {
+          class: "rec",
+          from: "data:data",
+          unit: { output: { class: "copy", from: "data:source", register_as_extern_data: "k" } },
+        },
+      }),
+    /layer "output\/output": register_as_extern_data is only supported for top-level layers/,
+  );
 });

@@ -168,3 +168,67 @@ test("a rec unit over its input: data:source (and bare data) is the frame; the l
     assert.equal(loss, expected, source);
   }
 });
+
+/** An explicit RNN written with eval layers (as RETURNN's rec-explicit demos): no layer on the cycle declares out_type. */
+function explicitRnnConfig(declared: boolean): Record<string, unknown> {
+  const outType = declared ? { out_type: { shape: [3] } } : {};
+  return {
+    extern_data: { data: { dim: 2 } },
+    network: {
+      rnn: {
+        class: "rec",
+        from: "data",
+        unit: {
+          h: { class: "linear", activation: "tanh", from: ["prev:output", "data:source"], n_out: 3 },
+          c: { class: "eval", from: ["h", "prev:c"], eval: "source(0) + source(1)", ...outType },
+          output: { class: "eval", from: ["h", "c"], eval: "source(0) * source(1)", ...outType },
+        },
+      },
+      total: { class: "copy", from: "rnn", loss: "as_is" },
+    },
+  };
+}
+
+test("prev: shapes on a cycle without out_type come from the layers' templates (same run as when declared)", () => {
+  const batch = {
+    data: {
+      data: {
+        value: new Tensor([2, 3, 2], Float32Array.from([1, 2, 3, 4, 5, 6, -1, 0, 2, 1, 0, 0])),
+        lengths: Int32Array.from([3, 2]),
+      },
+    },
+  };
+  const run = (declared: boolean) => {
+    const net = buildNetwork(explicitRnnConfig(declared), "c.json");
+    const loss = tidy(
+      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+    );
+    return { loss, params: net.params.list().map((p) => `${p.name} [${p.value.shape}]`) };
+  };
+  const inferred = run(false);
+  assert.deepEqual(inferred.params, ["rnn/h/W [5,3]", "rnn/h/b [3]"]);
+  assert.deepEqual(inferred, run(true));
+  assert.ok(Number.isFinite(inferred.loss) && inferred.loss !== 0);
+});
+
+test("a prev: cycle whose shape never settles is an error asking for out_type", () => {
+  const config = {
+    extern_data: { data: { dim: 2 } },
+    network: {
+      rnn: {
+        class: "rec",
+        from: "data",
+        unit: { output: { class: "copy", from: ["prev:output", "data:source"] } },
+      },
+      total: { class: "copy", from: "rnn", loss: "as_is" },
+    },
+  };
+  assert.throws(
+    () => buildNetwork(config, "c.json"),
+    (e: unknown) =>
+      e instanceof Error &&
+      /layer "rnn\/output": cannot tell the shape of "prev:output" before step 0; give that layer "out_type"/.test(
+        e.message,
+      ),
+  );
+});

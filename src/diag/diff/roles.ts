@@ -19,6 +19,7 @@ import "../../layers/index.js"; // registers the layer classes parseNetwork look
 import type { Node } from "../../layers/eval/parse.js";
 import { parseExpression } from "../../layers/eval/parse.js";
 import {
+  defaultTargetOf,
   type LayerNode,
   type NetGraph,
   parseExternData,
@@ -128,5 +129,5 @@ export function layerRoles(graph: NetGraph, scopeRole: Role = "objective"): Map<
 /** Parses a config's network with the real graph code; throws the ReproError training would. */
 export function configGraph(config: Record<string, unknown>, file: string): NetGraph {
   const externs = parseExternData(config.extern_data, file);
-  return parseNetwork(config.network, file, externs);
+  return parseNetwork(config.network, file, externs, defaultTargetOf(config, file));
 }

@@ -5,7 +5,7 @@
  * a layer with parameters, so its initial values came from another stream.
  * With keyed seeding the same change leaves every initial value as it was.
  */
-import { parseExternData, parseNetwork } from "../../network/graph.js";
+import { defaultTargetOf, parseExternData, parseNetwork } from "../../network/graph.js";
 import { returnnConstructionOrder } from "../../network/param-seeding.js";
 import type { Json } from "./inputs.js";
 
@@ -14,7 +14,9 @@ const seedingOf = (c: Json) => (c.param_init_seeding === "returnn" ? "returnn" :
 function orderOf(config: Json, file: string): string[] | null {
   try {
     const externs = parseExternData(config.extern_data, file);
-    return returnnConstructionOrder(parseNetwork(config.network, file, externs));
+    return returnnConstructionOrder(
+      parseNetwork(config.network, file, externs, defaultTargetOf(config, file)),
+    );
   } catch {
     return null; // the Config section reports networks that do not parse
   }
