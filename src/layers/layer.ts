@@ -40,6 +40,8 @@ export const commonOptions = {
   out_type: z.record(z.string(), z.unknown()).optional(),
   /** Inside a rec unit: the output `prev:` reads before step 0 (src/network/rec-loop.ts). */
   initial_output: z.union([z.number(), z.string()]).optional(),
+  /** RETURNN: the layer is built only in search; training never builds it (src/network/graph.ts drops it). */
+  only_on_search: z.boolean().optional(),
 };
 
 export type CommonOptions = z.infer<z.ZodObject<typeof commonOptions>>;

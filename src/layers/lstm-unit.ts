@@ -10,6 +10,11 @@
  *   `lstmblockfused`): TF's LSTMCell, `rec/lstm_cell/kernel` [n_in + n, 4n] on
  *   concat(x, h) and `rec/lstm_cell/bias` [4n], gates [i, j, f, o], and
  *   `forget_bias` (default 1.0) added to the forget gate at run time.
+ * - NativeLstmLowMem (`nativelstmlowmem`, in `rec` only): the same LSTM as
+ *   NativeLstm2 (gates [j, i, f, o], no forget bias) but, as RETURNN's
+ *   NativeLstmLowMemCell, one `rec/W` [n_in + n, 4n] on concat(x, h) (initial
+ *   value from `recurrent_weights_init`, else `forward_weights_init`) and
+ *   `rec/b` [4n], always zeros; dense input only.
  *
  * Over a time axis (outside a loop, or the loop axis in teacher-forced
  * training) the whole sequence runs at once; step by step (search, or the
@@ -25,7 +30,7 @@ import { didYouMean, ReproError } from "../util/errors.js";
 import type { LayerContext } from "./layer.js";
 import { concatFeatures, frameMask } from "./util/align.js";
 
-export type LstmCell = "native" | "standard";
+export type LstmCell = "native" | "standard" | "lowmem";
 
 const recUnits: Record<string, LstmCell> = {
   nativelstm2: "native",
@@ -36,6 +41,7 @@ const recUnits: Record<string, LstmCell> = {
   lstmblockfused: "native",
   standardlstm: "standard",
   basiclstm: "standard",
+  nativelstmlowmem: "lowmem",
 };
 
 /** rnn_cell runs single steps: RETURNN rejects the native cells there and maps LSTMBlock to StandardLSTM. */
@@ -97,7 +103,7 @@ function forgetBias(cell: LstmCell, o: LstmUnitOptions, where: string): number {
   }
   const fb = opts.forget_bias ?? (cell === "standard" ? 1 : 0);
   if (typeof fb !== "number") throw new ReproError(`${where}: unit_opts "forget_bias" must be a number`);
-  if (cell === "native" && fb !== 0)
+  if (cell !== "standard" && fb !== 0)
     throw new ReproError(`${where}: NativeLstm2 supports only forget_bias 0 (set it through bias_init)`);
   return fb;
 }
@@ -138,7 +144,16 @@ function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmU
     return { xp: ops.add(xw, b), wRe };
   }
   if (x.sparse)
-    throw new ReproError(`${where}: StandardLSTM needs dense input, got sparse (${x.describe()})`);
+    throw new ReproError(
+      `${where}: ${cell === "lowmem" ? "NativeLstmLowMem" : "StandardLSTM"} needs dense input, got sparse (${x.describe()})`,
+    );
+  if (cell === "lowmem") {
+    // RETURNN creates this W with the recurrent initializer (the scope default: recurrent, else forward).
+    const wInitLowMem = init(o.recurrent_weights_init, wInit, `${where}: recurrent_weights_init`);
+    const [wx, wRe] = ops.split(ctx.param("rec/W", [nIn + n, 4 * n], wInitLowMem), [nIn, n], 0);
+    const b = ctx.param("rec/b", [4 * n], zeros());
+    return { xp: ops.add(ops.matmul(x.value, wx), b), wRe };
+  }
   const kernel = tfGatesToKernel(ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit), n);
   const bias = tfGatesToKernel(ctx.param("rec/lstm_cell/bias", [4 * n], bInit), n);
   const [wx, wRe] = ops.split(kernel, [nIn, n], 0);

@@ -160,3 +160,26 @@ test("reuse_params: None means no sharing", () => {
   const g = parse({ out: { class: "linear", from: "data", n_out: 3, reuse_params: null } });
   assert.equal(g.layers.get("out")?.opts.reuse_params, null);
 });
+
+test("only_on_search layers are not built in training, as RETURNN without search_flag", () => {
+  const g = parse({
+    output: { class: "softmax", from: "data:data", target: "classes", loss: "ce" },
+    report: { class: "copy", from: "output", only_on_search: true, loss: "edit_distance", target: "classes" },
+  });
+  assert.deepEqual([...g.layers.keys()], ["output"]);
+  assert.deepEqual(
+    rootLayers(g).map((n) => n.name),
+    ["output"],
+  );
+});
+
+test("a layer that reads an only_on_search layer is an error naming both", () => {
+  throwsRepro(
+    () =>
+      parse({
+        searched: { class: "copy", from: "data:data", only_on_search: true },
+        output: { class: "softmax", from: "searched", target: "classes", loss: "ce" },
+      }),
+    /layer "output" reads layer "searched", which has only_on_search: true/,
+  );
+});
