@@ -115,6 +115,9 @@ function tfGatesToKernel(x: Tensor, n: number): Tensor {
   return ops.concat([j, i, f, o], axis);
 }
 
+/** The 4 gate blocks of an LSTM parameter's last axis. */
+const gates = (n: number) => [n, n, n, n];
+
 interface Projection {
   /** x·W + b (+ forget bias), [..., 4n], gate blocks j, i, f, o. */
   xp: Tensor;
@@ -122,7 +125,15 @@ interface Projection {
 }
 
 /** The input projection and recurrent weight of `cell`, created under the RETURNN names. */
-function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmUnitOptions): Projection {
+function project(
+  ctx: LayerContext,
+  x: Data,
+  n: number,
+  cell: LstmCell,
+  o: LstmUnitOptions,
+  /** The input axis in blocks, one per source (for pretrain copy_param_mode "subset"). */
+  inSplit: number[],
+): Projection {
   const where = ctx.path;
   const fb = forgetBias(cell, o, where);
   const wInit = init(
@@ -133,12 +144,13 @@ function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmU
   const bInit = init(o.bias_init, zeros(), `${where}: bias_init`);
   const nIn = x.featureDim;
   if (cell === "native") {
-    const w = ctx.param("rec/W", [nIn, 4 * n], wInit);
-    const b = ctx.param("rec/b", [4 * n], bInit);
+    const w = ctx.param("rec/W", [nIn, 4 * n], wInit, [inSplit, gates(n)]);
+    const b = ctx.param("rec/b", [4 * n], bInit, [gates(n)]);
     const wRe = ctx.param(
       "rec/W_re",
       [n, 4 * n],
       init(o.recurrent_weights_init, wInit, `${where}: recurrent_weights_init`),
+      [[n], gates(n)],
     );
     const xw = x.sparse ? ops.gather(w, x.value, 0) : ops.matmul(x.value, w);
     return { xp: ops.add(xw, b), wRe };
@@ -150,12 +162,19 @@ function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmU
   if (cell === "lowmem") {
     // RETURNN creates this W with the recurrent initializer (the scope default: recurrent, else forward).
     const wInitLowMem = init(o.recurrent_weights_init, wInit, `${where}: recurrent_weights_init`);
-    const [wx, wRe] = ops.split(ctx.param("rec/W", [nIn + n, 4 * n], wInitLowMem), [nIn, n], 0);
-    const b = ctx.param("rec/b", [4 * n], zeros());
+    const [wx, wRe] = ops.split(
+      ctx.param("rec/W", [nIn + n, 4 * n], wInitLowMem, [[...inSplit, n], gates(n)]),
+      [nIn, n],
+      0,
+    );
+    const b = ctx.param("rec/b", [4 * n], zeros(), [gates(n)]);
     return { xp: ops.add(ops.matmul(x.value, wx), b), wRe };
   }
-  const kernel = tfGatesToKernel(ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit), n);
-  const bias = tfGatesToKernel(ctx.param("rec/lstm_cell/bias", [4 * n], bInit), n);
+  const kernel = tfGatesToKernel(
+    ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit, [[...inSplit, n], gates(n)]),
+    n,
+  );
+  const bias = tfGatesToKernel(ctx.param("rec/lstm_cell/bias", [4 * n], bInit, [gates(n)]), n);
   const [wx, wRe] = ops.split(kernel, [nIn, n], 0);
   const forget = Float32Array.from({ length: 4 * n }, (_, k) => (k >= 2 * n && k < 3 * n ? fb : 0));
   const xp = ops.add(ops.add(ops.matmul(x.value, wx), bias), new Tensor([4 * n], forget));
@@ -198,8 +217,9 @@ export function lstmUnitForward(
   if (n === undefined) throw new ReproError(`${where}: option "n_out" is required for an LSTM unit`);
   const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, where);
   const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
+  const inSplit = inputs.map((d) => d.featureDim);
   const backward = o.direction === -1;
-  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward);
+  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward, inSplit);
 
   const batch = x.dims[0];
   const time = x.dims[1];
@@ -216,7 +236,7 @@ export function lstmUnitForward(
   // gradient from the kernel, and 0·NaN in the weight gradient would still be NaN.
   const mask = x.sparse ? null : frameMask(x.dims, [1], where);
   const masked = mask ? x.withValue(ops.where(mask, x.value, 0)) : x;
-  const { xp, wRe } = project(ctx, masked, n, cell, o);
+  const { xp, wRe } = project(ctx, masked, n, cell, o, inSplit);
   const r = ops.lstm(xp, wRe, { lengths, backward });
   const out = new Data(r.y, [batch, time, staticDim(n)]);
   lastStates.set(out, { c: r.c, h: r.h });
@@ -231,6 +251,7 @@ function stepWithState(
   cell: LstmCell,
   o: LstmUnitOptions,
   backward: boolean,
+  inSplit: number[],
 ): Data {
   const where = ctx.path;
   if (backward) throw new ReproError(`${where}: direction -1 is not possible inside a rec unit`);
@@ -238,7 +259,7 @@ function stepWithState(
   if (batch?.kind !== "batch" || x.dims.length !== (x.sparse ? 1 : 2))
     throw new ReproError(`${where}: an LSTM step needs input [batch, feature], got (${x.describe()})`);
   const rows = batch.size;
-  const { xp, wRe } = project(ctx, x, n, cell, o);
+  const { xp, wRe } = project(ctx, x, n, cell, o, inSplit);
   const state = ctx.rec!.state!;
   const prev = state.get();
   const r = ops.lstm(ops.reshape(xp, [rows, 1, 4 * n]), wRe, {
