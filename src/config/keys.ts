@@ -40,7 +40,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
   { name: "kernels", description: '"native", "js" or "auto" (default: native when the addon loads); `--kernels` wins.' },
   { name: "learning_rate", default: 1.0, description: "Initial learning rate." },
   { name: "learning_rate_control", default: "constant", description: 'Learning-rate schedule driven by dev scores ("constant", "newbob", "newbob_multi_epoch", ...).' },
-  { name: "learning_rate_control_error_measure", description: 'Dev score that drives learning-rate control (e.g. "dev_score_output").' },
+  { name: "learning_rate_control_error_measure", description: 'Dev score that drives learning-rate control (e.g. "dev_score_output"). Without a dev set a dev_* key falls back to the main output\'s train score, as RETURNN.' },
   { name: "learning_rate_control_error_measure_rule", default: "repronet", description: "How the error measure is picked when several scores match." },
   { name: "learning_rate_control_min_num_epochs_per_new_lr", default: 0, description: "Minimum number of epochs to keep a learning rate before changing it again." },
   { name: "learning_rate_control_relative_error_relative_lr", default: false, description: "Scale the relative dev-score change by the ratio of the last learning rates." },

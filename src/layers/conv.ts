@@ -59,7 +59,11 @@ const conv: LayerDef<typeof options> = {
       opts.forward_weights_init === undefined
         ? glorotUniform()
         : parseInitializer(opts.forward_weights_init, `${where}: forward_weights_init`);
-    const w = ctx.param("W", [...opts.filter_size, nIn, nOut], wInit);
+    const w = ctx.param("W", [...opts.filter_size, nIn, nOut], wInit, [
+      ...opts.filter_size.map((k) => [k]),
+      [nIn],
+      [nOut],
+    ]);
     const window = opts.filter_size.reduce((a, b) => a * b, 1) * nIn;
     const positions = p.dims.reduce((a, d) => a * d.size, 1);
     let y = matmul(reshape(p.value, [positions, window]), reshape(w, [window, nOut]));
@@ -68,7 +72,7 @@ const conv: LayerDef<typeof options> = {
     if (opts.with_bias ?? false) {
       const bInit =
         opts.bias_init === undefined ? zeros() : parseInitializer(opts.bias_init, `${where}: bias_init`);
-      y = add(y, ctx.param("bias", [nOut], bInit));
+      y = add(y, ctx.param("bias", [nOut], bInit, [[nOut]]));
     }
     const dims = [...p.dims, staticDim(nOut)];
     return new Data(applyActivation(opts.activation, { value: y, dims }, where), dims);

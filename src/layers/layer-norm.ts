@@ -18,8 +18,8 @@ const layerNorm: LayerDef<typeof layerNormOptions> = {
   forward(ctx, inputs, opts) {
     const x = concatFeatures(inputs, ctx.path);
     const f = x.value.shape[x.value.rank - 1];
-    const scale = ctx.param("scale", [f], ones());
-    const bias = ctx.param("bias", [f], zeros());
+    const scale = ctx.param("scale", [f], ones(), [[f]]);
+    const bias = ctx.param("bias", [f], zeros(), [[f]]);
     return new Data(layerNormOp(x.value, scale, bias, opts.epsilon ?? 1e-6), x.dims);
   },
 };

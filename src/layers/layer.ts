@@ -42,9 +42,20 @@ export const commonOptions = {
   register_as_extern_data: z.string().optional(),
   /** Inside a rec unit: the output `prev:` reads before step 0 (src/network/rec-loop.ts). */
   initial_output: z.union([z.number(), z.string()]).optional(),
+  /** RETURNN: the layer is built only in search; training never builds it (src/network/graph.ts drops it). */
+  only_on_search: z.boolean().optional(),
 };
 
 export type CommonOptions = z.infer<z.ZodObject<typeof commonOptions>>;
+
+/**
+ * Per axis of a parameter, the sizes of the blocks it is made of (an LSTM's
+ * gate blocks, the heads of a QKV matrix), as RETURNN's
+ * `set_param_axes_split_info`: pretrain `copy_param_mode: "subset"` copies
+ * block by block (src/train/split-axes.ts). A parameter without one cannot
+ * change shape under "subset".
+ */
+export type AxesSplit = readonly (readonly number[])[];
 
 /** Per-step facts inside a `rec` unit. */
 export interface RecInfo {
@@ -73,14 +84,19 @@ export interface LayerContext {
    * any): created on first use from the keyed RNG with its full name, so its
    * initial value never depends on creation order.
    */
-  param(name: string, shape: readonly number[], init: InitFn): Tensor;
+  param(name: string, shape: readonly number[], init: InitFn, split?: AxesSplit): Tensor;
   /**
    * A weight W of `shape` [n_in, n_out] for x·W, as `param` gives it — except
    * that a weight `reuse_params` maps with `transpose` comes back as the owner's
    * [n_out, n_in] matrix with `transposed` true, for `matmul(x, w, {transB})`
    * without copying it.
    */
-  weight(name: string, shape: readonly [number, number], init: InitFn): { w: Tensor; transposed: boolean };
+  weight(
+    name: string,
+    shape: readonly [number, number],
+    init: InitFn,
+    split?: AxesSplit,
+  ): { w: Tensor; transposed: boolean };
   /** Uniform [0,1) draws for dropout keyed by (seed, path/purpose, global step): `purpose` keeps masks apart. */
   dropoutUniform(purpose: string): DropoutNoise;
   /** Another layer's output, by the same names `from` accepts (`base:x`, `prev:x`, `data:classes`). */

@@ -51,21 +51,23 @@ export function affine(ctx: LayerContext, inputs: readonly Data[], opts: WeightO
     }
     const x = inputs[0];
     const w = opts.use_transposed_weights
-      ? transpose(ctx.param("W", [nOut, x.featureDim], wInit))
-      : ctx.param("W", [x.featureDim, nOut], wInit);
+      ? transpose(ctx.param("W", [nOut, x.featureDim], wInit, [[nOut], [x.featureDim]]))
+      : ctx.param("W", [x.featureDim, nOut], wInit, [[x.featureDim], [nOut]]);
     y = gather(w, x.value, 0);
     dims = [...x.dims, staticDim(nOut)];
   } else {
     const x = concatFeatures(inputs, where);
     const nIn = x.value.shape[x.value.rank - 1];
+    // Input blocks: one per source (RETURNN's in_split_info of concatenated sources).
+    const inSplit = inputs.map((d) => d.value.shape[d.value.rank - 1]);
     const { w, transposed } = opts.use_transposed_weights
-      ? { w: ctx.param("W", [nOut, nIn], wInit), transposed: true }
-      : ctx.weight("W", [nIn, nOut], wInit);
+      ? { w: ctx.param("W", [nOut, nIn], wInit, [[nOut], inSplit]), transposed: true }
+      : ctx.weight("W", [nIn, nOut], wInit, [inSplit, [nOut]]);
     const mm = (a: Tensor) => matmul(a, w, { transB: transposed });
     y = x.value.rank === 1 ? reshape(mm(reshape(x.value, [1, nIn])), [nOut]) : mm(x.value);
     dims = [...x.dims.slice(0, -1), staticDim(nOut)];
   }
-  if (opts.with_bias ?? true) y = add(y, ctx.param("b", [nOut], bInit));
+  if (opts.with_bias ?? true) y = add(y, ctx.param("b", [nOut], bInit, [[nOut]]));
   return { value: y, dims };
 }
 

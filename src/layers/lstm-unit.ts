@@ -10,6 +10,11 @@
  *   `lstmblockfused`): TF's LSTMCell, `rec/lstm_cell/kernel` [n_in + n, 4n] on
  *   concat(x, h) and `rec/lstm_cell/bias` [4n], gates [i, j, f, o], and
  *   `forget_bias` (default 1.0) added to the forget gate at run time.
+ * - NativeLstmLowMem (`nativelstmlowmem`, in `rec` only): the same LSTM as
+ *   NativeLstm2 (gates [j, i, f, o], no forget bias) but, as RETURNN's
+ *   NativeLstmLowMemCell, one `rec/W` [n_in + n, 4n] on concat(x, h) (initial
+ *   value from `recurrent_weights_init`, else `forward_weights_init`) and
+ *   `rec/b` [4n], always zeros; dense input only.
  *
  * Over a time axis (outside a loop, or the loop axis in teacher-forced
  * training) the whole sequence runs at once; step by step (search, or the
@@ -25,7 +30,7 @@ import { didYouMean, ReproError } from "../util/errors.js";
 import type { LayerContext } from "./layer.js";
 import { concatFeatures, frameMask } from "./util/align.js";
 
-export type LstmCell = "native" | "standard";
+export type LstmCell = "native" | "standard" | "lowmem";
 
 const recUnits: Record<string, LstmCell> = {
   nativelstm2: "native",
@@ -36,6 +41,7 @@ const recUnits: Record<string, LstmCell> = {
   lstmblockfused: "native",
   standardlstm: "standard",
   basiclstm: "standard",
+  nativelstmlowmem: "lowmem",
 };
 
 /** rnn_cell runs single steps: RETURNN rejects the native cells there and maps LSTMBlock to StandardLSTM. */
@@ -97,7 +103,7 @@ function forgetBias(cell: LstmCell, o: LstmUnitOptions, where: string): number {
   }
   const fb = opts.forget_bias ?? (cell === "standard" ? 1 : 0);
   if (typeof fb !== "number") throw new ReproError(`${where}: unit_opts "forget_bias" must be a number`);
-  if (cell === "native" && fb !== 0)
+  if (cell !== "standard" && fb !== 0)
     throw new ReproError(`${where}: NativeLstm2 supports only forget_bias 0 (set it through bias_init)`);
   return fb;
 }
@@ -109,6 +115,9 @@ function tfGatesToKernel(x: Tensor, n: number): Tensor {
   return ops.concat([j, i, f, o], axis);
 }
 
+/** The 4 gate blocks of an LSTM parameter's last axis. */
+const gates = (n: number) => [n, n, n, n];
+
 interface Projection {
   /** x·W + b (+ forget bias), [..., 4n], gate blocks j, i, f, o. */
   xp: Tensor;
@@ -116,7 +125,15 @@ interface Projection {
 }
 
 /** The input projection and recurrent weight of `cell`, created under the RETURNN names. */
-function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmUnitOptions): Projection {
+function project(
+  ctx: LayerContext,
+  x: Data,
+  n: number,
+  cell: LstmCell,
+  o: LstmUnitOptions,
+  /** The input axis in blocks, one per source (for pretrain copy_param_mode "subset"). */
+  inSplit: number[],
+): Projection {
   const where = ctx.path;
   const fb = forgetBias(cell, o, where);
   const wInit = init(
@@ -127,20 +144,37 @@ function project(ctx: LayerContext, x: Data, n: number, cell: LstmCell, o: LstmU
   const bInit = init(o.bias_init, zeros(), `${where}: bias_init`);
   const nIn = x.featureDim;
   if (cell === "native") {
-    const w = ctx.param("rec/W", [nIn, 4 * n], wInit);
-    const b = ctx.param("rec/b", [4 * n], bInit);
+    const w = ctx.param("rec/W", [nIn, 4 * n], wInit, [inSplit, gates(n)]);
+    const b = ctx.param("rec/b", [4 * n], bInit, [gates(n)]);
     const wRe = ctx.param(
       "rec/W_re",
       [n, 4 * n],
       init(o.recurrent_weights_init, wInit, `${where}: recurrent_weights_init`),
+      [[n], gates(n)],
     );
     const xw = x.sparse ? ops.gather(w, x.value, 0) : ops.matmul(x.value, w);
     return { xp: ops.add(xw, b), wRe };
   }
   if (x.sparse)
-    throw new ReproError(`${where}: StandardLSTM needs dense input, got sparse (${x.describe()})`);
-  const kernel = tfGatesToKernel(ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit), n);
-  const bias = tfGatesToKernel(ctx.param("rec/lstm_cell/bias", [4 * n], bInit), n);
+    throw new ReproError(
+      `${where}: ${cell === "lowmem" ? "NativeLstmLowMem" : "StandardLSTM"} needs dense input, got sparse (${x.describe()})`,
+    );
+  if (cell === "lowmem") {
+    // RETURNN creates this W with the recurrent initializer (the scope default: recurrent, else forward).
+    const wInitLowMem = init(o.recurrent_weights_init, wInit, `${where}: recurrent_weights_init`);
+    const [wx, wRe] = ops.split(
+      ctx.param("rec/W", [nIn + n, 4 * n], wInitLowMem, [[...inSplit, n], gates(n)]),
+      [nIn, n],
+      0,
+    );
+    const b = ctx.param("rec/b", [4 * n], zeros(), [gates(n)]);
+    return { xp: ops.add(ops.matmul(x.value, wx), b), wRe };
+  }
+  const kernel = tfGatesToKernel(
+    ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit, [[...inSplit, n], gates(n)]),
+    n,
+  );
+  const bias = tfGatesToKernel(ctx.param("rec/lstm_cell/bias", [4 * n], bInit, [gates(n)]), n);
   const [wx, wRe] = ops.split(kernel, [nIn, n], 0);
   const forget = Float32Array.from({ length: 4 * n }, (_, k) => (k >= 2 * n && k < 3 * n ? fb : 0));
   const xp = ops.add(ops.add(ops.matmul(x.value, wx), bias), new Tensor([4 * n], forget));
@@ -183,8 +217,9 @@ export function lstmUnitForward(
   if (n === undefined) throw new ReproError(`${where}: option "n_out" is required for an LSTM unit`);
   const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, where);
   const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
+  const inSplit = inputs.map((d) => d.featureDim);
   const backward = o.direction === -1;
-  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward);
+  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward, inSplit);
 
   const batch = x.dims[0];
   const time = x.dims[1];
@@ -201,7 +236,7 @@ export function lstmUnitForward(
   // gradient from the kernel, and 0·NaN in the weight gradient would still be NaN.
   const mask = x.sparse ? null : frameMask(x.dims, [1], where);
   const masked = mask ? x.withValue(ops.where(mask, x.value, 0)) : x;
-  const { xp, wRe } = project(ctx, masked, n, cell, o);
+  const { xp, wRe } = project(ctx, masked, n, cell, o, inSplit);
   const r = ops.lstm(xp, wRe, { lengths, backward });
   const out = new Data(r.y, [batch, time, staticDim(n)]);
   lastStates.set(out, { c: r.c, h: r.h });
@@ -216,6 +251,7 @@ function stepWithState(
   cell: LstmCell,
   o: LstmUnitOptions,
   backward: boolean,
+  inSplit: number[],
 ): Data {
   const where = ctx.path;
   if (backward) throw new ReproError(`${where}: direction -1 is not possible inside a rec unit`);
@@ -223,7 +259,7 @@ function stepWithState(
   if (batch?.kind !== "batch" || x.dims.length !== (x.sparse ? 1 : 2))
     throw new ReproError(`${where}: an LSTM step needs input [batch, feature], got (${x.describe()})`);
   const rows = batch.size;
-  const { xp, wRe } = project(ctx, x, n, cell, o);
+  const { xp, wRe } = project(ctx, x, n, cell, o, inSplit);
   const state = ctx.rec!.state!;
   const prev = state.get();
   const r = ops.lstm(ops.reshape(xp, [rows, 1, 4 * n]), wRe, {

@@ -12,6 +12,12 @@ registerLayer("rec", {
     unit: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
     max_seq_len: z.union([z.string(), z.number()]).optional(),
     include_eos: z.boolean().optional(),
+    /** RETURNN 2018: in search, decode for the reference length; no effect in training (search rejects true). */
+    cheating: z.boolean().optional(),
+    /** The data key whose time axis sets the number of decoder steps in training (RETURNN's LayerBase option). */
+    size_target: z.string().optional(),
+    /** RETURNN: unroll the TF while loop, an implementation detail with no effect on results (accepted, ignored). */
+    unroll: z.boolean().optional(),
     ...lstmOptions,
   },
   allowNoSources: true,

@@ -59,7 +59,7 @@ const selfAttention: LayerDef<typeof options> = {
     const vh = V / H;
     const width = 2 * kh + vh; // columns per head
 
-    const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts));
+    const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts), qkvSplit(nIn, K, V, H));
 
     // [others..., T, F] → [N, T, F], padded frames of the attended axis zeroed.
     const lengths = tDim.lengths ?? new Int32Array(x.dims[0].size).fill(T);
@@ -114,7 +114,7 @@ function stepForward(ctx: LayerContext, inputs: readonly Data[], opts: Options):
   const kh = K / H;
   const vh = V / H;
   const [N, nIn] = x.value.shape;
-  const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts));
+  const W = ctx.param("QKV", [nIn, 2 * K + V], initializer(ctx, opts), qkvSplit(nIn, K, V, H));
   const qkv = reshape(matmul(x.value, W), [N, H, 1, 2 * kh + vh]);
   const part = (begin: number, size: number) => slice(qkv, [0, 0, 0, begin], [N, H, 1, size]);
   const previous = state.get();
@@ -136,3 +136,9 @@ function initializer(ctx: LayerContext, opts: Options) {
 }
 
 registerLayer("self_attention", selfAttention);
+
+/** QKV's blocks: the input axis whole, the output axis per head [q, k, v] (the layout above). */
+function qkvSplit(nIn: number, K: number, V: number, H: number): number[][] {
+  const perHead = [K / H, K / H, V / H];
+  return [[nIn], Array.from({ length: H }, () => perHead).flat()];
+}

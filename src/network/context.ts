@@ -1,5 +1,5 @@
 /** The LayerContext the runner hands to each layer (also used directly by layer tests). */
-import type { LayerContext, RecInfo } from "../layers/layer.js";
+import type { AxesSplit, LayerContext, RecInfo } from "../layers/layer.js";
 import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { transpose } from "../tensor/ops/shape.js";
@@ -33,9 +33,10 @@ export interface ParamReuse {
 
 export function createContext(o: ContextOptions): LayerContext {
   /** The stored parameter `name` of `shape` (its owner's, per reuse_params). */
-  const stored = (name: string, shape: readonly number[], init: InitFn): Tensor => {
+  const stored = (name: string, shape: readonly number[], init: InitFn, split?: AxesSplit): Tensor => {
     const fullName = `${o.paramOwners?.[name]?.owner ?? o.paramOwner ?? o.path}/${name}`;
     const value = o.params.get(fullName, shape, init, o.trainable ?? true);
+    if (split) o.params.setSplit(fullName, split);
     o.onParam?.(fullName, value);
     return value;
   };
@@ -50,14 +51,17 @@ export function createContext(o: ContextOptions): LayerContext {
     path: o.path,
     train: o.train,
     rec: o.rec,
-    param: (name, shape, init) =>
+    param: (name, shape, init, split) =>
       o.paramOwners?.[name]?.transpose
-        ? transpose(stored(name, transposedShape(name, shape), init))
-        : stored(name, shape, init),
-    weight: (name, shape, init) =>
+        ? transpose(stored(name, transposedShape(name, shape), init, split && [...split].reverse()))
+        : stored(name, shape, init, split),
+    weight: (name, shape, init, split) =>
       o.paramOwners?.[name]?.transpose
-        ? { w: stored(name, transposedShape(name, shape), init), transposed: true }
-        : { w: stored(name, shape, init), transposed: false },
+        ? {
+            w: stored(name, transposedShape(name, shape), init, split && [...split].reverse()),
+            transposed: true,
+          }
+        : { w: stored(name, shape, init, split), transposed: false },
     dropoutUniform: (purpose) => {
       // Inside a recurrent loop each decoder step draws its own mask (as RETURNN does).
       const loopStep = o.rec?.step !== undefined ? `/step:${o.rec.step}` : "";

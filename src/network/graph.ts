@@ -85,9 +85,13 @@ export function parseNetwork(
   if (prefix === "") externs = withRegisteredExterns(dict, file, externs);
   const layers = new Map<string, LayerNode>();
   const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
+  // As RETURNN's construct_from_dict without search_flag: `only_on_search` layers are not built.
+  const searchOnly = (name: string) =>
+    (dict[name] as { only_on_search?: unknown } | null)?.only_on_search === true;
   const names = Object.keys(dict).sort();
-  for (const name of names)
+  for (const name of names.filter((n) => !searchOnly(n)))
     layers.set(name, parseLayer(name, dict[name], file, externs, graph, defaultTarget));
+  for (const node of layers.values()) checkNoSearchOnlyRefs(node, names.filter(searchOnly), file);
   for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
   checkCycles(graph, file);
   return graph;
@@ -145,6 +149,16 @@ export function registeredExterns(graph: NetGraph): [string, string][] {
       ? [[n.opts.register_as_extern_data, n.name] as [string, string]]
       : [],
   );
+}
+
+/** A layer built in training cannot read an `only_on_search` layer, which training never builds. */
+function checkNoSearchOnlyRefs(node: LayerNode, searchOnly: readonly string[], file: string): void {
+  for (const ref of [...node.sources, ...node.extraRefs.values()]) {
+    if ((ref.kind === "layer" || ref.kind === "prev") && searchOnly.includes(ref.name))
+      throw new ReproError(
+        `${file}: layer "${node.path}" reads layer "${node.path.slice(0, node.path.length - node.name.length)}${ref.name}", which has only_on_search: true and so is not built in training`,
+      );
+  }
 }
 
 function parseLayer(

@@ -81,6 +81,18 @@ export class ParamStore {
     return [...this.params.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  private readonly splits = new Map<string, readonly (readonly number[])[]>();
+
+  /** Records how the axes of parameter `name` are made of blocks (for pretrain copy_param_mode "subset"). */
+  setSplit(name: string, split: readonly (readonly number[])[]): void {
+    this.splits.set(name, split);
+  }
+
+  /** The blocks of each axis of `name`, if its layer declared them. */
+  splitOf(name: string): readonly (readonly number[])[] | undefined {
+    return this.splits.get(name);
+  }
+
   /** Replaces a parameter's value (loading a checkpoint); shapes must agree. */
   load(name: string, data: Float32Array, shape: readonly number[]): void {
     const p = this.params.get(name);

@@ -15,8 +15,13 @@ import type { LayerNode } from "./graph.js";
 import { loopLayers, runLoop } from "./rec-loop.js";
 import type { Scope } from "./run.js";
 
-/** The data key the unit is trained against: the rec's `target`, else its choice layer's. */
+/**
+ * The data key whose time axis the unit runs over in training: the rec's
+ * `size_target` (RETURNN: "if this is set, always use it"), else its
+ * `target`, else its choice layer's.
+ */
 function recTarget(node: LayerNode, file: string): string {
+  if (typeof node.opts.size_target === "string") return node.opts.size_target;
   if (node.opts.target) return node.opts.target;
   const choice = [...node.unit!.layers.values()].find((n) => n.className === "choice" && n.opts.target);
   if (!choice?.opts.target)

@@ -96,6 +96,10 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
   }
   const initial = (choice.opts.initial_output as number | undefined) ?? 0;
   const B = [...parent.externs.values()][0].dims[0].size;
+  if (node.opts.cheating === true)
+    throw new ReproError(
+      `${where}: rec option "cheating": true (decode for the reference length) is not supported in search; use the choice layer's "cheating"`,
+    );
   const limits = maxSteps(node.opts.max_seq_len, parent, B, where);
   const steps = Math.max(0, ...limits);
 

@@ -64,8 +64,10 @@ export function returnnErrorKey(keys: readonly string[], configured: string | nu
 
 /**
  * The error-measure key (contract point 6): the configured one (it must be a
- * key the epochs record), else the main output's dev score (train score
- * without a dev set), or RETURNN's rule on request. Null when no key fits.
+ * key the epochs record; a dev_* key without a dev set falls back to the main
+ * output's train score, as RETURNN's rule does), else the main output's dev
+ * score (train score without a dev set), or RETURNN's rule on request. Null
+ * when no key fits.
  */
 export function chooseErrorMeasure(
   s: Pick<LrSettings, "errorMeasure" | "errorMeasureRule">,
@@ -79,7 +81,14 @@ export function chooseErrorMeasure(
     const key = returnnErrorKey(keys, s.errorMeasure) ?? null;
     return { key, reason: "RETURNN's first-match rule (learning_rate_control_error_measure_rule: returnn)" };
   }
+  const main = mainLoss(losses);
   if (s.errorMeasure !== null) {
+    // Without a dev set no dev_* key is recorded; RETURNN then falls back to the train score, and so do we.
+    if (!hasDev && s.errorMeasure.startsWith("dev_") && main && !keys.includes(s.errorMeasure))
+      return {
+        key: scoreKey("train", "score", main.name, losses.length),
+        reason: `learning_rate_control_error_measure "${s.errorMeasure}" needs a dev set (none): the train score of main output loss ${main.name}, as RETURNN`,
+      };
     if (!keys.includes(s.errorMeasure)) {
       throw new ReproError(
         `learning_rate_control_error_measure: "${s.errorMeasure}" is not a recorded score${didYouMean(s.errorMeasure, keys)} (recorded: ${keys.join(", ")})`,
@@ -87,7 +96,6 @@ export function chooseErrorMeasure(
     }
     return { key: s.errorMeasure, reason: "learning_rate_control_error_measure" };
   }
-  const main = mainLoss(losses);
   if (!main) return { key: null, reason: "no unique main output loss" };
   return {
     key: scoreKey(hasDev ? "dev" : "train", "score", main.name, losses.length),

@@ -17,8 +17,9 @@ import type { GradAccumulator } from "./accumulate.js";
 import type { LossInfo } from "./error-measure.js";
 import type { Log } from "./log.js";
 import type { Optimizer } from "./optimizer.js";
-import type { NetDict } from "./pretrain.js";
+import type { CopyParamMode, NetDict } from "./pretrain.js";
 import type { TrainSettings } from "./settings.js";
+import { copyWithNewSplitAxes, splitForShape } from "./split-axes.js";
 
 /** Builds the network a config describes (the CLI's default is `buildNetwork` from src/network/network.ts). */
 export type NetworkFactory = (
@@ -109,16 +110,18 @@ export interface CopyReport {
   dropped: string[];
   /** Same name, other shape, left at the initial value (copy_param_mode "ifpossible"). */
   reshaped: string[];
+  /** Same name, other shape, old values copied block by block into the initial value (copy_param_mode "subset"). */
+  subset: string[];
 }
 
-/** Copies parameters by name; a shape change is an error unless `ifPossible`. */
+/** Copies parameters by name; a shape change is an error unless `mode` says what to do. */
 export function copyParams(
   from: ReadonlyMap<string, NamedParam>,
   to: ParamStore,
-  ifPossible: boolean,
+  mode: CopyParamMode,
   where: string,
 ): CopyReport {
-  const r: CopyReport = { copied: [], fresh: [], dropped: [], reshaped: [] };
+  const r: CopyReport = { copied: [], fresh: [], dropped: [], reshaped: [], subset: [] };
   const target = new Map(to.list().map((p) => [p.name, p]));
   for (const [name, p] of target) {
     const old = from.get(name);
@@ -126,14 +129,32 @@ export function copyParams(
     else if (sameShape(old.shape, p.value.shape)) {
       to.load(name, old.data, old.shape);
       r.copied.push(name);
-    } else if (ifPossible) r.reshaped.push(name);
-    else
+    } else if (mode === "ifpossible") r.reshaped.push(name);
+    else if (mode === "subset") {
+      copySubset(name, old, to, where);
+      r.subset.push(name);
+    } else
       throw new ReproError(
         `${where}: parameter ${name} changes shape from [${old.shape}] to [${p.value.shape}] (set pretrain copy_param_mode: "ifpossible" to re-initialise it)`,
       );
   }
   for (const name of from.keys()) if (!target.has(name)) r.dropped.push(name);
   return r;
+}
+
+/** RETURNN's "subset" copy of one parameter: old blocks into the new value's blocks (src/train/split-axes.ts). */
+function copySubset(name: string, old: NamedParam, to: ParamStore, where: string): void {
+  const value = to.list().find((p) => p.name === name)!.value;
+  const what = `${where}: copy_param_mode "subset": parameter ${name} [${old.shape}] → [${value.shape}]`;
+  if (old.shape.length !== value.shape.length) throw new ReproError(`${what}: the number of axes changes`);
+  const split = to.splitOf(name);
+  if (!split)
+    throw new ReproError(
+      `${what}: its layer does not say how its axes are made of blocks, so it cannot be copied`,
+    );
+  const data = value.f32.slice();
+  copyWithNewSplitAxes(splitForShape(split, old.shape, what), split, old.data, data);
+  to.load(name, data, value.shape);
 }
 
 /**
@@ -147,7 +168,7 @@ export function carryOver(
   t: { optimizer: Optimizer; accum: GradAccumulator; log: Log; s: TrainSettings },
   what: string,
 ): void {
-  const r = copyParams(from, to.params, t.s.pretrain?.copyIfPossible ?? false, what);
+  const r = copyParams(from, to.params, t.s.pretrain?.copyParamMode ?? null, what);
   const names = new Set(r.copied);
   t.accum.retain(names);
   let opt: string;
@@ -162,6 +183,6 @@ export function carryOver(
     xs.length === 0 ? "" : ` (${xs.slice(0, 5).join(", ")}${xs.length > 5 ? ", ..." : ""})`;
   t.log.v(
     3,
-    `${what}: network changed: ${r.copied.length} parameters copied, ${r.fresh.length} new${list(r.fresh)}, ${r.dropped.length} dropped${list(r.dropped)}${r.reshaped.length ? `, ${r.reshaped.length} re-initialised${list(r.reshaped)}` : ""}; ${opt}`,
+    `${what}: network changed: ${r.copied.length} parameters copied, ${r.fresh.length} new${list(r.fresh)}, ${r.dropped.length} dropped${list(r.dropped)}${r.reshaped.length ? `, ${r.reshaped.length} re-initialised${list(r.reshaped)}` : ""}${r.subset.length ? `, ${r.subset.length} copied into a new shape (subset)${list(r.subset)}` : ""}; ${opt}`,
   );
 }

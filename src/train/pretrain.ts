@@ -26,13 +26,19 @@ import { didYouMean, ReproError } from "../util/errors.js";
 export type NetDict = Record<string, Record<string, unknown>>;
 export type ConstructionAlgo = (idx: number, netDict: NetDict) => NetDict | null | undefined;
 
+/** Pretrain `copy_param_mode`: null = a shape change is an error. */
+export type CopyParamMode = "ifpossible" | "subset" | null;
+
 export interface PretrainSettings {
   /** The net dict of each pretrain epoch (index 0 = epoch 1). */
   epochNets: NetDict[];
   /** What the log says about the schedule. */
   description: string;
-  /** Parameters whose shape changed keep their fresh value ("ifpossible") instead of being an error. */
-  copyIfPossible: boolean;
+  /**
+   * A parameter whose shape changed: an error (null), its fresh value
+   * ("ifpossible"), or the old values copied block by block ("subset").
+   */
+  copyParamMode: CopyParamMode;
 }
 
 const OPTIONS = ["construction_algo", "copy_param_mode", "input_layers", "output_layers", "repetitions"];
@@ -73,15 +79,15 @@ export function parsePretrain(config: Record<string, unknown>, file: string): Pr
   }
   const reps = repetitions(opts.repetitions, steps, where);
   const copyMode = opts.copy_param_mode ?? null;
-  if (copyMode !== null && copyMode !== "ifpossible")
+  if (copyMode !== null && copyMode !== "ifpossible" && copyMode !== "subset")
     throw new ReproError(
-      `${where}: copy_param_mode must be "ifpossible" or unset, got ${JSON.stringify(copyMode)}`,
+      `${where}: copy_param_mode must be "ifpossible", "subset" or unset, got ${JSON.stringify(copyMode)}`,
     );
   const algoName = typeof algo === "function" ? "function" : Array.isArray(algo) ? "list" : String(algo);
   return {
     epochNets: steps.flatMap((net, i) => Array.from({ length: reps[i] }, () => net)),
     description: `construction_algo ${algoName}, ${steps.length} steps, repetitions [${reps.join(", ")}]`,
-    copyIfPossible: copyMode === "ifpossible",
+    copyParamMode: copyMode as CopyParamMode,
   };
 }
 

@@ -137,6 +137,7 @@ test("gradcheck layer:eval over several expressions", () => {
       "maximum(source(0), 0.5) * minimum(source(0), 0.5) + where(source(0) > 0.5, square(source(0)), abs(source(0)))",
       {},
     ],
+    ["tf.clip_by_value(source(0), 0.3, 0.7) * source(0)", {}],
     ["reduce_sum(source(0))", {}],
     ["reduce_max(source(0), axis=1) + reduce_min(source(0), axis=1)", { out_type: { shape: [2] } }],
     ["reduce_mean(source(0), axis=[1, 2])", { out_type: { shape: [] } }],

@@ -130,6 +130,49 @@ test("rec standardlstm computes TF's LSTMCell (gates i,j,f,o, forget_bias 1) wit
   assertNear(y0.value.f32, reference(x, p, "ijfo", 0, false));
 });
 
+test("rec NativeLstmLowMem computes NativeLstm2's LSTM with one rec/W [n_in + n, 4n] on concat(x, h) and rec/b", () => {
+  const params = new ParamStore(11);
+  const x = input(5);
+  const y = runLayer("rec", { unit: "NativeLstmLowMem", n_out: N, bias_init: 0.7 }, [x], {
+    params,
+    path: "m",
+  });
+  assert.deepEqual(
+    params.list().map((p) => [p.name, [...p.value.shape]]),
+    [
+      ["m/rec/W", [F + N, 4 * N]],
+      ["m/rec/b", [4 * N]],
+    ],
+  );
+  const [W, b] = paramTensors(params).map((t) => t.f32);
+  assert.ok(
+    b.every((v) => v === 0),
+    "b starts at 0 whatever bias_init says (RETURNN's zeros initializer)",
+  );
+  b.set([0.1, -0.2, 0.3, 0.05, -0.4, 0.2, 0.15, -0.1]);
+  const y2 = runLayer("rec", { unit: "NativeLstmLowMem", n_out: N }, [x], { params, path: "m" });
+  const p = {
+    wx: (f: number, c: number) => W[f * 4 * N + c],
+    wh: (k: number, c: number) => W[(F + k) * 4 * N + c],
+    b: (c: number) => b[c],
+  };
+  assertNear(y2.value.f32, reference(x, p, "jifo", 0, false));
+  assert.notDeepEqual(Array.from(y.value.f32), Array.from(y2.value.f32), "the bias is used");
+  layerGradCheck(
+    (d) => runLayer("rec", { unit: "nativelstmlowmem", n_out: N }, [d], { params }),
+    [x],
+    params,
+  );
+});
+
+test("rec NativeLstmLowMem rejects sparse input, as RETURNN asserts", () => {
+  const labels = sparseData([[2, 0, 1]], 4);
+  assert.throws(
+    () => runLayer("rec", { unit: "NativeLstmLowMem", n_out: N }, [labels]),
+    /NativeLstmLowMem needs dense input/,
+  );
+});
+
 test("rec with an LSTM unit: gradients of inputs and parameters pass central differences", () => {
   for (const unit of ["nativelstm2", "standardlstm"]) {
     for (const direction of [1, -1]) {

@@ -133,3 +133,42 @@ test("rec in training reports the unit's ce loss and decide's edit distance", ()
   const decision = r.losses.find((l) => l.name === "decision")!;
   assert.equal(decision.inObjective, false, "edit_distance is an error measure only");
 });
+
+test("rec size_target: the decoder runs for the steps of that data key in training (RETURNN's demo-tf-att-copy)", () => {
+  const config = {
+    random_seed: 3,
+    extern_data: { data: { dim: V, sparse: true }, classes: { dim: V, sparse: true } },
+    network: {
+      decoder: {
+        class: "rec",
+        from: [],
+        size_target: "classes",
+        unit: {
+          output: {
+            class: "linear",
+            activation: "tanh",
+            from: ["prev:output"],
+            n_out: 3,
+            out_type: { shape: [3] },
+          },
+        },
+      },
+      output: { class: "softmax", from: ["decoder"], target: "classes", loss: "ce" },
+    },
+  };
+  const net = buildNetwork(config, "size-target.json");
+  const r = net.forward(batch, { train: true, step: 0 });
+  assert.ok(Number.isFinite(r.objective!.f32[0]));
+  const decoder = net.layerOutput(batch, "decoder");
+  assert.deepEqual(decoder.value.shape, [2, 5, 3], "5 steps: the longest classes sequence");
+  assert.deepEqual(Array.from(decoder.dims[1].lengths!), [5, 3], "the classes lengths");
+});
+
+test("rec options cheating (false) and unroll change nothing in training", () => {
+  const plain = buildNetwork(tinyConfig(), "rec.json").forward(batch, { train: false, step: 0 }).objective!;
+  const config = tinyConfig();
+  const network = config.network as Record<string, Record<string, unknown>>;
+  network.output = { ...network.output, cheating: false, unroll: true };
+  const withOptions = buildNetwork(config, "rec.json").forward(batch, { train: false, step: 0 }).objective!;
+  assert.equal(withOptions.f32[0], plain.f32[0]);
+});

@@ -226,3 +226,26 @@ test("register_as_extern_data: an existing key, a unit layer, or an unknown comp
     /layer "output\/output": register_as_extern_data is only supported for top-level layers/,
   );
 });
+
+test("only_on_search layers are not built in training, as RETURNN without search_flag", () => {
+  const g = parse({
+    output: { class: "softmax", from: "data:data", target: "classes", loss: "ce" },
+    report: { class: "copy", from: "output", only_on_search: true, loss: "edit_distance", target: "classes" },
+  });
+  assert.deepEqual([...g.layers.keys()], ["output"]);
+  assert.deepEqual(
+    rootLayers(g).map((n) => n.name),
+    ["output"],
+  );
+});
+
+test("a layer that reads an only_on_search layer is an error naming both", () => {
+  throwsRepro(
+    () =>
+      parse({
+        searched: { class: "copy", from: "data:data", only_on_search: true },
+        output: { class: "softmax", from: "searched", target: "classes", loss: "ce" },
+      }),
+    /layer "output" reads layer "searched", which has only_on_search: true/,
+  );
+});

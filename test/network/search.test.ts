@@ -64,3 +64,14 @@ test("beam search is deterministic and leaks no tensors", () => {
   assert.equal(liveTensorCount(), before);
   assert.equal(a.labels.length, 2);
 });
+
+test("search rejects a rec layer with cheating: true (decoding for the reference length) with one error line", () => {
+  const config = reference();
+  (config.network as Record<string, Record<string, unknown>>).output.cheating = true;
+  const net = buildNetwork(config, "ref.json");
+  assert.throws(
+    () => net.search({ data: { data: sources } }, { beamSize: 2 }),
+    (e: unknown) =>
+      e instanceof Error && /rec option "cheating": true .* not supported in search/.test(e.message),
+  );
+});

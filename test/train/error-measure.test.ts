@@ -58,3 +58,13 @@ test("an explicit error measure must be a recorded key", () => {
 test("no unique main loss gives no key (the engine asks for an explicit measure)", () => {
   assert.equal(chooseErrorMeasure(rules(), [loss("a"), loss("b")], true).key, null);
 });
+
+test("a dev_* error measure without a dev set falls back to the main train score (RETURNN's rule); with one it must exist", () => {
+  const losses = [loss("output")];
+  const measure = rules({ errorMeasure: "dev_score_output:exp" });
+  const noDev = chooseErrorMeasure(measure, losses, false);
+  assert.equal(noDev.key, "train_score");
+  assert.match(noDev.reason, /needs a dev set/);
+  assert.throws(() => chooseErrorMeasure(measure, losses, true), ReproError);
+  assert.throws(() => chooseErrorMeasure(rules({ errorMeasure: "train_scor" }), losses, false), ReproError);
+});

@@ -101,14 +101,14 @@ test("a parameter that changes shape is an error, or re-initialised with copy_pa
   const wide = { ...small, emb: { ...small.emb, n_out: 4 } };
   const b = buildNetwork(config(wide), "b.json");
   assert.throws(
-    () => copyParams(paramsOf(a), b.params, false, "pretrain epoch 2"),
+    () => copyParams(paramsOf(a), b.params, null, "pretrain epoch 2"),
     (e: unknown) =>
       e instanceof ReproError &&
       /^pretrain epoch 2: parameter emb\/W changes shape from \[6,8\] to \[6,4\] \(set pretrain copy_param_mode: "ifpossible"/.test(
         e.message,
       ),
   );
-  const r = copyParams(paramsOf(a), b.params, true, "pretrain epoch 2");
+  const r = copyParams(paramsOf(a), b.params, "ifpossible", "pretrain epoch 2");
   assert.deepEqual(r.reshaped, ["emb/W", "emb/b", "output/W"]);
   assert.deepEqual(r.copied, ["output/b"]);
 });
@@ -124,5 +124,42 @@ test("a checkpoint parameter of another shape is an error naming the checkpoint 
         "D/checkpoints/epoch.001.safetensors",
       ),
     /^ReproError: D\/checkpoints\/epoch\.001\.safetensors: parameter w: checkpoint shape \[3\] ≠ \[2,2\]$/,
+  );
+});
+
+test('copy_param_mode "subset" copies a grown LSTM gate block by gate block, and the rest keeps its initial value', () => {
+  const lstm = (n: number) => ({
+    emb: { class: "linear", from: "data", n_out: 4 },
+    lstm: { class: "rec", unit: "nativelstm2", from: "emb", n_out: n },
+    output: { class: "softmax", from: "lstm", loss: "ce", target: "data" },
+  });
+  const a = buildNetwork(config(lstm(2)), "a.json");
+  const b = buildNetwork(config(lstm(3)), "b.json");
+  const fresh = paramsOf(b).get("lstm/rec/W_re")!.data.slice();
+  const r = copyParams(paramsOf(a), b.params, "subset", "pretrain epoch 2");
+  assert.deepEqual(r.subset, ["lstm/rec/W", "lstm/rec/W_re", "lstm/rec/b", "output/W"]);
+  assert.deepEqual(r.copied, ["emb/W", "emb/b", "output/b"]);
+  const oldWre = paramsOf(a).get("lstm/rec/W_re")!.data; // [2, 4·2]
+  const newWre = paramsOf(b).get("lstm/rec/W_re")!.data; // [3, 4·3]
+  for (let row = 0; row < 3; row++)
+    for (let gate = 0; gate < 4; gate++)
+      for (let c = 0; c < 3; c++) {
+        const at = row * 12 + gate * 3 + c;
+        const expected = row < 2 && c < 2 ? oldWre[row * 8 + gate * 2 + c] : fresh[at];
+        assert.equal(newWre[at], expected, `row ${row} gate ${gate} column ${c}`);
+      }
+});
+
+test('copy_param_mode "subset" is an error for a parameter whose layer declared no blocks, never a corner copy', () => {
+  const store = new ParamStore(1);
+  store.get("x/w", [2, 2], (_, shape) => new Float32Array(shape[0] * shape[1]));
+  const old = new Map([["x/w", { shape: [1, 1], data: Float32Array.of(3) }]]);
+  assert.throws(
+    () => copyParams(old, store, "subset", "pretrain epoch 2"),
+    (e: unknown) =>
+      e instanceof ReproError &&
+      /^pretrain epoch 2: copy_param_mode "subset": parameter x\/w \[1,1\] → \[2,2\]: its layer does not say how its axes are made of blocks/.test(
+        e.message,
+      ),
   );
 });

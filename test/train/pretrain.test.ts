@@ -130,7 +130,7 @@ test("bad pretrain settings are one-line errors naming the option", () => {
   fails({ repetitions: [1, 1, 1, 1] }, /repetitions has 4 entries, but there are only 3 steps/);
   fails({ repetitions: { "7": 1 } }, /repetitions key "7" is not a step index in \[0, 2\] or "final"/);
   fails({ repetitions: -1 }, /repetitions must be a non-negative integer, got -1/);
-  fails({ copy_param_mode: "subset" }, /copy_param_mode must be "ifpossible" or unset/);
+  fails({ copy_param_mode: "reset" }, /copy_param_mode must be "ifpossible", "subset" or unset, got "reset"/);
   fails("always", /pretrain must be "default", true or a dict/);
   fails("default", /pretrain: needs a "network" dict/, null);
   fails(

@@ -125,6 +125,19 @@ const whereFn: FunctionSpec = {
   },
 };
 
+/** tf.clip_by_value as TF composes it: maximum(minimum(t, max), min) (so the gradients are those two ops'). */
+const clipByValueFn: FunctionSpec = {
+  params: ["t", "clip_value_min", "clip_value_max"],
+  required: 3,
+  run: ([t, lo, hi], where) =>
+    elementwise(
+      (x, a, b) => ops.maximum(ops.minimum(x as Tensor, b), a),
+      [asTagged(t, "t", where), lo, hi],
+      where,
+      "argument of clip_by_value",
+    ),
+};
+
 export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, FunctionSpec>([
   ["reduce_sum", reduction("sum")],
   ["reduce_mean", reduction("mean")],
@@ -152,6 +165,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, Func
   ["divide", binaryFn(ops.div)],
   ["pow", binaryFn(ops.pow)],
   ["where", whereFn],
+  ["clip_by_value", clipByValueFn],
 ]);
 
 export const functionNames = (): string[] => [...FUNCTIONS.keys()].sort();

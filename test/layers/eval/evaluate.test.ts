@@ -117,6 +117,8 @@ test("element-wise functions, comparisons, minimum/maximum and where", () => {
   assertClose(first("source(0) > 2"), [0, 0, 1, 1]);
   assertClose(first("source(0) == 2"), [0, 1, 0, 0]);
   assertClose(first("minimum(source(0), 2) + maximum(source(0), 3)"), [4, 5, 5, 6]);
+  assertClose(first("tf.clip_by_value(source(0), 1.5, 3.0)"), [1.5, 2, 3, 3]);
+  assertClose(first("clip_by_value(source(0), clip_value_min=2, clip_value_max=2.5)"), [2, 2, 2.5, 2.5]);
   assertClose(first("where(source(0) >= 3, source(0), 0.0)"), [0, 0, 3, 4]);
   assertClose(first("stop_gradient(source(0)) + identity(source(0))"), [2, 4, 6, 8]);
 });
