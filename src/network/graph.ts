@@ -74,7 +74,6 @@ export function parseNetwork(
   externs: ReadonlyMap<string, ExternSpec>,
   defaultTarget = "classes",
   prefix = "",
-  parent?: NetGraph,
 ): NetGraph {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ReproError(
@@ -92,9 +91,21 @@ export function parseNetwork(
   for (const name of names.filter((n) => !searchOnly(n)))
     layers.set(name, parseLayer(name, dict[name], file, externs, graph, defaultTarget));
   for (const node of layers.values()) checkNoSearchOnlyRefs(node, names.filter(searchOnly), file);
-  for (const node of layers.values()) checkRefs(node, graph, parent, file, externs);
-  checkCycles(graph, file);
+  // A unit is checked with its enclosing network complete: `base:` may name any layer there.
+  if (prefix === "") checkGraph(graph, undefined, file, externs);
   return graph;
+}
+
+/** References and cycles of a (sub)network, then of the units in it. */
+function checkGraph(
+  graph: NetGraph,
+  parent: NetGraph | undefined,
+  file: string,
+  externs: ReadonlyMap<string, ExternSpec>,
+): void {
+  for (const node of graph.layers.values()) checkRefs(node, graph, parent, file, externs);
+  checkCycles(graph, file);
+  for (const node of graph.layers.values()) if (node.unit) checkGraph(node.unit, graph, file, externs);
 }
 
 /**
@@ -219,7 +230,7 @@ function parseLayer(
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
   const unit = isSubnetRec
-    ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`, graph)
+    ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`)
     : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
 }

@@ -361,6 +361,8 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     for (const r of refsOf(s.graph.layers.get(name)!)) {
       if (r.kind === "layer" && !inLoop.has(r.name)) s.unit.get(r.name);
       if (r.kind === "prev" && !inLoop.has(r.name)) wholePrevOf(r.name);
+      // base: layers too: first computed inside the probe's tidy, they would be disposed while memoised.
+      if (r.kind === "base") s.parent.get(r.name);
     }
   const stepExterns = (t: number) => new Map([...s.externs].map(([k, d]) => [k, stepSlice(d, t)]));
   const initial = initialOutputs(

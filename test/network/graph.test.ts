@@ -249,3 +249,16 @@ test("a layer that reads an only_on_search layer is an error naming both", () =>
     /layer "output" reads layer "searched", which has only_on_search: true/,
   );
 });
+
+test("a unit may read base: layers named after its rec layer; an unknown base: layer is still an error", () => {
+  const unit = { output: { class: "linear", from: ["data:source", "base:z_late"], n_out: 3 } };
+  const g = parse({
+    output: { class: "rec", from: "data:data", unit },
+    z_late: { class: "linear", from: "data:data", n_out: 2 },
+  });
+  assert.ok(g.layers.get("output")?.unit?.layers.has("output"));
+  throwsRepro(
+    () => parse({ output: { class: "rec", from: "data:data", unit } }),
+    /layer "output\/output": "from" refers to unknown layer "base:z_late"/,
+  );
+});

@@ -266,3 +266,24 @@ test("RETURNN's 2018 attention decoder (weight feedback, prev:s state, maxout) t
   assert.ok(Number.isFinite(first) && last < 0.9 * first, `loss ${first} → ${last}`);
   assertSearchMatchesTeacherForcing(attention2018, 2, "output/output_prob");
 });
+
+test("a base: layer first read while probing a prev: shape outlives the probe (the unit reads it at every step)", () => {
+  // att has no declared dims (combine), so prev:att is probed at step 0, and that probe is the first to read
+  // base:z_enc_sum (named to sort after "output": top-level layers are computed in name order).
+  const network = {
+    enc: { class: "linear", activation: "tanh", from: "data:data", n_out: 4 },
+    z_enc_sum: { class: "reduce", mode: "sum", axis: "T", from: "enc" },
+    output: {
+      class: "rec",
+      from: [],
+      target: "classes",
+      unit: {
+        s: { class: "linear", activation: "tanh", from: ["prev:att", "prev:output"], n_out: 4 },
+        att: { class: "combine", kind: "add", from: ["s", "base:z_enc_sum"] },
+        output: { class: "softmax", from: "att", loss: "ce", target: "classes" },
+      },
+    },
+  };
+  const { first, last } = trainSteps(network, 3);
+  assert.ok(Number.isFinite(first) && last < first, `loss ${first} → ${last}`);
+});
