@@ -6,12 +6,14 @@
  * same size and act as batch axes; any weights axes left over are kept.
  *
  * Reference case: weights (B, [T_dec,] H, T_enc) with base (B, T_enc, H, k)
- * → (B, [T_dec,] H, k). The base's padded frames are zeroed with `where` first,
+ * → (B, [T_dec,] H, k). With `auto_squeeze` (RETURNN's default) left-over
+ * weights axes of size 1 are dropped: weights (B, T_enc, 1) from a `linear`
+ * with n_out 1 give (B, k), as RETURNN's 2018 MT attention needs. The base's padded frames are zeroed with `where` first,
  * so NaN there cannot leak (0 · NaN would be NaN).
  */
 import { z } from "zod";
-import type { Data } from "../network/data.js";
-import { sameDim } from "../network/data.js";
+import { Data, sameDim } from "../network/data.js";
+import { reshape } from "../tensor/ops/index.js";
 import { ReproError } from "../util/errors.js";
 import { dotData } from "./dot.js";
 import type { LayerDef } from "./layer.js";
@@ -20,6 +22,7 @@ import { registerLayer } from "./registry.js";
 const options = {
   weights: z.string(),
   base: z.string(),
+  auto_squeeze: z.boolean().optional(),
 };
 
 /** The weights' axis over which the base's time axis `baseT` is summed. */
@@ -69,11 +72,14 @@ const genericAttention: LayerDef<typeof options> = {
     const weightsRest = [...weights.dims.keys()].filter(
       (a) => a !== weights.batchAxis && a !== loopW && a !== wT,
     );
-    // Match base axes to weights axes in order; unmatched weights axes are kept (var1).
+    // Match base axes to weights axes in order; unmatched weights axes are kept (var1) or squeezed.
     const var1: number[] = [];
+    const squeezed: number[] = [];
     let j = 0;
     for (const a of weightsRest) {
       if (j < baseRest.length && sameDim(weights.dims[a], base.dims[baseRest[j]])) j++;
+      else if (opts.auto_squeeze !== false && weights.dims[a].kind === "static" && weights.dims[a].size === 1)
+        squeezed.push(a);
       else var1.push(a);
     }
     if (j < baseRest.length) {
@@ -82,7 +88,23 @@ const genericAttention: LayerDef<typeof options> = {
         `${ctx.path}: base axes (${left.join(", ")}) of (${base.describe()}) match no axis of the weights (${weights.describe()})`,
       );
     }
-    return dotData(ctx.path, weights, base, { red1: [wT], red2: [baseT], var1, var2: [baseF] });
+    if (squeezed.length === 0)
+      return dotData(ctx.path, weights, base, { red1: [wT], red2: [baseT], var1, var2: [baseF] });
+    const kept = (a: number) => a - squeezed.filter((s) => s < a).length;
+    const dims = weights.dims.filter((_, a) => !squeezed.includes(a));
+    const w = new Data(
+      reshape(
+        weights.value,
+        dims.map((d) => d.size),
+      ),
+      dims,
+    );
+    return dotData(ctx.path, w, base, {
+      red1: [kept(wT)],
+      red2: [baseT],
+      var1: var1.map(kept),
+      var2: [baseF],
+    });
   },
 };
 

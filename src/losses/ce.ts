@@ -7,7 +7,8 @@ import { ReproError } from "../util/errors.js";
 import { countFrames, frameAxes, registerLoss } from "./loss.js";
 
 registerLoss("ce", {
-  options: ["label_smoothing"],
+  // use_fused picks TF's fused softmax+CE kernel in RETURNN: an implementation choice, no effect here (we always use logits).
+  options: ["label_smoothing", "use_fused"],
   needsTarget: true,
   compute(output, target, opts, where) {
     const t = target!;
@@ -15,6 +16,8 @@ registerLoss("ce", {
     const ls = (opts.label_smoothing as number | undefined) ?? 0;
     if (typeof ls !== "number" || ls < 0 || ls >= 1)
       throw new ReproError(`${where}: label_smoothing must be in [0, 1)`);
+    if (opts.use_fused !== undefined && typeof opts.use_fused !== "boolean")
+      throw new ReproError(`${where}: loss option "use_fused" must be true or false`);
     checkAligned(output, t, where);
     const logits = output.logits ?? ops.log(output.value);
     const perFrame = ops.sparseCrossEntropy(logits, t.value, ls);

@@ -192,3 +192,18 @@ test("the reference cross-attention passes a gradient check and keeps padded fra
   layerGradCheck(run, [enc(14), enc(15), dec(16)]);
   maskingCheck(run, [enc(17), enc(18), dec(19)]);
 });
+
+test("auto_squeeze (default): weights (B, T, 1) give (B, F), as RETURNN's n_out-1 energies; false keeps the axis", () => {
+  const T = timeDimOf([2]);
+  const w = dataOf([0.25, 0.75], [batchDim(1), T, staticDim(1)]);
+  const base = dataOf([1, 2, 3, 4], [batchDim(1), T, staticDim(2)]);
+  const y = attend(w, base);
+  assert.deepEqual(y.value.shape, [1, 2]);
+  assert.deepEqual(Array.from(y.value.data), [0.25 * 1 + 0.75 * 3, 0.25 * 2 + 0.75 * 4]);
+  const layers: Record<string, Data> = { att_weights: w, "base:enc_value": base };
+  const kept = runLayer("generic_attention", { ...opts, auto_squeeze: false }, [], {
+    path: "att",
+    resolve: (name) => layers[name],
+  });
+  assert.deepEqual(kept.value.shape, [1, 1, 2]);
+});

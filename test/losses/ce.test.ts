@@ -46,3 +46,11 @@ test("gradcheck loss:ce at full tensors, with label smoothing", () => {
     { eps: 1e-3, atol: 1e-3, rtol: 1e-3 },
   );
 });
+
+test("use_fused (RETURNN's TF kernel choice) is accepted without changing the value; a non-boolean is an error", () => {
+  const y = randOutput(5, 0.05, 1);
+  const t = target();
+  const plain = ce.compute(outputOf(y, t), t, {}, "test").value!.item();
+  assert.equal(ce.compute(outputOf(y, t), t, { use_fused: false }, "test").value!.item(), plain);
+  assert.throws(() => ce.compute(outputOf(y, t), t, { use_fused: 1 }, "test"), /"use_fused" must be true or false/);
+});
