@@ -4,6 +4,7 @@
  * batch of 32 sequences × 50 frames of 40-dim features, forward + backward of
  * Σ y² / size (no optimizer update) — the same work as bench/torch_lstm_bench.py.
  */
+import { type KernelsName, selectKernels } from "../src/kernels/active.js";
 import { lstmCellOf, lstmUnitForward } from "../src/layers/lstm-unit.js";
 import { createContext } from "../src/network/context.js";
 import { batchDim, Data, staticDim, timeDim } from "../src/network/data.js";
@@ -24,7 +25,8 @@ export interface LstmBenchResult {
 }
 
 /** Times `steps` forward+backward passes (after 1 warm-up) on the active kernels; returns the median. */
-export function runLstmStep(kernels: string, threads: number, steps: number): LstmBenchResult {
+export function runLstmStep(kernels: KernelsName, threads: number, steps: number): LstmBenchResult {
+  selectKernels(kernels, threads);
   const { layers, cells, batch: B, frames: T, features: F } = lstmBenchShape;
   const params = new ParamStore(1);
   const u = new KeyedStream(1, "bench/lstm").uniform(B * T * F);
