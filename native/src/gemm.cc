@@ -239,14 +239,18 @@ bool set_gemm_isa(const char* name) {
   return true;
 }
 
-void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
+namespace {
+
+// The k-chunks of a product: about KC each, equal sizes, so packed chunks stay cache-sized for any k.
+void k_chunks(int64_t k, int64_t* chunks, int64_t* kcMax) {
+  *chunks = (k + KC - 1) / KC;
+  *kcMax = (k + *chunks - 1) / *chunks;
+}
+
+// C = A·B for every batch entry; with `pre`, B's panels come packed already
+// (batch 1, laid out by pack_b_once) and only A is packed here.
+void gemm_driver(const float* a, const float* b, float* c, const GemmSpec& s, const PackedB* pre) {
   const int64_t batch = s.batch, m = s.m, n = s.n, k = s.k;
-  if (batch <= 0 || m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    std::memset(c, 0, sizeof(float) * batch * m * n);
-    return;
-  }
-  if (sgemm_thin(a, b, c, s)) return;
   const MicroKernel mk = selected();
   const int MR = mk.mr, NR = mk.nr;
   const int64_t mp = (m + MR - 1) / MR;  // row panels per matrix
@@ -254,13 +258,12 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
   const int64_t batchA = s.aBatchStride == 0 ? 1 : batch;
   const int64_t batchB = s.bBatchStride == 0 ? 1 : batch;
   const bool par = threads() > 1 && batch * m * n * k >= kParallelMacs;
-  // k runs in chunks of about KC (equal sizes): each chunk packs its slice of A
-  // and B, then updates every C tile. Packed chunks stay cache-sized for any k.
-  const int64_t chunks = (k + KC - 1) / KC;
-  const int64_t kcMax = (k + chunks - 1) / chunks;
+  // k runs in chunks: each chunk packs its slice of A and B, then updates every C tile.
+  int64_t chunks, kcMax;
+  k_chunks(k, &chunks, &kcMax);
   float* pa = g_packA.get(static_cast<size_t>(batchA * mp * kcMax * MR));
-  float* pb = g_packB.get(static_cast<size_t>(batchB * np * kcMax * NR));
-  const int64_t nA = batchA * mp, nB = batchB * np;
+  float* pb = pre ? nullptr : g_packB.get(static_cast<size_t>(batchB * np * kcMax * NR));
+  const int64_t nA = batchA * mp, nB = pre ? 0 : batchB * np;
 
   // Blocks of mcP×ncP panels; enough tasks to balance the threads.
   int64_t mcP = std::max<int64_t>(1, 192 / MR);
@@ -279,6 +282,8 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
     const int64_t p0 = chunk * kcMax, kc = std::min(kcMax, k - p0);
     const bool first = chunk == 0;
     const int64_t aPanel = kc * MR, bPanel = kc * NR;
+    // A pre-packed B holds chunk after chunk: the chunk at p0 starts at p0 · np · NR.
+    const float* pbChunk = pre ? pre->data + p0 * np * NR : pb;
 
     // Phase 1: pack this chunk of every panel of A and B.
     auto pack = [&](int64_t t) {
@@ -310,7 +315,7 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
       const int64_t ip0 = ib * mcP, ip1 = std::min(mp, ip0 + mcP);
       const int64_t jp0 = jb * ncP, jp1 = std::min(np, jp0 + ncP);
       const float* A = pa + (batchA == 1 ? 0 : bi) * mp * aPanel;
-      const float* B = pb + (batchB == 1 ? 0 : bi) * np * bPanel;
+      const float* B = pbChunk + (batchB == 1 ? 0 : bi) * np * bPanel;
       float* C = c + bi * m * n;
       for (int64_t jp = jp0; jp < jp1; jp++) {
         const float* Bp = B + jp * bPanel;
@@ -340,6 +345,48 @@ void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
       for (int64_t t = 0; t < nt; t++) block(t);
     }
   }
+}
+
+}  // namespace
+
+void sgemm(const float* a, const float* b, float* c, const GemmSpec& s) {
+  if (s.batch <= 0 || s.m <= 0 || s.n <= 0) return;
+  if (s.k <= 0) {
+    std::memset(c, 0, sizeof(float) * s.batch * s.m * s.n);
+    return;
+  }
+  if (sgemm_thin(a, b, c, s)) return;
+  gemm_driver(a, b, c, s, nullptr);
+}
+
+void pack_b_once(const float* b, bool transB, int64_t n, int64_t k, PackedB* out) {
+  const int NR = selected().nr;
+  const int64_t np = (n + NR - 1) / NR;
+  int64_t chunks, kcMax;
+  k_chunks(std::max<int64_t>(k, 1), &chunks, &kcMax);
+  out->b = b;
+  out->transB = transB;
+  out->n = n;
+  out->k = k;
+  out->nr = NR;
+  std::free(out->data);
+  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(k, 1) * np * NR) * sizeof(float) + 63) / 64 * 64;
+  out->data = static_cast<float*>(std::aligned_alloc(64, bytes));
+  for (int64_t p0 = 0; p0 < k; p0 += kcMax) {
+    const int64_t kc = std::min(kcMax, k - p0);
+    float* chunk = out->data + p0 * np * NR;
+    parallel_range(np, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t jp = lo; jp < hi; jp++) pack_b(b, transB, n, k, jp * NR, NR, p0, kc, chunk + jp * kc * NR);
+    });
+  }
+}
+
+void sgemm_packed(const float* a, bool transA, int64_t m, const PackedB& b, float* c) {
+  GemmSpec s{1, m, b.n, b.k, transA, b.transB, 0, 0};
+  // Another micro-kernel since packing (REPRONET_ISA changed): the plain path, same bits.
+  if (m == 1 || b.n == 1 || b.k <= 0 || selected().nr != b.nr) return sgemm(a, b.b, c, s);
+  if (m <= 0 || b.n <= 0) return;
+  gemm_driver(a, nullptr, c, s, &b);
 }
 
 }  // namespace rn

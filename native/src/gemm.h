@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 
 namespace rn {
 
@@ -41,6 +42,23 @@ const char* gemm_isa();
 bool set_gemm_isa(const char* name);
 
 void sgemm(const float* a, const float* b, float* c, const GemmSpec& spec);
+// B packed once for many products with the same B (an RNN's recurrent weights
+// at every step). Packing only moves values: sgemm_packed gives sgemm's bits.
+struct PackedB {
+  float* data = nullptr;  // 64-byte aligned, as the micro-kernels load it
+  const float* b = nullptr;  // the unpacked B (must outlive the packing)
+  bool transB = false;
+  int64_t n = 0, k = 0;
+  int nr = 0;
+  PackedB() = default;
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  ~PackedB() { std::free(data); }
+};
+void pack_b_once(const float* b, bool transB, int64_t n, int64_t k, PackedB* out);
+// C[m×n] = op(A)[m×k] · op(B), as sgemm with batch 1 computes it.
+void sgemm_packed(const float* a, bool transA, int64_t m, const PackedB& b, float* c);
+
 // sgemm for m == 1 or n == 1 (gemm_thin.cc); false (nothing done) for other shapes.
 bool sgemm_thin(const float* a, const float* b, float* c, const GemmSpec& spec);
 

@@ -1,4 +1,5 @@
-// LSTM kernels: one sgemm per step for the recurrent product, then the cell
+// LSTM kernels: one sgemm per step for the recurrent product (its weights
+// packed once per call), then the cell
 // update split over (batch, cell) elements. See lstm.h for the contract.
 #include "lstm.h"
 
@@ -39,9 +40,12 @@ void lstm_forward(const float* xp, const float* w_re, const float* c0, const flo
                   const LstmSpec& s) {
   const int64_t B = s.b, T = s.t, n = s.n, n4 = 4 * n;
   std::vector<float> c(c0, c0 + B * n), h(h0, h0 + B * n), z(B * n4);
+  // The recurrent weights are the same at every step: packed for the GEMM once.
+  PackedB w;
+  if (n > 0 && B > 0 && T > 0) pack_b_once(w_re, false, n4, n, &w);
   for (int64_t st = 0; st < T; st++) {
     const int64_t t = step_time(st, s);
-    if (n > 0 && B > 0) gemm(h.data(), w_re, z.data(), B, n4, n, false, false);
+    if (n > 0 && B > 0) sgemm_packed(h.data(), false, B, w, z.data());
     parallel_range(B * n, kGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t e = lo; e < hi; e++) {
         const int64_t b = e / n, k = e % n;
@@ -84,6 +88,8 @@ void lstm_backward(const float* w_re, const float* c0, const int32_t* lengths, c
   std::vector<float> dc(B * n, 0.0f), dh(B * n, 0.0f), dz(B * n4), dh_new(B * n);
   if (dc_last) std::memcpy(dc.data(), dc_last, sizeof(float) * B * n);
   if (dh_last) std::memcpy(dh.data(), dh_last, sizeof(float) * B * n);
+  PackedB wT;  // W_reᵀ, packed once for the T steps
+  if (n > 0 && B > 0 && T > 0) pack_b_once(w_re, true, n, n4, &wT);
   for (int64_t st = T - 1; st >= 0; st--) {
     const int64_t t = step_time(st, s);
     const int64_t prev_t = st > 0 ? step_time(st - 1, s) : -1;
@@ -109,7 +115,7 @@ void lstm_backward(const float* w_re, const float* c0, const int32_t* lengths, c
         dc[e] = static_cast<float>(dc2 * f);
       }
     });
-    if (n > 0 && B > 0) gemm(dz.data(), w_re, dh_new.data(), B, n, n4, false, true);
+    if (n > 0 && B > 0) sgemm_packed(dz.data(), false, B, wT, dh_new.data());
     for (int64_t b = 0; b < B; b++) {
       const int64_t row = (b * T + t) * n;
       std::memcpy(dxp + row * 4, dz.data() + b * n4, sizeof(float) * n4);

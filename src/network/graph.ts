@@ -229,9 +229,7 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
-  const unit = isSubnetRec
-    ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`)
-    : undefined;
+  const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`) : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
 }
 

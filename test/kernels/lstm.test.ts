@@ -58,14 +58,38 @@ const names = ["y", "cells", "gates", "hPrev", "cLast", "hLast", "dxp", "dwRe", 
 const lengthsOf = (B: number, T: number) =>
   Int32Array.from({ length: B }, (_, b) => Math.max(0, T - ((b * 7) % (T + 1))));
 
-test("native lstm agrees with the JS reference (both directions)", { skip }, () => {
-  for (const backward of [false, true]) {
-    const spec: LstmSpec = { b: 5, t: 7, n: 6, backward };
-    const lengths = lengthsOf(5, 7);
-    const js = runBoth(jsKernels, spec, lengths);
-    const native = runBoth(nk!, spec, lengths);
-    for (const [i, x] of js.entries()) assertClose(native[i], x, { atol: 1e-5, rtol: 1e-4 }, names[i]);
+test("native lstm agrees with the JS reference (both directions; recurrent products of one and several k-chunks)", {
+  skip,
+}, () => {
+  // n = 300: the packed recurrent weights span 2 k-chunks forward (k = n) and 5 backward (k = 4n).
+  for (const [B, T, n] of [
+    [5, 7, 6],
+    [3, 3, 300],
+  ])
+    for (const backward of [false, true]) {
+      const spec: LstmSpec = { b: B, t: T, n, backward };
+      const lengths = lengthsOf(B, T);
+      const js = runBoth(jsKernels, spec, lengths);
+      const native = runBoth(nk!, spec, lengths);
+      for (const [i, x] of js.entries()) assertClose(native[i], x, { atol: 1e-4, rtol: 1e-4 }, names[i]);
+    }
+});
+
+test("native lstm gives the same bits under every ISA this CPU has (packed weights follow the micro-kernel)", {
+  skip,
+}, () => {
+  const spec: LstmSpec = { b: 13, t: 3, n: 300, backward: false };
+  const lengths = lengthsOf(13, 3);
+  const results: string[][] = [];
+  try {
+    for (const isa of ["generic", "avx2", "avx512"] as const)
+      if (nk!.setIsa(isa))
+        results.push(runBoth(nk!, spec, lengths).map((x) => Buffer.from(x.buffer).toString("base64")));
+  } finally {
+    nk!.setIsa("auto");
   }
+  assert.ok(results.length >= 1);
+  for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
 });
 
 test("native lstm is bitwise identical for 1, 2 and 3 threads", { skip }, () => {

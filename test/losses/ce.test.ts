@@ -52,5 +52,8 @@ test("use_fused (RETURNN's TF kernel choice) is accepted without changing the va
   const t = target();
   const plain = ce.compute(outputOf(y, t), t, {}, "test").value!.item();
   assert.equal(ce.compute(outputOf(y, t), t, { use_fused: false }, "test").value!.item(), plain);
-  assert.throws(() => ce.compute(outputOf(y, t), t, { use_fused: 1 }, "test"), /"use_fused" must be true or false/);
+  assert.throws(
+    () => ce.compute(outputOf(y, t), t, { use_fused: 1 }, "test"),
+    /"use_fused" must be true or false/,
+  );
 });
