@@ -5,8 +5,11 @@
  * reader never sees a half-written lock. `train` holds it for its whole life
  * and removes it on every exit path it controls; after a SIGKILL or a crash
  * the lock stays, and the next `train` on the same host sees that its pid is
- * gone and takes it over with a note. A lock from another host is never taken
- * over (its process cannot be checked from here).
+ * gone and takes it over with a note. Takeovers are serialised by a second
+ * lock, `D/.lock.takeover`: only its holder may remove a stale `.lock`, and
+ * only while it is still the stale one it saw, so two processes that find the
+ * same stale lock cannot both end up writers. A lock from another host is
+ * never taken over (its process cannot be checked from here).
  */
 import { existsSync, linkSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -31,9 +34,13 @@ export interface RunLock {
 
 /** The lock of `dir`: its holder, `null` when unlocked, `"unreadable"` when the file is not a lock. */
 export function readLock(dir: string): LockInfo | null | "unreadable" {
+  return readLockFile(lockPath(dir));
+}
+
+function readLockFile(path: string): LockInfo | null | "unreadable" {
   let text: string;
   try {
-    text = readFileSync(lockPath(dir), "utf8");
+    text = readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     return "unreadable";
@@ -76,7 +83,7 @@ export function acquireLock(dir: string, now: Date = new Date()): RunLock {
   try {
     writeFileSync(tmp, `${JSON.stringify(info)}\n`);
     let acquired = false;
-    for (let attempt = 0; attempt < 3 && !acquired; attempt++) {
+    for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS && !acquired; attempt++) {
       try {
         linkSync(tmp, path);
         acquired = true;
@@ -89,10 +96,18 @@ export function acquireLock(dir: string, now: Date = new Date()): RunLock {
       if (holder === "unreadable")
         throw new ReproError(`${path}: not a lock file repronet wrote; remove it if no train runs on ${dir}`);
       if (!isStale(holder)) throw busy(dir, holder);
-      rmSync(path, { force: true });
-      note = `note: ${dir}: took over the lock of pid ${holder.pid} (started ${holder.started_at}), which no longer runs`;
+      if (removeStaleLock(dir, tmp, holder))
+        note = `note: ${dir}: took over the lock of pid ${holder.pid} (started ${holder.started_at}), which no longer runs`;
+      else sleepMs(2); // another process is taking it over: see who wins
     }
-    if (!acquired) throw busy(dir, readLock(dir) ?? "unreadable");
+    if (!acquired) {
+      const holder = readLock(dir) ?? "unreadable";
+      if (holder !== "unreadable" && isStale(holder))
+        throw new ReproError(
+          `${dir}: another process is taking over the lock of pid ${holder.pid}, which no longer runs; if none is, remove ${join(dir, ".lock.takeover")}`,
+        );
+      throw busy(dir, holder);
+    }
   } catch (e) {
     if (isFsError(e)) throw new ReproError(fsErrorLine(e, path));
     throw e;
@@ -114,6 +129,42 @@ export function acquireLock(dir: string, now: Date = new Date()): RunLock {
       if (created && readdirSync(dir).length === 0) rmdirSync(dir);
     },
   };
+}
+
+const TAKEOVER_ATTEMPTS = 100;
+
+/**
+ * Removes `stale` from `dir/.lock` under the takeover lock, only if it is
+ * still there; false when another process holds the takeover lock (one left
+ * by a dead process is cleared for the next attempt) or the lock changed.
+ */
+function removeStaleLock(dir: string, tmp: string, stale: LockInfo): boolean {
+  const guard = join(dir, ".lock.takeover");
+  try {
+    linkSync(tmp, guard);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    const other = readLockFile(guard);
+    if (other !== null && other !== "unreadable" && isStale(other)) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    const now = readLock(dir);
+    const same =
+      now !== null &&
+      now !== "unreadable" &&
+      now.pid === stale.pid &&
+      now.host === stale.host &&
+      now.started_at === stale.started_at;
+    if (same) rmSync(lockPath(dir), { force: true });
+    return same;
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function busy(dir: string, holder: LockInfo | "unreadable"): ReproError {

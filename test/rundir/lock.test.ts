@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,4 +81,61 @@ test("a directory the lock created is removed on release when nothing else was w
   writeFileSync(join(kept, "manifest.json"), "{}");
   lock.release();
   assert.ok(existsSync(join(kept, "manifest.json")));
+});
+
+test("a stale lock is not removed while another live process holds the takeover lock", () => {
+  const dir = tmp();
+  const stale = JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "T0" });
+  writeFileSync(join(dir, ".lock"), stale);
+  writeFileSync(
+    join(dir, ".lock.takeover"),
+    JSON.stringify({ pid: process.ppid, host: hostname(), started_at: "T1" }),
+  );
+  assert.throws(
+    () => acquireLock(dir),
+    /another process is taking over the lock of pid \d+, which no longer runs/,
+  );
+  assert.equal(readFileSync(join(dir, ".lock"), "utf8"), stale);
+});
+
+test("a takeover lock left by a dead process is cleared, then the stale lock is taken over", () => {
+  const dir = tmp();
+  writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "T0" }));
+  writeFileSync(
+    join(dir, ".lock.takeover"),
+    JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "T1" }),
+  );
+  const lock = acquireLock(dir);
+  assert.match(lock.note ?? "", /took over the lock of pid/);
+  assert.equal(existsSync(join(dir, ".lock.takeover")), false);
+  lock.release();
+});
+
+test("of several processes that find the same stale lock at once, exactly one becomes the writer", async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "T0" }));
+  const lockModule = new URL("../../src/rundir/index.js", import.meta.url).href;
+  // Each child tries at the same wall-clock moment and holds a won lock for a while.
+  const start = Date.now() + 400;
+  const script = `
+    const { acquireLock } = await import(${JSON.stringify(lockModule)});
+    while (Date.now() < ${start}) {}
+    try { const l = acquireLock(${JSON.stringify(dir)}); console.log("won"); await new Promise((r) => setTimeout(r, 600)); l.release(); }
+    catch (e) { console.log("lost: " + e.message); }`;
+  const children = Array.from(
+    { length: 6 },
+    () =>
+      new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, ["--input-type=module", "-e", script]);
+        let out = "";
+        c.stdout.on("data", (d) => {
+          out += d;
+        });
+        c.on("close", () => resolve(out.trim()));
+      }),
+  );
+  const outcomes = await Promise.all(children);
+  assert.equal(outcomes.filter((o) => o === "won").length, 1, outcomes.join("\n"));
+  for (const o of outcomes.filter((x) => x !== "won"))
+    assert.match(o, /^lost: .*(is being trained by pid|taking over)/);
 });
