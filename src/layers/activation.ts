@@ -47,11 +47,49 @@ const ACTIVATIONS: ReadonlyMap<string, Activation> = new Map([
 
 export const activationNames = (): string[] => [...ACTIVATIONS.keys()].sort();
 
+type Term = (x: Tagged, where: string) => Tensor | number;
+const OPERATORS: readonly [string, (a: Tensor | number, b: Tensor | number) => Tensor][] = [
+  ["+", ops.add],
+  ["-", ops.sub],
+  ["*", ops.mul],
+  ["/", ops.div],
+];
+
+/**
+ * A named activation, or RETURNN's composite form such as "2*sigmoid" or
+ * "3 + 2 * sigmoid": split at the first `+`, else `-`, `*`, `/` (in that
+ * order, as RETURNN's get_activation_function), each side a number or again
+ * an activation. Undefined for anything else (and for numbers alone).
+ */
+function lookup(name: string): Activation | undefined {
+  const named = ACTIVATIONS.get(name.trim());
+  if (named) return named;
+  for (const [op, apply] of OPERATORS) {
+    const i = name.indexOf(op);
+    if (i < 0) continue;
+    const [a, b] = [term(name.slice(0, i)), term(name.slice(i + 1))];
+    if (!a || !b) return undefined;
+    return (x, where) => {
+      const [va, vb] = [a(x, where), b(x, where)];
+      if (typeof va === "number" && typeof vb === "number")
+        throw new ReproError(`${where}: activation "${name}" has no function`);
+      return apply(va, vb);
+    };
+  }
+  return undefined;
+}
+
+function term(text: string): Term | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d*)?$/.test(t)) return () => Number(t);
+  return lookup(t);
+}
+
 /** Checks an `activation` option value early (null/undefined = none). */
 export function checkActivation(name: string | null | undefined, where: string): void {
-  if (name === null || name === undefined || ACTIVATIONS.has(name)) return;
+  if (name === null || name === undefined || lookup(name)) return;
   throw new ReproError(
-    `${where}: unknown activation "${name}"${didYouMean(name, ACTIVATIONS.keys())} (known: ${activationNames().join(", ")})`,
+    `${where}: unknown activation "${name}"${didYouMean(name, ACTIVATIONS.keys())} (known: ${activationNames().join(", ")}, and RETURNN's forms such as "2*sigmoid")`,
   );
 }
 
@@ -59,7 +97,7 @@ export function checkActivation(name: string | null | undefined, where: string):
 export function applyActivation(name: string | null | undefined, x: Tagged, where: string): Tensor {
   checkActivation(name, where);
   if (name === null || name === undefined) return x.value;
-  return ACTIVATIONS.get(name)!(x, where);
+  return lookup(name)!(x, where);
 }
 
 /** The `activation` option as layer schemas declare it. */

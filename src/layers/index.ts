@@ -15,6 +15,7 @@ import "./split-dims.js";
 import "./merge-dims.js";
 import "./dot.js";
 import "./softmax-over-spatial.js";
+import "./gauss-window-attention.js";
 import "./generic-attention.js";
 import "./gather.js";
 import "./reduce.js";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { Data, staticDim } from "../network/data.js";
 import { glorotUniform, parseInitializer, zeros } from "../rng/initializers.js";
-import { add, gather, matmul, reshape, transpose } from "../tensor/ops/index.js";
+import { add, filterGrad, gather, matmul, reshape, transpose } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { activationOption, applyActivation, checkActivation } from "./activation.js";
@@ -23,6 +23,8 @@ export const weightOptions = {
   forward_weights_init: initOption,
   bias_init: initOption,
   use_transposed_weights: z.boolean().optional(),
+  /** RETURNN: drop the gradient of a sequence whose max squared gradient (before the activation) reaches this. */
+  grad_filter: z.number().positive().nullable().optional(),
 };
 
 type WeightOptions = z.infer<z.ZodObject<typeof weightOptions>> & CommonOptions;
@@ -68,6 +70,7 @@ export function affine(ctx: LayerContext, inputs: readonly Data[], opts: WeightO
     dims = [...x.dims.slice(0, -1), staticDim(nOut)];
   }
   if (opts.with_bias ?? true) y = add(y, ctx.param("b", [nOut], bInit, [[nOut]]));
+  if (opts.grad_filter) y = filterGrad(y, opts.grad_filter);
   return { value: y, dims };
 }
 

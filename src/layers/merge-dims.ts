@@ -56,3 +56,5 @@ const mergeDims: LayerDef<typeof options> = {
 };
 
 registerLayer("merge_dims", mergeDims);
+// RETURNN's deprecated CombineDimsLayer is a MergeDimsLayer under another name.
+registerLayer("combine_dims", mergeDims);

@@ -281,8 +281,8 @@ function firstGuessDim(graph: NetGraph, name: string, seen = new Set<string>()):
  * Step shapes of undeclared layers on a `prev:` cycle (e.g. `output` = eval of
  * gates reading `prev:output`), as RETURNN's rec-cell template construction
  * does: start from [B, n] (firstGuessDim), probe each layer
- * with the current guesses (parameters in a scratch store, dropped), and
- * repeat until no shape changes. Only a fixed point is returned: probing with
+ * with the current guesses (parameters in a scratch store per round, dropped),
+ * and repeat until no shape changes. Only a fixed point is returned: probing with
  * these shapes gives these shapes. Layers that do not settle are left out.
  */
 function guessedStepDims(
@@ -293,7 +293,6 @@ function guessedStepDims(
 ): Map<string, Dim[]> {
   const guess = new Map<string, Dim[]>();
   for (const name of undeclared) guess.set(name, [o.batch, staticDim(firstGuessDim(o.graph, name))]);
-  const scratch = new ParamStore(0);
   const prev = (p: string): Data => {
     const known = declared.get(p);
     if (known) return known;
@@ -309,19 +308,19 @@ function guessedStepDims(
       : o.otherPrev(p);
   };
   for (let round = 0; round < 8; round++) {
-    let changed = false;
+    // Every probe of a round sees the same guesses, and parameters shaped by
+    // them go to this round's scratch store (a changed guess reshapes them).
+    const scratch = new ParamStore(0);
+    const next = new Map<string, Dim[]>();
     for (const name of undeclared) {
-      let dims: Dim[];
       try {
-        dims = probeDims(o, name, prev, declared, loop, scratch);
+        next.set(name, probeDims(o, name, prev, declared, loop, scratch));
       } catch {
         return new Map(); // a guess the layers cannot take: no template
       }
-      if (!sameDims(dims, guess.get(name)!)) {
-        guess.set(name, dims);
-        changed = true;
-      }
     }
+    const changed = undeclared.some((name) => !sameDims(next.get(name)!, guess.get(name)!));
+    for (const [name, dims] of next) guess.set(name, dims);
     if (!changed) return guess;
   }
   return new Map();

@@ -90,3 +90,20 @@ test("activation: the activation option is required; sparse input is an error", 
   assert.throws(() => layerOptions("activation", {}), /activation/);
   assert.throws(() => runLayer("activation", { activation: "relu" }, [sparseData([[1]], 2)]), ReproError);
 });
+
+test("RETURNN's composite activations: a number and a function around + - * / (split at the first +, then -, *, /)", () => {
+  const cases: [string, (v: number) => number][] = [
+    ["2*sigmoid", (v) => 2 * sigmoid(v)],
+    ["3 + 2 * sigmoid", (v) => 3 + 2 * sigmoid(v)],
+    ["tanh - 1", (v) => Math.tanh(v) - 1],
+    ["relu / 2", (v) => Math.max(v, 0) / 2],
+    ["sigmoid * tanh", (v) => sigmoid(v) * Math.tanh(v)],
+  ];
+  for (const [name, f] of cases)
+    assertClose(runLayer("activation", { activation: name }, [x()]).value, xs.map(f));
+  for (const bad of ["2*sigmod", "2*3", "*sigmoid"])
+    assert.throws(
+      () => runLayer("activation", { activation: bad }, [x()], { path: "act" }),
+      new RegExp(`act: unknown activation "${bad.replace("*", "\\*")}"|has no function`),
+    );
+});

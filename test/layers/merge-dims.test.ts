@@ -66,6 +66,16 @@ test("merge_dims passes a finite-difference gradient check", () => {
   );
 });
 
+test("combine_dims (RETURNN's deprecated name) is merge_dims: same values, same gradient check", () => {
+  const x = rand([B, staticDim(2), T, staticDim(3)], 4);
+  const merged = runLayer("merge_dims", { axes: ["dim:2", "F"] }, [x]);
+  assert.deepEqual(
+    runLayer("combine_dims", { axes: ["dim:2", "F"] }, [x]).value.toArray(),
+    merged.value.toArray(),
+  );
+  layerGradCheck((d) => runLayer("combine_dims", { axes: ["dim:2", "F"] }, [d]), [x]);
+});
+
 test("padded frames reach no valid frame", () => {
   maskingCheck(
     (x) => runLayer("merge_dims", { axes: ["dim:2", "F"] }, [x]),

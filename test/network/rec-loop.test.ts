@@ -211,6 +211,44 @@ test("prev: shapes on a cycle without out_type come from the layers' templates (
   assert.ok(Number.isFinite(inferred.loss) && inferred.loss !== 0);
 });
 
+test("a template guess that changes a parameter's shape (first guess 4, then 8 features) still settles", () => {
+  // m concatenates k twice, so its first guess (k's n_out, 4) is wrong; h's W is shaped by prev:m's guess.
+  const config = (declared: boolean) => ({
+    extern_data: { data: { dim: 2 } },
+    network: {
+      rnn: {
+        class: "rec",
+        from: "data",
+        unit: {
+          h: { class: "linear", activation: "tanh", from: ["prev:m", "data:source"], n_out: 3 },
+          k: { class: "linear", activation: "tanh", from: "h", n_out: 4 },
+          m: { class: "copy", from: ["k", "k"], ...(declared ? { out_type: { shape: [8] } } : {}) },
+          output: { class: "copy", from: "h" },
+        },
+      },
+      total: { class: "copy", from: "rnn", loss: "as_is" },
+    },
+  });
+  const batch = {
+    data: {
+      data: {
+        value: new Tensor([1, 2, 2], Float32Array.from([1, 2, 3, 4])),
+        lengths: Int32Array.from([2]),
+      },
+    },
+  };
+  const run = (declared: boolean) => {
+    const net = buildNetwork(config(declared), "c.json");
+    const loss = tidy(
+      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+    );
+    return { loss, params: net.params.list().map((p) => `${p.name} [${p.value.shape}]`) };
+  };
+  const inferred = run(false);
+  assert.ok(inferred.params.includes("rnn/h/W [10,3]"), inferred.params.join(", "));
+  assert.deepEqual(inferred, run(true));
+});
+
 test("a prev: cycle whose shape never settles is an error asking for out_type", () => {
   const config = {
     extern_data: { data: { dim: 2 } },

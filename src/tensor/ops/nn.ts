@@ -1,7 +1,7 @@
 /** Neural-network ops. Fused ones (softmax, cross-entropy, layer norm) carry their own gradient. */
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
-import { empty, type Shape, sizeOf, type Tensor, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
 import { unbroadcast } from "./broadcast.js";
 import { binaryRaw, where } from "./elementwise.js";
 import { axisIndex, transpose } from "./shape.js";
@@ -84,6 +84,27 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   return record(out, [x], (g) => {
     const gx = zeros(x.shape);
     kernels().scatterAdd(g.f32, indices.i32, gx.f32, outer, len, inner);
+    return [gx];
+  });
+}
+
+/**
+ * Identity forward; backward drops the whole gradient of every entry of axis 0
+ * (the batch) whose largest squared gradient is not below `threshold`
+ * (RETURNN's filter_grad, the `grad_filter` option; NaN gradients are dropped too).
+ */
+export function filterGrad(x: Tensor, threshold: number): Tensor {
+  const out = new Tensor(x.shape, x.data);
+  return record(out, [x], (g) => {
+    const gx = zeros(x.shape);
+    const rows = x.rank >= 2 ? x.shape[0] : 1;
+    const per = rows === 0 ? 0 : g.size / rows;
+    const src = g.f32;
+    for (let b = 0; b < rows; b++) {
+      let peak = 0;
+      for (let i = b * per; i < (b + 1) * per; i++) peak = Math.max(peak, src[i] * src[i]);
+      if (peak < threshold) gx.f32.set(src.subarray(b * per, (b + 1) * per), b * per);
+    }
     return [gx];
   });
 }

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as ops from "../../../src/tensor/ops/index.js";
-import { type Tensor, tensor, tidy } from "../../../src/tensor/tensor.js";
+import { valueAndGrads } from "../../../src/tensor/tape.js";
+import { Tensor, tensor, tidy } from "../../../src/tensor/tensor.js";
 import { gradCheck, randTensor } from "../../helpers/gradcheck.js";
 import {
   allFinite,
@@ -534,4 +535,14 @@ test("a composite layerNorm(tanh(x·W)) passes the finite-difference check", () 
     (x, wt, g, b) => ops.layerNorm(ops.tanh(ops.matmul(x, wt)), g, b),
     [randTensor([3, 4], 1), randTensor([4, 2], 2), randTensor([2], 3), randTensor([2], 4)],
   );
+});
+
+test("filterGrad: identity forward; a batch entry whose max squared gradient reaches the threshold gets none", () => {
+  const x = new Tensor([3, 2], Float32Array.of(1, 2, 3, 4, 5, 6));
+  const w = new Tensor([3, 2], Float32Array.of(0.1, 0.2, 3, 0.1, 0.5, Number.NaN));
+  const { value, grads } = valueAndGrads(() => ops.sum(ops.mul(ops.filterGrad(x, 1), w)), [x]);
+  assert.ok(Number.isNaN(value.item()));
+  // Row 0: max 0.04 < 1 kept; row 1: 9 ≥ 1 dropped; row 2: NaN dropped.
+  assert.deepEqual(Array.from(grads[0]!.f32), [0.1, 0.2, 0, 0, 0, 0].map(Math.fround));
+  assert.deepEqual(Array.from(ops.filterGrad(x, 1).f32), [1, 2, 3, 4, 5, 6]);
 });
