@@ -81,6 +81,8 @@ export function parseNetwork(
     );
   }
   const dict = raw as Record<string, unknown>;
+  for (const [name, layer] of Object.entries(dict))
+    checkNoPythonValue(layer, `${file}: layer "${prefix}${name}"`, "");
   if (prefix === "") externs = withRegisteredExterns(dict, file, externs);
   const layers = new Map<string, LayerNode>();
   const graph: NetGraph = { layers, prefix, isUnit: prefix !== "" };
@@ -106,6 +108,21 @@ function checkGraph(
   for (const node of graph.layers.values()) checkRefs(node, graph, parent, file, externs);
   checkCycles(graph, file);
   for (const node of graph.layers.values()) if (node.unit) checkGraph(node.unit, graph, file, externs);
+}
+
+/**
+ * `repronet import` writes what it cannot express as data (a Python function
+ * as `eval`, an object) as a "<python: ...>" marker: an error naming the
+ * option, before anything else reads it. A rec unit is checked when parsed.
+ */
+function checkNoPythonValue(value: unknown, where: string, option: string): void {
+  if (typeof value === "string" && value.startsWith("<python: "))
+    throw new ReproError(
+      `${where}: option "${option}" is ${value.slice(9, -1)} in the RETURNN config, which repronet import cannot write as data`,
+    );
+  if (typeof value !== "object" || value === null) return;
+  for (const [k, v] of Object.entries(value))
+    if (!(option === "" && k === "unit")) checkNoPythonValue(v, where, option ? `${option}/${k}` : k);
 }
 
 /**

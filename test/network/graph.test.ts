@@ -262,3 +262,21 @@ test("a unit may read base: layers named after its rec layer; an unknown base: l
     /layer "output\/output": "from" refers to unknown layer "base:z_late"/,
   );
 });
+
+test("an option repronet import could not express (a Python function as eval) is an error naming it", () => {
+  throwsRepro(
+    () =>
+      parse({
+        t: { class: "eval", from: "data:classes", eval: "<python: function t_cheat_target>" },
+        output: { class: "softmax", from: "data:data", loss: "ce" },
+      }),
+    /layer "t": option "eval" is function t_cheat_target in the RETURNN config, which repronet import cannot write as data/,
+  );
+  throwsRepro(
+    () =>
+      parse({
+        output: { class: "softmax", from: "data:data", loss: "ce", loss_opts: { f: "<python: object X>" } },
+      }),
+    /layer "output": option "loss_opts\/f" is object X/,
+  );
+});
