@@ -39,3 +39,4 @@ import "./dot-attention.js";
 export { layerClass, layerClassNames } from "./registry.js";
 
 import "./postfix-in-time.js";
+import "./time-chunking.js";
