@@ -189,22 +189,28 @@ function explicitRnnConfig(declared: boolean): Record<string, unknown> {
   };
 }
 
-test("prev: shapes on a cycle without out_type come from the layers' templates (same run as when declared)", () => {
+/** The `total` loss of one forward pass on dense [B, T, F] data, and the parameters it made (name [shape]). */
+function lossAndParams(
+  config: Record<string, unknown>,
+  shape: number[],
+  values: number[],
+  lengths: number[],
+) {
   const batch = {
     data: {
-      data: {
-        value: new Tensor([2, 3, 2], Float32Array.from([1, 2, 3, 4, 5, 6, -1, 0, 2, 1, 0, 0])),
-        lengths: Int32Array.from([3, 2]),
-      },
+      data: { value: new Tensor(shape, Float32Array.from(values)), lengths: Int32Array.from(lengths) },
     },
   };
-  const run = (declared: boolean) => {
-    const net = buildNetwork(explicitRnnConfig(declared), "c.json");
-    const loss = tidy(
-      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
-    );
-    return { loss, params: net.params.list().map((p) => `${p.name} [${p.value.shape}]`) };
-  };
+  const net = buildNetwork(config, "c.json");
+  const loss = tidy(
+    () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+  );
+  return { loss, params: net.params.list().map((p) => `${p.name} [${p.value.shape}]`) };
+}
+
+test("prev: shapes on a cycle without out_type come from the layers' templates (same run as when declared)", () => {
+  const run = (declared: boolean) =>
+    lossAndParams(explicitRnnConfig(declared), [2, 3, 2], [1, 2, 3, 4, 5, 6, -1, 0, 2, 1, 0, 0], [3, 2]);
   const inferred = run(false);
   assert.deepEqual(inferred.params, ["rnn/h/W [5,3]", "rnn/h/b [3]"]);
   assert.deepEqual(inferred, run(true));
@@ -229,21 +235,7 @@ test("a template guess that changes a parameter's shape (first guess 4, then 8 f
       total: { class: "copy", from: "rnn", loss: "as_is" },
     },
   });
-  const batch = {
-    data: {
-      data: {
-        value: new Tensor([1, 2, 2], Float32Array.from([1, 2, 3, 4])),
-        lengths: Int32Array.from([2]),
-      },
-    },
-  };
-  const run = (declared: boolean) => {
-    const net = buildNetwork(config(declared), "c.json");
-    const loss = tidy(
-      () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
-    );
-    return { loss, params: net.params.list().map((p) => `${p.name} [${p.value.shape}]`) };
-  };
+  const run = (declared: boolean) => lossAndParams(config(declared), [1, 2, 2], [1, 2, 3, 4], [2]);
   const inferred = run(false);
   assert.ok(inferred.params.includes("rnn/h/W [10,3]"), inferred.params.join(", "));
   assert.deepEqual(inferred, run(true));

@@ -25,15 +25,19 @@ export interface Targets {
 
 const OPTIONS = ["class", "vocab_file", "bpe_file", "unknown_label", "seq_postfix"];
 
-function readVocab(file: string, where: string): Map<string, number> {
-  let text: string;
+/** The text of the file an option names, or one error line naming option and file. */
+function readOptionFile(file: string, option: string, where: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     throw new ReproError(
-      `${where}: cannot read vocab_file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      `${where}: cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
     );
   }
+}
+
+function readVocab(file: string, where: string): Map<string, number> {
+  const text = readOptionFile(file, "vocab_file", where);
   const vocab = new Map<string, number>();
   if (text.trimStart().startsWith("{")) {
     const dict = parsePythonConfig(`vocab = ${text}`, file).vocab;
@@ -101,13 +105,5 @@ export function targetsFromConfig(spec: unknown, where: string): Targets {
 
 function bpeOf(file: unknown, where: string, labels: ReadonlySet<string>): SubwordNmtBpe {
   if (typeof file !== "string") throw new ReproError(`${where}: BytePairEncoding targets need a "bpe_file"`);
-  let codes: string;
-  try {
-    codes = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ReproError(
-      `${where}: cannot read bpe_file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
-  return new SubwordNmtBpe(codes, file, labels);
+  return new SubwordNmtBpe(readOptionFile(file, "bpe_file", where), file, labels);
 }
