@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --batch-size F --lr X --threads N]`:
+ * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --batch-size F --lr X --threads N --ogg]`:
  * a small speech recognizer trained end to end on a corpus made on the spot.
  *   1. speak digit strings and short words with espeak-ng (several voices,
  *      speeds and pitches; noise added from the keyed RNG); voices of the
  *      held-out set never occur in training;
- *   2. pack train.zip / dev.zip in OggZipDataset format (WAV inside);
+ *   2. pack train.zip / dev.zip in OggZipDataset format (WAV inside; with
+ *      --ogg Ogg Vorbis made by oggenc, in runs/spoken-digits-ogg by default);
  *   3. train a conv + self-attention CTC model (`repronet train`);
  *   4. `repronet recognize` the held-out voices and `repronet score -m wer cer`.
  * Needs espeak-ng: `apt-get install espeak-ng` (Debian/Ubuntu). Re-running
@@ -21,7 +22,7 @@ import { KeyedStream } from "../dist/src/rng/keyed.js";
 
 const { values: o } = parseArgs({
   options: {
-    work: { type: "string", default: "runs/spoken-digits" },
+    work: { type: "string" },
     train: { type: "string", default: "600" },
     dev: { type: "string", default: "100" },
     epochs: { type: "string", default: "30" },
@@ -29,15 +30,30 @@ const { values: o } = parseArgs({
     lr: { type: "string" },
     threads: { type: "string" },
     seed: { type: "string", default: "1" },
+    ogg: { type: "boolean", default: false },
   },
 });
-const work = resolve(o.work);
+const work = resolve(o.work ?? (o.ogg ? "runs/spoken-digits-ogg" : "runs/spoken-digits"));
 const repronet = resolve("bin/repronet.js");
 const seed = Number(o.seed);
 
 if (spawnSync("espeak-ng", ["--version"]).error) {
   process.stderr.write("error: espeak-ng is not installed (Debian/Ubuntu: apt-get install espeak-ng)\n");
   process.exit(1);
+}
+if (o.ogg && spawnSync("oggenc", ["--version"]).error) {
+  process.stderr.write("error: --ogg needs oggenc, which is not installed (Debian/Ubuntu: apt-get install vorbis-tools)\n");
+  process.exit(1);
+}
+
+/** The WAV file as Ogg Vorbis (quality 4; a fixed serial number, so the same input gives the same bytes). */
+function oggenc(wav) {
+  const r = spawnSync("oggenc", ["--quiet", "--quality", "4", "--serial", "1", "--discard-comments", "-o", "-", "-"], {
+    input: wav,
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`oggenc failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "yes", "no", "go", "stop"];
@@ -82,8 +98,8 @@ function makeCorpus(set, count, voices) {
   for (let i = 0; i < count; i++) {
     const utt = utterance(set, i, voices);
     const { wav, duration } = speak(utt, set, i);
-    const file = `${i}.wav`;
-    entries.push({ name: `${set}/${file}`, data: wav });
+    const file = o.ogg ? `${i}.ogg` : `${i}.wav`;
+    entries.push({ name: `${set}/${file}`, data: o.ogg ? oggenc(wav) : wav });
     list.push(`{"file": "${file}", "seq_name": "${set}/${i}/${utt.voice}", "duration": ${duration.toFixed(3)}, "text": "${utt.text}"},`);
   }
   entries.unshift({ name: `${set}.txt`, data: Buffer.from(`[\n${list.join("\n")}\n]\n`) });
