@@ -34,6 +34,7 @@ function startWorker(): Channel {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL("./ogg-worker.js", import.meta.url), {
     workerData: { port: port2, signal },
+    execArgv: [], // not the parent's: e.g. `node -e` flags would keep the worker from starting
     transferList: [port2],
   });
   // Neither keeps the process alive: it ends when the main thread is done.

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -69,4 +70,16 @@ test("stereo, Opus and a truncated file are one-line errors naming the file", ()
     () => decodeOgg(TONE.subarray(0, 2000), "x.ogg"),
     isOurs(/^x\.ogg: unreadable audio \(truncated/),
   );
+});
+
+test("a process that decoded Ogg ends by itself, also under `node -e` (whose flags the worker must not inherit)", () => {
+  const script = `import { decodeOgg } from ${JSON.stringify(new URL("../../../src/data/audio/ogg.js", import.meta.url).href)};
+import { readFileSync } from "node:fs";
+process.stdout.write(String(decodeOgg(readFileSync("test/fixtures/audio/tone-1000hz.ogg"), "t").samples.length));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    timeout: 20_000,
+    encoding: "utf8",
+  });
+  assert.equal(r.error, undefined, "the process did not end by itself");
+  assert.deepEqual([r.status, r.stdout], [0, "8000"], r.stderr);
 });
