@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --batch-size F --lr X --threads N --ogg]`:
+ * `npm run spoken-digits [-- --work DIR --train N --dev N --epochs N (30) --batch-size F --lr X --threads N]`:
  * a small speech recognizer trained end to end on a corpus made on the spot.
  *   1. speak digit strings and short words with espeak-ng (several voices,
  *      speeds and pitches; noise added from the keyed RNG); voices of the
  *      held-out set never occur in training;
- *   2. pack train.zip / dev.zip in OggZipDataset format (WAV inside; with
- *      --ogg Ogg Vorbis made by oggenc, in runs/spoken-digits-ogg by default);
+ *   2. pack train.zip / dev.zip in OggZipDataset format (WAV inside);
  *   3. train a conv + self-attention CTC model (`repronet train`);
  *   4. `repronet recognize` the held-out voices and `repronet score -m wer cer`.
  * Needs espeak-ng: `apt-get install espeak-ng` (Debian/Ubuntu). Re-running
  * reuses the corpus and resumes training.
+ * --ogg: the audio files are Ogg Vorbis (oggenc from vorbis-tools, quality 4)
+ * instead of WAV, and everything goes under WORK/ogg.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import { KeyedStream } from "../dist/src/rng/keyed.js";
 
 const { values: o } = parseArgs({
   options: {
-    work: { type: "string" },
+    work: { type: "string", default: "runs/spoken-digits" },
     train: { type: "string", default: "600" },
     dev: { type: "string", default: "100" },
     epochs: { type: "string", default: "30" },
@@ -33,7 +34,7 @@ const { values: o } = parseArgs({
     ogg: { type: "boolean", default: false },
   },
 });
-const work = resolve(o.work ?? (o.ogg ? "runs/spoken-digits-ogg" : "runs/spoken-digits"));
+const work = resolve(o.ogg ? join(o.work, "ogg") : o.work);
 const repronet = resolve("bin/repronet.js");
 const seed = Number(o.seed);
 
