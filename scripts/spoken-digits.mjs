@@ -12,6 +12,8 @@
  *   4. `repronet recognize` the test voices and `repronet score -m wer cer`.
  * Needs espeak-ng: `apt-get install espeak-ng` (Debian/Ubuntu). Re-running
  * reuses the corpus and resumes training.
+ * --ogg: the audio files are Ogg Vorbis (oggenc from vorbis-tools, quality 4)
+ * instead of WAV, and everything goes under WORK/ogg.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,15 +34,30 @@ const { values: o } = parseArgs({
     lr: { type: "string" },
     threads: { type: "string" },
     seed: { type: "string", default: "1" },
+    ogg: { type: "boolean", default: false },
   },
 });
-const work = resolve(o.work);
+const work = resolve(o.ogg ? join(o.work, "ogg") : o.work);
 const repronet = resolve("bin/repronet.js");
 const seed = Number(o.seed);
 
 if (spawnSync("espeak-ng", ["--version"]).error) {
   process.stderr.write("error: espeak-ng is not installed (Debian/Ubuntu: apt-get install espeak-ng)\n");
   process.exit(1);
+}
+if (o.ogg && spawnSync("oggenc", ["--version"]).error) {
+  process.stderr.write("error: --ogg needs oggenc, which is not installed (Debian/Ubuntu: apt-get install vorbis-tools)\n");
+  process.exit(1);
+}
+
+/** The WAV file as Ogg Vorbis (quality 4; a fixed serial number, so the same input gives the same bytes). */
+function oggenc(wav) {
+  const r = spawnSync("oggenc", ["--quiet", "--quality", "4", "--serial", "1", "--discard-comments", "-o", "-", "-"], {
+    input: wav,
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`oggenc failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "yes", "no", "go", "stop"];
@@ -91,8 +108,8 @@ function makeCorpus(set, count, voices) {
   for (let i = 0; i < count; i++) {
     const utt = utterance(set, i, voices);
     const { wav, duration } = speak(utt, set, i);
-    const file = `${i}.wav`;
-    entries.push({ name: `${set}/${file}`, data: wav });
+    const file = o.ogg ? `${i}.ogg` : `${i}.wav`;
+    entries.push({ name: `${set}/${file}`, data: o.ogg ? oggenc(wav) : wav });
     list.push(`{"file": "${file}", "seq_name": "${set}/${i}/${utt.voice}", "duration": ${duration.toFixed(3)}, "text": "${utt.text}"},`);
   }
   entries.unshift({ name: `${set}.txt`, data: Buffer.from(`[\n${list.join("\n")}\n]\n`) });

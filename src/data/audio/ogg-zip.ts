@@ -3,7 +3,9 @@
  * {"file", "seq_name", "duration", "text"}, and the audio files (under X/
  * with `zip_audio_files_have_name_as_prefix`, the default). `data` = audio
  * features (./features.ts, options under `audio`), `classes` = the
- * transcript's label ids (./targets.ts). Only WAV audio is decoded so far.
+ * transcript's label ids (./targets.ts). Audio files are WAV or Ogg Vorbis,
+ * mono, recognised by their content (./decode.ts); with `audio.sample_rate`
+ * a file of another rate is an error (RETURNN does not resample either).
  * Features are extracted once per sequence and cached, so later epochs cost
  * no extraction. A sequence with fewer feature frames than target labels is
  * an error naming the archive and the sequence.
@@ -15,9 +17,9 @@ import { isPlainObject } from "../../config/plain.js";
 import { parsePythonConfig } from "../../config/pyparse.js";
 import { didYouMean, ReproError } from "../../util/errors.js";
 import { checkOptions, type DataKey, type Dataset, registerDataset, type SeqValues } from "../dataset.js";
+import { decodeAudio } from "./decode.js";
 import { extractFeatures, type FeatureKind, type FeatureOptions } from "./features.js";
 import { type Targets, targetsFromConfig } from "./targets.js";
-import { decodeWav } from "./wav.js";
 import { ZipArchive } from "./zip.js";
 
 const OPTIONS = ["path", "audio", "targets", "zip_audio_files_have_name_as_prefix", "use_cache_manager"];
@@ -29,6 +31,7 @@ const AUDIO_OPTIONS = [
   "norm_mean",
   "norm_std_dev",
   "peak_normalization",
+  "sample_rate",
 ];
 
 interface Seq {
@@ -62,7 +65,10 @@ function normOption(v: unknown, dim: number, key: string, where: string): Norm {
   return Float64Array.from(values);
 }
 
-function featureOptions(spec: unknown, where: string): FeatureOptions & { mean: Norm; std: Norm } {
+function featureOptions(
+  spec: unknown,
+  where: string,
+): FeatureOptions & { mean: Norm; std: Norm; sampleRate: number | null } {
   const a = spec ?? {};
   if (!isPlainObject(a)) throw new ReproError(`${where}: option "audio" must be a dict`);
   for (const key of Object.keys(a)) {
@@ -79,6 +85,9 @@ function featureOptions(spec: unknown, where: string): FeatureOptions & { mean: 
   if (!Number.isInteger(num) || (num as number) < 1)
     throw new ReproError(`${where}: num_feature_filters must be a positive integer`);
   const dim = num as number;
+  const rate = a.sample_rate ?? null;
+  if (rate !== null && (!Number.isInteger(rate) || (rate as number) < 1))
+    throw new ReproError(`${where}: audio option "sample_rate" must be a positive integer (Hz)`);
   return {
     features,
     numFeatureFilters: dim,
@@ -87,6 +96,7 @@ function featureOptions(spec: unknown, where: string): FeatureOptions & { mean: 
     peakNormalization: a.peak_normalization !== false,
     mean: normOption(a.norm_mean, dim, "norm_mean", where),
     std: normOption(a.norm_std_dev, dim, "norm_std_dev", where),
+    sampleRate: rate as number | null,
   };
 }
 
@@ -143,8 +153,13 @@ export class OggZipDataset implements Dataset {
     if (hit) return hit;
     const s = this.seqs[i];
     const at = `${this.zip.file}: sequence ${s.name} (file ${s.file})`;
-    const audio = decodeWav(this.zip.read(s.entry), at);
+    const audio = decodeAudio(this.zip.read(s.entry), at);
     const f = this.features;
+    if (f.sampleRate !== null && audio.sampleRate !== f.sampleRate) {
+      throw new ReproError(
+        `${at}: sample rate ${audio.sampleRate} Hz, but audio option "sample_rate" is ${f.sampleRate}; resampling is not supported (as in RETURNN)`,
+      );
+    }
     const { frames, values } = extractFeatures(audio.samples, audio.sampleRate, f);
     normalise(values, frames, f.numFeatureFilters, f.mean, f.std);
     if (s.labels.length > frames) {

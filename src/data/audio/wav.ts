@@ -11,11 +11,7 @@ export function decodeWav(buf: Buffer, where: string): Audio {
     throw new ReproError(`${where}: unreadable audio (${why})`);
   };
   if (buf.length < 12 || buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE") {
-    bad(
-      buf.toString("ascii", 0, 4) === "OggS"
-        ? "Ogg audio is not supported yet; use WAV"
-        : "not a RIFF/WAVE file",
-    );
+    bad("not a RIFF/WAVE file");
   }
   let fmt: { format: number; channels: number; rate: number; bits: number } | undefined;
   let p = 12;

@@ -18,15 +18,11 @@ test("a streamed WAV's placeholder data size reads to the end of the file", () =
   assert.equal(decodeWav(buf, "t.wav").samples.length, 3);
 });
 
-test("non-WAV input, Ogg and a truncated data chunk are one-line errors", () => {
+test("non-WAV input and a truncated data chunk are one-line errors", () => {
   const isOurs = (re: RegExp) => (e: unknown) => e instanceof ReproError && re.test(e.message);
   assert.throws(
     () => decodeWav(Buffer.from("hello"), "x"),
     isOurs(/^x: unreadable audio \(not a RIFF\/WAVE file\)/),
-  );
-  assert.throws(
-    () => decodeWav(Buffer.from("OggS.........."), "x"),
-    isOurs(/Ogg audio is not supported yet/),
   );
   const short = encodeWav([0.1, 0.2, 0.3], 8000).subarray(0, 46);
   assert.throws(() => decodeWav(short, "x"), isOurs(/runs past the end/));
