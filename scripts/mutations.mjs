@@ -49,14 +49,14 @@ const MUTATIONS = [
   {
     id: "reuse-rng-stream: dropout masks not keyed by layer path",
     file: "src/network/context.ts",
-    find: "`dropout/${o.path}/${purpose}`",
-    replace: "`dropout/${purpose}`",
+    find: "`dropout/${o.path}/${purpose}${loopStep}`",
+    replace: "`dropout/${purpose}${loopStep}`",
     tests: ["test/layers/dropout.test.js"],
   },
   {
     id: "reuse-rng-stream: every parameter drawn from one shared stream",
     file: "src/network/params.ts",
-    find: "init(new KeyedStream(this.seed, name), shape)",
+    find: "init(new KeyedStream(this.seed, this.seeding.streamName(name)), shape)",
     replace: 'init(new KeyedStream(this.seed, "params"), shape)',
     tests: ["test/rng/initializers.test.js", "test/layers/linear.test.js"],
   },
