@@ -469,7 +469,9 @@ test("native cross-entropy with label smoothing: loss within 1e-6 relative, prob
   }
 });
 
-test("native cross-entropy: rows summed in interleaved groups give the bits of one row at a time", { skip }, () => {
+test("native cross-entropy: rows summed in interleaved groups give the bits of one row at a time", {
+  skip,
+}, () => {
   // 11 rows of 3000 classes: tasks of 10 rows (groups of 4, 4, 2) and one of 1.
   const [rows, classes] = [11, 3000];
   const logits = rand(rows * classes, 84, -8, 8);
