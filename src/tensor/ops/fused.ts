@@ -46,14 +46,40 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions):
   }
   const spec = attentionSpec([n, heads, tq, tk, dk, dv], o);
   const drop = dropoutKeep(o.dropout, n * heads * tq * tk);
-  const out = empty([n, heads, tq, dv]);
-  const probs = new Float32Array(n * heads * tq * tk);
-  kernels().attention(q.f32, k.f32, v.f32, drop, out.f32, probs, spec);
-  return record(out, [q, k, v], (g, needs) => {
-    const gq = empty(q.shape);
-    const gk = empty(k.shape);
-    const gv = empty(v.shape);
-    kernels().attentionBackward(q.f32, k.f32, v.f32, drop, probs, g.f32, gq.f32, gk.f32, gv.f32, spec);
+  return qkvOp(
+    [q, k, v],
+    [n, heads, tq, dv],
+    n * heads * tq * tk,
+    (out, probs) => kernels().attention(q.f32, k.f32, v.f32, drop, out, probs, spec),
+    (probs, g, gq, gk, gv) =>
+      kernels().attentionBackward(q.f32, k.f32, v.f32, drop, probs, g, gq, gk, gv, spec),
+  );
+}
+
+/**
+ * Records a fused op of q, k, v: `forward` fills the output (`outShape`) and
+ * the softmax weights it keeps (`probsSize` floats); `backward` writes the
+ * three input gradients.
+ */
+function qkvOp(
+  qkv: readonly [Tensor, Tensor, Tensor],
+  outShape: readonly number[],
+  probsSize: number,
+  forward: (out: Float32Array, probs: Float32Array) => void,
+  backward: (
+    probs: Float32Array,
+    g: Float32Array,
+    gq: Float32Array,
+    gk: Float32Array,
+    gv: Float32Array,
+  ) => void,
+): Tensor {
+  const out = empty(outShape);
+  const probs = new Float32Array(probsSize);
+  forward(out.f32, probs);
+  return record(out, qkv, (g, needs) => {
+    const [gq, gk, gv] = qkv.map((t) => empty(t.shape));
+    backward(probs, g.f32, gq.f32, gk.f32, gv.f32);
     return [needs[0] ? gq : null, needs[1] ? gk : null, needs[2] ? gv : null];
   });
 }
@@ -149,16 +175,14 @@ export function crossAttention(q: Tensor, k: Tensor, v: Tensor, o: CrossAttentio
     factor: o.factor ?? 1,
   };
   const drop = dropoutKeep(o.dropout, batch * tq * heads * tk);
-  const out = empty([batch, tq, heads, dv]);
-  const probs = new Float32Array(batch * heads * tq * tk);
-  kernels().crossAttention(q.f32, k.f32, v.f32, drop, out.f32, probs, spec);
-  return record(out, [q, k, v], (g, needs) => {
-    const gq = empty(q.shape);
-    const gk = empty(k.shape);
-    const gv = empty(v.shape);
-    kernels().crossAttentionBackward(q.f32, k.f32, v.f32, drop, probs, g.f32, gq.f32, gk.f32, gv.f32, spec);
-    return [needs[0] ? gq : null, needs[1] ? gk : null, needs[2] ? gv : null];
-  });
+  return qkvOp(
+    [q, k, v],
+    [batch, tq, heads, dv],
+    batch * heads * tq * tk,
+    (out, probs) => kernels().crossAttention(q.f32, k.f32, v.f32, drop, out, probs, spec),
+    (probs, g, gq, gk, gv) =>
+      kernels().crossAttentionBackward(q.f32, k.f32, v.f32, drop, probs, g, gq, gk, gv, spec),
+  );
 }
 
 /** The dropout multipliers of `n` weights, or null without dropout. */
