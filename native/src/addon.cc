@@ -280,7 +280,13 @@ void CrossEntropy(const Napi::CallbackInfo& info) {
   need(info, labels, rows, "labels");
   need(info, loss, rows, "loss");
   check_labels(info, I(labels), rows, classes, "cross-entropy label");
-  rn::cross_entropy(F(logits), I(labels), F(loss), F(probs), rows, classes, dbl(info, 6));
+  int32_t* argmax = nullptr;
+  if (info.Length() > 7 && !info[7].IsNull() && !info[7].IsUndefined()) {
+    const Arr a = typed(info, 7, napi_int32_array, "argmax");
+    need(info, a, rows, "argmax");
+    argmax = I(a);
+  }
+  rn::cross_entropy(F(logits), I(labels), F(loss), F(probs), rows, classes, dbl(info, 6), argmax);
 }
 
 void CrossEntropyBackward(const Napi::CallbackInfo& info) {

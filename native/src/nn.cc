@@ -210,10 +210,22 @@ void row_sums(const double* e, const float* x, int64_t n, int64_t cols, double* 
     sx[j] = b[j];
   }
 }
+
+// The index `max` finds in a row (first NaN, else first maximum), given the row's maximum over
+// its non-NaN values `m` (exp_minus_max's shift: 0 for a row of −inf, where no value equals it
+// and the index is 0, as `max` gives). The row is in cache: a vectorisable NaN test, then a
+// scan that stops at the answer.
+int32_t row_argmax(const float* x, int64_t n, float m) {
+  bool nan = false;
+  for (int64_t c = 0; c < n; c++) nan |= x[c] != x[c];
+  int64_t j = 0;
+  while (j < n && (nan ? x[j] == x[j] : x[j] != m)) j++;
+  return static_cast<int32_t>(j < n ? j : 0);
+}
 }  // namespace
 
 void cross_entropy(const float* logits, const int32_t* labels, float* loss, float* probs, int64_t rows,
-                   int64_t classes, double smoothing) {
+                   int64_t classes, double smoothing, int32_t* argmax) {
   const double other = target_mass(false, classes, smoothing);
   const double onLabel = target_mass(true, classes, smoothing);
   parallel_range(rows, rows_per_task(classes), [&](int64_t lo, int64_t hi) {
@@ -221,7 +233,11 @@ void cross_entropy(const float* logits, const int32_t* labels, float* loss, floa
     for (int64_t r0 = lo; r0 < hi; r0 += kRowGroup) {
       const int64_t n = std::min(kRowGroup, hi - r0);
       double mx[kRowGroup], s[kRowGroup], sx[kRowGroup];
-      for (int64_t j = 0; j < n; j++) mx[j] = exp_minus_max(logits + (r0 + j) * classes, classes, &e[j * classes]);
+      for (int64_t j = 0; j < n; j++) {
+        const float* xr = logits + (r0 + j) * classes;
+        mx[j] = exp_minus_max(xr, classes, &e[j * classes]);
+        if (argmax) argmax[r0 + j] = row_argmax(xr, classes, static_cast<float>(mx[j]));
+      }
       row_sums(e.data(), logits + r0 * classes, n, classes, s, sx);
       for (int64_t j = 0; j < n; j++) {
         const int64_t r = r0 + j;

@@ -150,7 +150,9 @@ export interface Kernels {
   /**
    * Label-smoothed sparse cross-entropy on logits: target 1-ls on the label and
    * ls/(V-1) on every other class. Writes per-row loss and the softmax (kept for
-   * the backward pass).
+   * the backward pass); with `argmax`, also each row's argmax exactly as `max`
+   * finds it (the first NaN, else the first maximum) — the frame error's
+   * prediction without a second pass over the logits.
    */
   crossEntropy(
     logits: Float32Array,
@@ -160,6 +162,7 @@ export interface Kernels {
     rows: number,
     classes: number,
     smoothing: number,
+    argmax?: Int32Array | null,
   ): void;
   /** dlogits[r] = gloss[r] · (probs[r] − target[r]). */
   crossEntropyBackward(

@@ -488,6 +488,41 @@ test("native cross-entropy: rows summed in interleaved groups give the bits of o
   }
 });
 
+test("cross-entropy's argmax is max's (first NaN, else first maximum; ties, signed zeros, −inf rows) on both kernel sets", {
+  skip,
+}, () => {
+  const ninf = Number.NEGATIVE_INFINITY;
+  const special = [
+    [-0, 0, -1, 0, -0, -2, -0],
+    [ninf, ninf, ninf, ninf, ninf, ninf, ninf],
+    [1, 9, 3, 9, 9, Number.NaN, 9],
+    [2, Number.NaN, 7, Number.NaN, 1, 0, 0],
+  ];
+  const rows = 40;
+  const classes = 7;
+  const logits = rand(rows * classes, 86, -2, 2).map((v) => Math.round(v * 4) / 4); // many ties
+  special.forEach((r, i) => {
+    logits.set(r, i * classes);
+  });
+  const labels = randInt(rows, classes, 87);
+  const want = new Int32Array(rows);
+  js.max(logits, new Float32Array(rows), want, rows, classes, 1);
+  for (const ks of [js, nk!]) {
+    const got = new Int32Array(rows);
+    ks.crossEntropy(
+      logits,
+      labels,
+      new Float32Array(rows),
+      new Float32Array(rows * classes),
+      rows,
+      classes,
+      0.1,
+      got,
+    );
+    assert.deepEqual(Array.from(got), Array.from(want), ks.name);
+  }
+});
+
 test("native cross-entropy: a label out of range throws instead of reading out of bounds", { skip }, () => {
   assert.throws(
     () =>

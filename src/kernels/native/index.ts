@@ -127,8 +127,8 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       a.layerNorm(x, g, b, y, mean, rstd, rows, cols, eps),
     layerNormBackward: (x, g, mean, rstd, gy, dx, dg, db, rows, cols) =>
       a.layerNormBackward(x, g, mean, rstd, gy, dx, dg, db, rows, cols),
-    crossEntropy: (logits, labels, loss, probs, rows, classes, ls) =>
-      a.crossEntropy(logits, labels, loss, probs, rows, classes, ls),
+    crossEntropy: (logits, labels, loss, probs, rows, classes, ls, argmax) =>
+      a.crossEntropy(logits, labels, loss, probs, rows, classes, ls, argmax),
     crossEntropyBackward: (probs, labels, gloss, dl, rows, classes, ls) =>
       a.crossEntropyBackward(probs, labels, gloss, dl, rows, classes, ls),
     gather: (x, idx, out, outer, len, inner) => a.gather(x, idx, out, outer, len, inner),
