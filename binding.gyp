@@ -11,6 +11,7 @@
         "native/src/elementwise.cc",
         "native/src/nn.cc",
         "native/src/attention.cc",
+        "native/src/cross_attention.cc",
         "native/src/random.cc",
         "native/src/philox_simd.cc",
         "native/src/vexp.cc",

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attention.h"
+#include "cross_attention.h"
 #include "ctc.h"
 #include "gemm.h"
 #include "isa.h"
@@ -279,7 +280,13 @@ void CrossEntropy(const Napi::CallbackInfo& info) {
   need(info, labels, rows, "labels");
   need(info, loss, rows, "loss");
   check_labels(info, I(labels), rows, classes, "cross-entropy label");
-  rn::cross_entropy(F(logits), I(labels), F(loss), F(probs), rows, classes, dbl(info, 6));
+  int32_t* argmax = nullptr;
+  if (info.Length() > 7 && !info[7].IsNull() && !info[7].IsUndefined()) {
+    const Arr a = typed(info, 7, napi_int32_array, "argmax");
+    need(info, a, rows, "argmax");
+    argmax = I(a);
+  }
+  rn::cross_entropy(F(logits), I(labels), F(loss), F(probs), rows, classes, dbl(info, 6), argmax);
 }
 
 void CrossEntropyBackward(const Napi::CallbackInfo& info) {
@@ -456,6 +463,125 @@ void AttentionBackward(const Napi::CallbackInfo& info) {
   rn::attention_backward(F(q), F(k), F(v), I(len), drop, F(probs), F(gout), F(gq), F(gk), F(gv), s);
 }
 
+// attentionPacked(qkv, lengths, drop|null, out, probs, N, H, T, T, dk, dv, rowsPerLength, scale, causal)
+void AttentionPacked(const Napi::CallbackInfo& info) {
+  const Arr qkv = typed(info, 0, napi_float32_array, "qkv");
+  const Arr len = typed(info, 1, napi_int32_array, "lengths");
+  const Arr out = typed(info, 3, napi_float32_array, "out");
+  const Arr probs = typed(info, 4, napi_float32_array, "probs");
+  const rn::AttentionSpec s = attention_spec(info, 5);
+  if (s.tq != s.tk) throw Napi::RangeError::New(info.Env(), "attentionPacked: tq must equal tk");
+  const float* drop = optional_f32(info, 2, s.n * s.h * s.tq * s.tk, "drop");
+  need(info, qkv, s.n * s.tq * s.h * (2 * s.dk + s.dv), "qkv");
+  need(info, len, (s.n + s.rowsPerLength - 1) / s.rowsPerLength, "lengths");
+  need(info, out, s.n * s.tq * s.h * s.dv, "out");
+  need(info, probs, s.n * s.h * s.tq * s.tk, "probs");
+  rn::attention_packed_forward(F(qkv), I(len), drop, F(out), F(probs), s);
+}
+
+// attentionPackedBackward(qkv, lengths, drop|null, probs, gout, gqkv, N, H, T, T, dk, dv, rowsPerLength, scale,
+// causal)
+void AttentionPackedBackward(const Napi::CallbackInfo& info) {
+  const Arr qkv = typed(info, 0, napi_float32_array, "qkv");
+  const Arr len = typed(info, 1, napi_int32_array, "lengths");
+  const Arr probs = typed(info, 3, napi_float32_array, "probs");
+  const Arr gout = typed(info, 4, napi_float32_array, "gout");
+  const Arr gqkv = typed(info, 5, napi_float32_array, "gqkv");
+  const rn::AttentionSpec s = attention_spec(info, 6);
+  if (s.tq != s.tk) throw Napi::RangeError::New(info.Env(), "attentionPackedBackward: tq must equal tk");
+  const float* drop = optional_f32(info, 2, s.n * s.h * s.tq * s.tk, "drop");
+  const int64_t packed = s.n * s.tq * s.h * (2 * s.dk + s.dv);
+  need(info, qkv, packed, "qkv");
+  need(info, gqkv, packed, "gqkv");
+  need(info, len, (s.n + s.rowsPerLength - 1) / s.rowsPerLength, "lengths");
+  need(info, probs, s.n * s.h * s.tq * s.tk, "probs");
+  need(info, gout, s.n * s.tq * s.h * s.dv, "gout");
+  rn::attention_packed_backward(F(qkv), I(len), drop, F(probs), F(gout), F(gqkv), s);
+}
+
+// --- fused cross-attention -------------------------------------------------------
+
+// Optional Int32Array argument (null or undefined → nullptr).
+const int32_t* optional_i32(const Napi::CallbackInfo& info, size_t i, int64_t n, const char* what) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  const Arr a = typed(info, i, napi_int32_array, what);
+  need(info, a, n, what);
+  return I(a);
+}
+
+// (..., qLengths|null, kLengths|null, B, H, Tq, Tk, dk, dv, factor) from argument i on.
+struct CrossAttentionArgs {
+  rn::CrossAttentionSpec s;
+  const int32_t* qlen;
+  const int32_t* klen;
+};
+
+CrossAttentionArgs cross_attention_args(const Napi::CallbackInfo& info, size_t i) {
+  CrossAttentionArgs a;
+  rn::CrossAttentionSpec& s = a.s;
+  s.b = num(info, i + 2);
+  s.h = num(info, i + 3);
+  s.tq = num(info, i + 4);
+  s.tk = num(info, i + 5);
+  s.dk = num(info, i + 6);
+  s.dv = num(info, i + 7);
+  s.factor = dbl(info, i + 8);
+  if (s.b < 0 || s.h < 0 || s.tq < 0 || s.tk < 0 || s.dk < 0 || s.dv < 0)
+    throw Napi::RangeError::New(info.Env(), "crossAttention: bad sizes");
+  a.qlen = optional_i32(info, i, s.b, "qLengths");
+  a.klen = optional_i32(info, i + 1, s.b, "kLengths");
+  return a;
+}
+
+// q, k, v (or their gradients, `names` "gq", "gk", "gv") in the layouts of cross_attention.h.
+void need_qkv(const Napi::CallbackInfo& info, const Arr& q, const Arr& k, const Arr& v,
+              const rn::CrossAttentionSpec& s, const char* const names[3]) {
+  need(info, q, s.b * s.tq * s.h * s.dk, names[0]);
+  need(info, k, s.b * s.tk * s.h * s.dk, names[1]);
+  need(info, v, s.b * s.tk * s.h * s.dv, names[2]);
+}
+
+const char* const kQkv[3] = {"q", "k", "v"};
+const char* const kGradQkv[3] = {"gq", "gk", "gv"};
+
+// crossAttention(q, k, v, drop|null, out, probs, qLengths, kLengths, B, H, Tq, Tk, dk, dv, factor)
+void CrossAttention(const Napi::CallbackInfo& info) {
+  const Arr q = typed(info, 0, napi_float32_array, "q");
+  const Arr k = typed(info, 1, napi_float32_array, "k");
+  const Arr v = typed(info, 2, napi_float32_array, "v");
+  const Arr out = typed(info, 4, napi_float32_array, "out");
+  const Arr probs = typed(info, 5, napi_float32_array, "probs");
+  const CrossAttentionArgs a = cross_attention_args(info, 6);
+  const rn::CrossAttentionSpec& s = a.s;
+  const float* drop = optional_f32(info, 3, s.b * s.tq * s.h * s.tk, "drop");
+  need_qkv(info, q, k, v, s, kQkv);
+  need(info, out, s.b * s.tq * s.h * s.dv, "out");
+  need(info, probs, s.b * s.h * s.tq * s.tk, "probs");
+  rn::cross_attention_forward(F(q), F(k), F(v), a.qlen, a.klen, drop, F(out), F(probs), s);
+}
+
+// crossAttentionBackward(q, k, v, drop|null, probs, gout, gq, gk, gv, qLengths, kLengths, B, H, Tq, Tk, dk, dv,
+// factor)
+void CrossAttentionBackward(const Napi::CallbackInfo& info) {
+  const Arr q = typed(info, 0, napi_float32_array, "q");
+  const Arr k = typed(info, 1, napi_float32_array, "k");
+  const Arr v = typed(info, 2, napi_float32_array, "v");
+  const Arr probs = typed(info, 4, napi_float32_array, "probs");
+  const Arr gout = typed(info, 5, napi_float32_array, "gout");
+  const Arr gq = typed(info, 6, napi_float32_array, "gq");
+  const Arr gk = typed(info, 7, napi_float32_array, "gk");
+  const Arr gv = typed(info, 8, napi_float32_array, "gv");
+  const CrossAttentionArgs a = cross_attention_args(info, 9);
+  const rn::CrossAttentionSpec& s = a.s;
+  const float* drop = optional_f32(info, 3, s.b * s.tq * s.h * s.tk, "drop");
+  need_qkv(info, q, k, v, s, kQkv);
+  need_qkv(info, gq, gk, gv, s, kGradQkv);
+  need(info, probs, s.b * s.h * s.tq * s.tk, "probs");
+  need(info, gout, s.b * s.tq * s.h * s.dv, "gout");
+  rn::cross_attention_backward(F(q), F(k), F(v), a.qlen, a.klen, drop, F(probs), F(gout), F(gq), F(gk), F(gv),
+                               s);
+}
+
 // --- LSTM -------------------------------------------------------------------------
 
 // The Float32Array arguments at positions `pos`, each holding at least `sizes` elements.
@@ -610,6 +736,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"expShifted", ExpShifted},
       {"lstmForward", LstmForward},
       {"lstmBackward", LstmBackward},
+      {"attentionPacked", AttentionPacked},
+      {"attentionPackedBackward", AttentionPackedBackward},
+      {"crossAttention", CrossAttention},
+      {"crossAttentionBackward", CrossAttentionBackward},
   };
   for (const auto& f : voids) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));

@@ -9,6 +9,7 @@
 
 #include "gemm.h"
 #include "pool.h"
+#include "rows.h"
 #include "vexp.h"
 
 namespace rn {
@@ -25,18 +26,7 @@ int64_t slices_per_task(const AttentionSpec& s) {
 
 // Every matrix product goes through sgemm, as the composed ops' matmuls do, so
 // each dot product is the same float32 FMA chain (see gemm.h).
-void mm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool transA, bool transB) {
-  GemmSpec g;
-  g.batch = 1;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.transA = transA;
-  g.transB = transB;
-  g.aBatchStride = 0;
-  g.bBatchStride = 0;
-  sgemm(a, b, c, g);
-}
+constexpr auto mm = sgemm_single;
 
 void forward_slice(const float* q, const float* k, const float* v, int64_t len, const float* drop, float* out,
                    float* probs, const AttentionSpec& s, double* e, float* qs, float* w) {
@@ -109,6 +99,53 @@ void attention_backward(const float* q, const float* k, const float* v, const in
       const int64_t qo = t * s.tq * s.dk, ko = t * s.tk * s.dk, vo = t * s.tk * s.dv, po = t * s.tq * s.tk;
       backward_slice(q + qo, k + ko, v + vo, len, drop ? drop + po : nullptr, probs + po, gout + t * s.tq * s.dv,
                      gq + qo, gk + ko, gv + vo, s, qs.data(), ge.data(), w.data());
+    }
+  });
+}
+
+// Packed: slice (n, hh) of qkv [n, t, h, width] has its rows at ((n·t + i)·h + hh)·width,
+// q, k, v at column offsets 0, dk, 2·dk; its output rows at ((n·t + i)·h + hh)·dv.
+void attention_packed_forward(const float* qkv, const int32_t* lengths, const float* drop, float* out, float* probs,
+                              const AttentionSpec& s) {
+  const int64_t T = s.tq, width = 2 * s.dk + s.dv;
+  parallel_range(s.n * s.h, slices_per_task(s), [&](int64_t lo, int64_t hi) {
+    std::vector<double> e(T);
+    std::vector<float> qs(T * s.dk), w(T * T), q(T * s.dk), k(T * s.dk), v(T * s.dv), o(T * s.dv);
+    for (int64_t t = lo; t < hi; t++) {
+      const int64_t n = t / s.h, hh = t % s.h, len = lengths[n / s.rowsPerLength], po = t * T * T;
+      const float* base = qkv + (n * T * s.h + hh) * width;
+      gather_rows(base, s.h * width, q.data(), T, s.dk, T);
+      gather_rows(base + s.dk, s.h * width, k.data(), T, s.dk, T);
+      gather_rows(base + 2 * s.dk, s.h * width, v.data(), T, s.dv, T);
+      forward_slice(q.data(), k.data(), v.data(), len, drop ? drop + po : nullptr, o.data(), probs + po, s, e.data(),
+                    qs.data(), w.data());
+      scatter_rows(o.data(), out + (n * T * s.h + hh) * s.dv, s.h * s.dv, T, s.dv, T);
+    }
+  });
+}
+
+void attention_packed_backward(const float* qkv, const int32_t* lengths, const float* drop, const float* probs,
+                               const float* gout, float* gqkv, const AttentionSpec& s) {
+  const int64_t T = s.tq, dk = s.dk, dv = s.dv, width = 2 * dk + dv, stride = s.h * width;
+  parallel_range(s.n * s.h, slices_per_task(s), [&](int64_t lo, int64_t hi) {
+    std::vector<float> qs(T * dk), ge(T * T), w(T * T), q(T * dk), k(T * dk), v(T * dv), g(T * dv);
+    std::vector<float> gq(T * dk), gk(T * dk), gv(T * dv);
+    for (int64_t t = lo; t < hi; t++) {
+      const int64_t n = t / s.h, hh = t % s.h, len = lengths[n / s.rowsPerLength], po = t * T * T;
+      const int64_t at = (n * T * s.h + hh) * width;
+      gather_rows(qkv + at, stride, q.data(), T, dk, T);
+      gather_rows(qkv + at + dk, stride, k.data(), T, dk, T);
+      gather_rows(qkv + at + 2 * dk, stride, v.data(), T, dv, T);
+      gather_rows(gout + (n * T * s.h + hh) * dv, s.h * dv, g.data(), T, dv, T);
+      backward_slice(q.data(), k.data(), v.data(), len, drop ? drop + po : nullptr, probs + po, g.data(), gq.data(),
+                     gk.data(), gv.data(), s, qs.data(), ge.data(), w.data());
+      // + 0.0f: the composed ops sum three zero-padded slice gradients, which turns −0 into +0.
+      for (int64_t i = 0; i < T; i++) {
+        float* row = gqkv + at + i * stride;
+        for (int64_t x = 0; x < dk; x++) row[x] = gq[i * dk + x] + 0.0f;
+        for (int64_t x = 0; x < dk; x++) row[dk + x] = gk[i * dk + x] + 0.0f;
+        for (int64_t x = 0; x < dv; x++) row[2 * dk + x] = gv[i * dv + x] + 0.0f;
+      }
     }
   });
 }

@@ -26,4 +26,14 @@ void attention_backward(const float* q, const float* k, const float* v, const in
                         const float* drop, const float* probs, const float* gout, float* gq, float* gk,
                         float* gv, const AttentionSpec& s);
 
+// The same on self-attention's packed projection: qkv [n,t,h,2·dk+dv] (per head its q, k, v
+// columns), tq = tk = t → out [n,t,h,dv]; probs and drop as above. The same bits as
+// slicing q, k, v out of qkv (transposed to [n,h,t,·]) and calling attention_forward.
+void attention_packed_forward(const float* qkv, const int32_t* lengths, const float* drop, float* out, float* probs,
+                              const AttentionSpec& s);
+
+// Gradient with respect to qkv (every element written; +0 where the slices' sum would give +0 for −0).
+void attention_packed_backward(const float* qkv, const int32_t* lengths, const float* drop, const float* probs,
+                               const float* gout, float* gqkv, const AttentionSpec& s);
+
 }  // namespace rn

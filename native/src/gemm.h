@@ -62,4 +62,11 @@ void sgemm_packed(const float* a, bool transA, int64_t m, const PackedB& b, floa
 // sgemm for m == 1 or n == 1 (gemm_thin.cc); false (nothing done) for other shapes.
 bool sgemm_thin(const float* a, const float* b, float* c, const GemmSpec& spec);
 
+// One unbatched product c [m,n] = op(a)·op(b) through sgemm (the fused attention kernels' products).
+inline void sgemm_single(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k, bool transA,
+                         bool transB) {
+  const GemmSpec g{1, m, n, k, transA, transB, 0, 0};
+  sgemm(a, b, c, g);
+}
+
 }  // namespace rn

@@ -43,8 +43,9 @@ void layer_norm(const float* x, const float* gamma, const float* beta, float* y,
                 int64_t rows, int64_t cols, double eps);
 void layer_norm_backward(const float* x, const float* gamma, const float* mean, const float* rstd,
                          const float* gy, float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
+// argmax (may be null): each row's index as `max` finds it (first NaN, else first maximum).
 void cross_entropy(const float* logits, const int32_t* labels, float* loss, float* probs, int64_t rows,
-                   int64_t classes, double smoothing);
+                   int64_t classes, double smoothing, int32_t* argmax);
 void cross_entropy_backward(const float* probs, const int32_t* labels, const float* gloss, float* dlogits,
                             int64_t rows, int64_t classes, double smoothing);
 void gather(const float* x, const int32_t* idx, int64_t nidx, float* out, int64_t outer, int64_t len,

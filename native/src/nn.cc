@@ -193,30 +193,67 @@ void layer_norm_backward(const float* x, const float* gamma, const float* mean, 
   });
 }
 
+// Σ e[c] and Σ x[c] of `n` consecutive rows (n ≤ kRowGroup), each row one chain over c ascending —
+// the bits of summing row by row — but the rows' chains interleaved, so the adder's latency
+// stops bounding the loop (a row's two chains alone leave it mostly idle).
+namespace {
+constexpr int64_t kRowGroup = 4;
+void row_sums(const double* e, const float* x, int64_t n, int64_t cols, double* s, double* sx) {
+  double a[kRowGroup] = {0, 0, 0, 0}, b[kRowGroup] = {0, 0, 0, 0};
+  for (int64_t c = 0; c < cols; c++)
+    for (int64_t j = 0; j < n; j++) {
+      a[j] += e[j * cols + c];
+      b[j] += x[j * cols + c];
+    }
+  for (int64_t j = 0; j < n; j++) {
+    s[j] = a[j];
+    sx[j] = b[j];
+  }
+}
+
+// The index `max` finds in a row (first NaN, else first maximum), given the row's maximum over
+// its non-NaN values `m` (exp_minus_max's shift: 0 for a row of −inf, where no value equals it
+// and the index is 0, as `max` gives). The row is in cache: a vectorisable NaN test, then a
+// scan that stops at the answer.
+int32_t row_argmax(const float* x, int64_t n, float m) {
+  bool nan = false;
+  for (int64_t c = 0; c < n; c++) nan |= x[c] != x[c];
+  int64_t j = 0;
+  while (j < n && (nan ? x[j] == x[j] : x[j] != m)) j++;
+  return static_cast<int32_t>(j < n ? j : 0);
+}
+}  // namespace
+
 void cross_entropy(const float* logits, const int32_t* labels, float* loss, float* probs, int64_t rows,
-                   int64_t classes, double smoothing) {
+                   int64_t classes, double smoothing, int32_t* argmax) {
   const double other = target_mass(false, classes, smoothing);
   const double onLabel = target_mass(true, classes, smoothing);
   parallel_range(rows, rows_per_task(classes), [&](int64_t lo, int64_t hi) {
-    std::vector<double> e(classes);
-    for (int64_t r = lo; r < hi; r++) {
-      const float* xr = logits + r * classes;
-      float* pr = probs + r * classes;
-      const double mx = exp_minus_max(xr, classes, e.data());
-      double s = 0, sx = 0;
-      for (int64_t c = 0; c < classes; c++) {
-        s += e[c];
-        sx += xr[c];
+    std::vector<double> e(kRowGroup * classes);
+    for (int64_t r0 = lo; r0 < hi; r0 += kRowGroup) {
+      const int64_t n = std::min(kRowGroup, hi - r0);
+      double mx[kRowGroup], s[kRowGroup], sx[kRowGroup];
+      for (int64_t j = 0; j < n; j++) {
+        const float* xr = logits + (r0 + j) * classes;
+        mx[j] = exp_minus_max(xr, classes, &e[j * classes]);
+        if (argmax) argmax[r0 + j] = row_argmax(xr, classes, static_cast<float>(mx[j]));
       }
-      const double lse = mx + std::log(s);
-      for (int64_t c = 0; c < classes; c++) pr[c] = static_cast<float>(e[c] / s);
-      // −Σ_c t_c·log p_c in closed form: two short sums instead of a dependent chain over
-      // every class (the JS reference sums term by term; they agree to double rounding).
-      const int64_t label = labels[r];
-      double l = 0;
-      if (label >= 0 && label < classes) l -= (onLabel - other) * (double(xr[label]) - lse);
-      if (other != 0) l -= other * (sx - double(classes) * lse);
-      loss[r] = static_cast<float>(l);
+      row_sums(e.data(), logits + r0 * classes, n, classes, s, sx);
+      for (int64_t j = 0; j < n; j++) {
+        const int64_t r = r0 + j;
+        const float* xr = logits + r * classes;
+        float* pr = probs + r * classes;
+        const double* er = &e[j * classes];
+        const double lse = mx[j] + std::log(s[j]);
+        for (int64_t c = 0; c < classes; c++) pr[c] = static_cast<float>(er[c] / s[j]);
+        // −Σ_c t_c·log p_c in closed form: two short sums instead of a dependent chain over
+        // every class (the JS reference sums term by term; they agree to double rounding).
+        const int64_t label = labels[r];
+        double l = 0;
+        if (label >= 0 && label < classes) l -= (onLabel - other) * (double(xr[label]) - lse);
+        if (other != 0) l -= other * (sx[j] - double(classes) * lse);
+        loss[r] = static_cast<float>(l);
+      }
     }
   });
 }

@@ -150,7 +150,9 @@ export interface Kernels {
   /**
    * Label-smoothed sparse cross-entropy on logits: target 1-ls on the label and
    * ls/(V-1) on every other class. Writes per-row loss and the softmax (kept for
-   * the backward pass).
+   * the backward pass); with `argmax`, also each row's argmax exactly as `max`
+   * finds it (the first NaN, else the first maximum) — the frame error's
+   * prediction without a second pass over the logits.
    */
   crossEntropy(
     logits: Float32Array,
@@ -160,6 +162,7 @@ export interface Kernels {
     rows: number,
     classes: number,
     smoothing: number,
+    argmax?: Int32Array | null,
   ): void;
   /** dlogits[r] = gloss[r] · (probs[r] − target[r]). */
   crossEntropyBackward(
@@ -273,6 +276,68 @@ export interface Kernels {
   ): void;
 
   /**
+   * `attention` on self-attention's packed projection: qkv [n, t, h, 2·dk + dv]
+   * (per head its q, k and v columns, in that order), tq = tk = t → out
+   * [n, t, h, dv]; `drop` and `probs` [n, h, t, t] as in `attention`. The same
+   * bits as slicing q, k, v out of qkv, transposing them to [n, h, t, ·] and
+   * calling `attention` (then transposing the output back).
+   */
+  attentionPacked(
+    qkv: Float32Array,
+    drop: Float32Array | null,
+    out: Float32Array,
+    probs: Float32Array,
+    spec: AttentionSpec,
+  ): void;
+  /**
+   * Gradient of `attentionPacked` with respect to qkv, every element written.
+   * −0 comes out as +0, as the composed ops' sum of the three zero-padded slice
+   * gradients gives it.
+   */
+  attentionPackedBackward(
+    qkv: Float32Array,
+    drop: Float32Array | null,
+    probs: Float32Array,
+    gout: Float32Array,
+    gqkv: Float32Array,
+    spec: AttentionSpec,
+  ): void;
+  /**
+   * Fused decoder cross-attention over (batch entry, head) slices, in the
+   * layers' layouts: q [b,tq,h,dk] (decoder frames second), k [b,tk,h,dk],
+   * v [b,tk,h,dv] → out [b,tq,h,dv]; `drop` is the dropout multiplier
+   * [b,tq,h,tk] or null; `probs` [b,h,tq,tk] receives the softmax weights
+   * (before dropout, kept for the backward pass). It computes exactly what
+   * `dot` → `softmax_over_spatial` (× factor) → `dropout` → `generic_attention`
+   * compute on the same kernels (src/network/fuse-attention.ts): frames beyond
+   * qLengths / kLengths zeroed in q, k, v, energies q·kᵀ × fround(factor), keys
+   * j ≥ kLengths[b] replaced by the −1e30 mask value, softmax, × drop, weights
+   * of padded frames zeroed, weights · v.
+   */
+  crossAttention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    drop: Float32Array | null,
+    out: Float32Array,
+    probs: Float32Array,
+    spec: CrossAttentionSpec,
+  ): void;
+  /** Gradients of `crossAttention` with respect to q, k and v (written, not accumulated; 0 on padded frames). */
+  crossAttentionBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    drop: Float32Array | null,
+    probs: Float32Array,
+    gout: Float32Array,
+    gq: Float32Array,
+    gk: Float32Array,
+    gv: Float32Array,
+    spec: CrossAttentionSpec,
+  ): void;
+
+  /**
    * `adam` on several tensors in one call (one thread-pool dispatch per
    * optimizer step): the same bits as `adam` on each. The tensors must be
    * distinct arrays.
@@ -363,6 +428,20 @@ export interface AttentionSpec {
   scale: number;
   /** Key j is visible to query i only when j ≤ i (decoder self-attention). */
   causal: boolean;
+}
+
+export interface CrossAttentionSpec {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  /** Valid decoder frames (q rows) and encoder frames (k, v rows) per batch entry. */
+  qLengths: Int32Array;
+  kLengths: Int32Array;
+  /** `energy_factor` (rounded to float32, as a scalar tensor would be); 1 for none. */
+  factor: number;
 }
 
 export interface AdamStep {

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { Data, staticDim } from "../network/data.js";
 import { glorotUniform, parseInitializer } from "../rng/initializers.js";
-import { attention, concat, matmul, mul, reshape, slice, softmax, transpose } from "../tensor/ops/index.js";
+import { attentionPacked, concat, matmul, mul, reshape, slice, softmax } from "../tensor/ops/index.js";
 import { ReproError } from "../util/errors.js";
 import type { LayerContext, LayerDef, LayerOptions } from "./layer.js";
 import { registerLayer } from "./registry.js";
@@ -70,20 +70,18 @@ const selfAttention: LayerDef<typeof options> = {
     const R = N / x.dims[0].size; // rows per batch entry (others beyond batch)
     const x3 = reshape(permuteIfNeeded(xs, perm), [N, T, nIn]);
 
-    const qkv = transpose(reshape(matmul(x3, W), [N, T, H, width]), [0, 2, 1, 3]); // [N, H, T, width]
-    const part = (begin: number, size: number) => slice(qkv, [0, 0, 0, begin], [N, H, T, size]);
-    // One fused kernel: bit for bit softmax(q·kᵀ/√kh, masked) (with dropout) · v, as
-    // composed ops would compute it (test/tensor/ops/fused.test.ts), in fewer passes.
+    // One fused kernel on the packed projection: bit for bit softmax(q·kᵀ/√kh, masked) (with
+    // dropout) · v per head, as slicing, transposing and composed ops would compute it
+    // (test/tensor/ops/fused.test.ts), in fewer passes and without the copies.
     const drop = ctx.train && opts.attention_dropout > 0;
-    const attended = attention(part(0, kh), part(kh, kh), part(2 * kh, vh), {
+    const attended = attentionPacked(reshape(matmul(x3, W), [N, T, H, width]), kh, {
       lengths,
       rowsPerLength: R,
       scale: kh ** -0.5,
       causal: opts.attention_left_only,
       dropout: drop ? { rate: opts.attention_dropout, uniform: ctx.dropoutUniform("attention") } : undefined,
-    }); // [N, H, T, vh]
-    const ctxv = transpose(attended, [0, 2, 1, 3]); // [N, T, H, vh]
-    const outPermuted = reshape(ctxv, [...others.map((a) => x.dims[a].size), T, V]);
+    }); // [N, T, H, vh]
+    const outPermuted = reshape(attended, [...others.map((a) => x.dims[a].size), T, V]);
     const inverse = perm.map((_, i) => perm.indexOf(i));
     const dims = x.dims.map((d, a) => (a === f ? staticDim(V) : d));
     return new Data(permuteIfNeeded(outPermuted, inverse), dims);

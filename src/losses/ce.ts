@@ -1,5 +1,4 @@
 /** Cross-entropy against sparse targets, with label smoothing (1−ls on the label, ls/(V−1) elsewhere). */
-import { kernels } from "../kernels/active.js";
 import { type Data, sequenceMask } from "../network/data.js";
 import * as ops from "../tensor/ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -20,9 +19,10 @@ registerLoss("ce", {
       throw new ReproError(`${where}: loss option "use_fused" must be true or false`);
     checkAligned(output, t, where);
     const logits = output.logits ?? ops.log(output.value);
-    const perFrame = ops.sparseCrossEntropy(logits, t.value, ls);
+    const argmax = new Int32Array(t.value.size);
+    const perFrame = ops.sparseCrossEntropy(logits, t.value, ls, argmax);
     let masked = perFrame;
-    let wrong = frameErrors(logits, t.value);
+    let wrong = frameErrors(argmax, t.value);
     for (const axis of frameAxes(t)) {
       const mask = sequenceMask(t, axis);
       masked = ops.where(mask, masked, 0);
@@ -47,14 +47,10 @@ function checkAligned(output: Data, target: Data, where: string): void {
   }
 }
 
-/** 1 where argmax(logits) ≠ label (first maximum wins ties), with the kernels' row-wise max. */
-function frameErrors(logits: Tensor, labels: Tensor): Tensor {
-  const v = logits.shape[logits.rank - 1];
-  const rows = labels.size;
-  const argmax = new Int32Array(rows);
-  kernels().max(logits.f32, new Float32Array(rows), argmax, rows, v, 1);
+/** 1 where argmax(logits) ≠ label (first maximum wins ties; the cross-entropy pass found it). */
+function frameErrors(argmax: Int32Array, labels: Tensor): Tensor {
   const y = labels.i32;
-  const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) out[r] = argmax[r] === y[r] ? 0 : 1;
+  const out = new Float32Array(y.length);
+  for (let r = 0; r < y.length; r++) out[r] = argmax[r] === y[r] ? 0 : 1;
   return new Tensor(labels.shape, out);
 }

@@ -15,6 +15,7 @@ import { ReproError } from "../util/errors.js";
 import { createContext } from "./context.js";
 import type { Data } from "./data.js";
 import { inputDropout } from "./dropout.js";
+import { attentionChains, attentionFusion, type ChainScope, fusedChain } from "./fuse-attention.js";
 import { type LayerNode, type NetGraph, type Ref, rootLayers } from "./graph.js";
 import { ancestors, canonicalOrder, feedsObjective, lossScale } from "./order.js";
 import type { ParamStore } from "./params.js";
@@ -60,6 +61,8 @@ export interface ParentScope {
 export class Scope implements ParentScope {
   private readonly cache = new Map<string, Data>();
   private readonly inProgress = new Set<string>();
+  /** Inner layers of fused cross-attention chains (see `fused`): never computed by the roots. */
+  private readonly fusedAway = new Set<string>();
 
   constructor(
     readonly graph: NetGraph,
@@ -97,11 +100,11 @@ export class Scope implements ParentScope {
     const objectiveRoots = roots.filter((n) => feedsObjective(n) || alsoObjective.includes(n.name));
     const reportRoots = roots.filter((n) => !feedsObjective(n));
     const objectiveLayers = ancestors(this.graph, objectiveRoots);
-    for (const name of canonicalOrder(this.graph, objectiveLayers)) this.get(name);
+    for (const name of canonicalOrder(this.graph, objectiveLayers)) if (!this.fused(name)) this.get(name);
     for (const node of objectiveRoots) this.computeLoss(node);
     noGrad(() => {
       const rest = ancestors(this.graph, reportRoots);
-      for (const name of canonicalOrder(this.graph, rest)) this.get(name);
+      for (const name of canonicalOrder(this.graph, rest)) if (!this.fused(name)) this.get(name);
       for (const node of reportRoots) this.computeLoss(node);
     });
   }
@@ -124,6 +127,34 @@ export class Scope implements ParentScope {
       frames: r.frames,
       scale: lossScale(node),
     });
+  }
+
+  /**
+   * True when `name` is an inner layer of a cross-attention chain that the
+   * fused op computes instead (network/fuse-attention.ts). A chain's `dot`
+   * comes first in the canonical order: there the chain is fused — its
+   * `generic_attention` output cached — or, when its data does not fit, left
+   * to the layers. Off in step-by-step scopes and when layers are traced.
+   */
+  private fused(name: string): boolean {
+    if (this.fusedAway.has(name)) return true;
+    if (!attentionFusion() || this.step || this.env.computed) return false;
+    const chain = attentionChains(this.graph).get(name);
+    if (!chain || [...chain.inner, chain.attention].some((n) => this.cache.has(n.name))) return false;
+    const out = this.withLayerErrors(chain.attention, () => fusedChain(chain, this.chainScope()));
+    if (!out) return false;
+    this.cache.set(chain.attention.name, out);
+    for (const n of chain.inner) this.fusedAway.add(n.name);
+    return true;
+  }
+
+  private chainScope(): ChainScope {
+    return {
+      train: this.env.train,
+      resolve: (ref) => this.resolve(ref),
+      has: (name) => this.cache.has(name),
+      dropoutUniform: (node, purpose) => this.contextFor(node).dropoutUniform(purpose),
+    };
   }
 
   /** Sets layer `name`'s output from outside (the recurrent loop's stacked or sliced outputs). */
@@ -177,7 +208,7 @@ export class Scope implements ParentScope {
   }
 
   private compute(node: LayerNode): Data {
-    try {
+    return this.withLayerErrors(node, () => {
       if (node.unit)
         return this.env.search && !runsOverSource(node)
           ? runRecSearch(node, this)
@@ -190,6 +221,13 @@ export class Scope implements ParentScope {
         node.opts.dropout_noise_shape,
       );
       return node.def.forward(ctx, inputs, node.opts as never);
+    });
+  }
+
+  /** Runs `f` for layer `node`: a user-facing error names the config file and the layer once. */
+  private withLayerErrors<T>(node: LayerNode, f: () => T): T {
+    try {
+      return f();
     } catch (e) {
       if (!(e instanceof Error) || e.message.startsWith("internal:")) throw e;
       if (e instanceof ReproError && e.message.startsWith(`${this.env.file}:`)) throw e;

@@ -97,6 +97,42 @@ test("Philox words and dropout masks: every ISA gives the keyed RNG's bits, from
   }
 });
 
+test("fused cross-attention (GEMM and exp inside): every ISA gives the same bits, forward and backward", {
+  skip,
+}, () => {
+  const spec = {
+    batch: 3,
+    heads: 2,
+    tq: 13,
+    tk: 17,
+    dk: 24,
+    dv: 40,
+    qLengths: Int32Array.of(13, 5, 1),
+    kLengths: Int32Array.of(17, 9, 0),
+    factor: 24 ** -0.5,
+  };
+  const r = testRandom(13);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
+  const q = rand(3 * 13 * 2 * 24);
+  const k = rand(3 * 17 * 2 * 24);
+  const v = rand(3 * 17 * 2 * 40);
+  const drop = Float32Array.from(rand(3 * 13 * 2 * 17), (u) => (u > -0.8 ? 1.25 : 0));
+  const gout = rand(3 * 13 * 2 * 40);
+  const results = new Map<string, Float32Array[]>();
+  underEachIsa((isa) => {
+    const out = new Float32Array(gout.length);
+    const probs = new Float32Array(3 * 2 * 13 * 17);
+    nk!.crossAttention(q, k, v, drop, out, probs, spec);
+    const [gq, gk, gv] = [q, k, v].map((x) => new Float32Array(x.length));
+    nk!.crossAttentionBackward(q, k, v, drop, probs, gout, gq, gk, gv, spec);
+    results.set(isa, [out, probs, gq, gk, gv]);
+  });
+  const want = results.get("generic")!;
+  for (const [isa, got] of results)
+    for (const [i, x] of got.entries())
+      assert.equal(firstBitDifference(x, want[i]), -1, `${isa}: output ${i}`);
+});
+
 test("setIsa refuses an unknown ISA and leaves the active one unchanged", { skip }, () => {
   const before = nk!.isa();
   assert.equal(nk!.setIsa("sse9" as "auto"), false);

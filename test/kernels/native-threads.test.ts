@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { kernels, selectKernels, setKernels } from "../../src/kernels/active.js";
 import { jsKernels } from "../../src/kernels/js/index.js";
-import type { AttentionSpec, Kernels } from "../../src/kernels/kernels.js";
+import type { AttentionSpec, CrossAttentionSpec, Kernels } from "../../src/kernels/kernels.js";
 import { nativeKernels } from "../../src/kernels/native/index.js";
 import { ReproError } from "../../src/util/errors.js";
 import { testRandom } from "../helpers/gradcheck.js";
@@ -188,6 +188,32 @@ test("native thread invariance: fused attention forward and backward", { skip },
     const gk = new Float32Array(q.length);
     const gv = new Float32Array(q.length);
     nk!.attentionBackward(q, k, v, null, probs, rand(q.length, 22), gq, gk, gv, spec);
+    return [out, probs, gq, gk, gv];
+  });
+});
+
+test("native thread invariance: fused cross-attention forward and backward", { skip }, () => {
+  invariant("crossAttention", () => {
+    const spec: CrossAttentionSpec = {
+      batch: 32,
+      heads: 4,
+      tq: 24,
+      tk: 25,
+      dk: 64,
+      dv: 64,
+      qLengths: randInt(32, 25, 23),
+      kLengths: randInt(32, 26, 24),
+      factor: 0.125,
+    };
+    const q = rand(32 * 24 * 4 * 64, 25);
+    const k = rand(32 * 25 * 4 * 64, 26);
+    const v = rand(32 * 25 * 4 * 64, 27);
+    const drop = Float32Array.from(rand(32 * 24 * 4 * 25, 28), (u) => (u > -0.8 ? 1.1 : 0));
+    const out = new Float32Array(q.length);
+    const probs = new Float32Array(32 * 4 * 24 * 25);
+    nk!.crossAttention(q, k, v, drop, out, probs, spec);
+    const [gq, gk, gv] = [q, k, v].map((x) => new Float32Array(x.length));
+    nk!.crossAttentionBackward(q, k, v, drop, probs, rand(q.length, 29), gq, gk, gv, spec);
     return [out, probs, gq, gk, gv];
   });
 });

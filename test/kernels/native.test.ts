@@ -17,7 +17,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jsKernels } from "../../src/kernels/js/index.js";
-import type { AttentionSpec, BinaryOp, MatmulSpec, UnaryOp } from "../../src/kernels/kernels.js";
+import type {
+  AttentionSpec,
+  BinaryOp,
+  CrossAttentionSpec,
+  MatmulSpec,
+  UnaryOp,
+} from "../../src/kernels/kernels.js";
 import { nativeKernels } from "../../src/kernels/native/index.js";
 import { fmaDot } from "../helpers/fma.js";
 import { testRandom } from "../helpers/gradcheck.js";
@@ -463,6 +469,60 @@ test("native cross-entropy with label smoothing: loss within 1e-6 relative, prob
   }
 });
 
+test("native cross-entropy: rows summed in interleaved groups give the bits of one row at a time", {
+  skip,
+}, () => {
+  // 11 rows of 3000 classes: tasks of 10 rows (groups of 4, 4, 2) and one of 1.
+  const [rows, classes] = [11, 3000];
+  const logits = rand(rows * classes, 84, -8, 8);
+  const labels = randInt(rows, classes, 85);
+  const loss = new Float32Array(rows);
+  const probs = new Float32Array(rows * classes);
+  nk!.crossEntropy(logits, labels, loss, probs, rows, classes, 0.1);
+  for (let r = 0; r < rows; r++) {
+    const one = { loss: new Float32Array(1), probs: new Float32Array(classes) };
+    const row = logits.subarray(r * classes, (r + 1) * classes);
+    nk!.crossEntropy(row, labels.subarray(r, r + 1), one.loss, one.probs, 1, classes, 0.1);
+    assertBits(loss.subarray(r, r + 1), one.loss, `loss of row ${r}`);
+    assertBits(probs.subarray(r * classes, (r + 1) * classes), one.probs, `probabilities of row ${r}`);
+  }
+});
+
+test("cross-entropy's argmax is max's (first NaN, else first maximum; ties, signed zeros, −inf rows) on both kernel sets", {
+  skip,
+}, () => {
+  const ninf = Number.NEGATIVE_INFINITY;
+  const special = [
+    [-0, 0, -1, 0, -0, -2, -0],
+    [ninf, ninf, ninf, ninf, ninf, ninf, ninf],
+    [1, 9, 3, 9, 9, Number.NaN, 9],
+    [2, Number.NaN, 7, Number.NaN, 1, 0, 0],
+  ];
+  const rows = 40;
+  const classes = 7;
+  const logits = rand(rows * classes, 86, -2, 2).map((v) => Math.round(v * 4) / 4); // many ties
+  special.forEach((r, i) => {
+    logits.set(r, i * classes);
+  });
+  const labels = randInt(rows, classes, 87);
+  const want = new Int32Array(rows);
+  js.max(logits, new Float32Array(rows), want, rows, classes, 1);
+  for (const ks of [js, nk!]) {
+    const got = new Int32Array(rows);
+    ks.crossEntropy(
+      logits,
+      labels,
+      new Float32Array(rows),
+      new Float32Array(rows * classes),
+      rows,
+      classes,
+      0.1,
+      got,
+    );
+    assert.deepEqual(Array.from(got), Array.from(want), ks.name);
+  }
+});
+
 test("native cross-entropy: a label out of range throws instead of reading out of bounds", { skip }, () => {
   assert.throws(
     () =>
@@ -588,6 +648,40 @@ for (const causal of [false, true]) {
       assertNear(g[1][2], g[0][2], 1e-5, 1e-6, "gv");
     });
   }
+}
+
+for (const withDrop of [false, true]) {
+  test(`native crossAttention (dropout=${withDrop}) forward and backward: near js (float32 products)`, {
+    skip,
+  }, () => {
+    const spec: CrossAttentionSpec = {
+      batch: 3,
+      heads: 2,
+      tq: 7,
+      tk: 9,
+      dk: 8,
+      dv: 5,
+      qLengths: Int32Array.of(7, 3, 1),
+      kLengths: Int32Array.of(9, 4, 0),
+      factor: 8 ** -0.5,
+    };
+    const { batch: b, heads: h, tq, tk, dk, dv } = spec;
+    const q = rand(b * tq * h * dk, 121);
+    const k = rand(b * tk * h * dk, 122);
+    const v = rand(b * tk * h * dv, 123);
+    const drop = withDrop ? rand(b * tq * h * tk, 124).map((u) => (u > -0.8 ? 1 / 0.9 : 0)) : null;
+    const out = [0, 1].map(() => new Float32Array(b * tq * h * dv));
+    const probs = [0, 1].map(() => new Float32Array(b * h * tq * tk));
+    js.crossAttention(q, k, v, drop, out[0], probs[0], spec);
+    nk!.crossAttention(q, k, v, drop, out[1], probs[1], spec);
+    assertNear(probs[1], probs[0], 1e-5, 1e-6, "probs");
+    assertNear(out[1], out[0], 1e-5, 1e-6, "out");
+    const gout = rand(out[0].length, 125);
+    const g = [0, 1].map(() => [q, k, v].map((x) => new Float32Array(x.length)));
+    js.crossAttentionBackward(q, k, v, drop, probs[0], gout, g[0][0], g[0][1], g[0][2], spec);
+    nk!.crossAttentionBackward(q, k, v, drop, probs[0], gout, g[1][0], g[1][1], g[1][2], spec);
+    for (const [i, what] of ["gq", "gk", "gv"].entries()) assertNear(g[1][i], g[0][i], 1e-5, 1e-6, what);
+  });
 }
 
 test("native kernels implement every member of the js kernels", { skip }, () => {

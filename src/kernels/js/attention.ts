@@ -125,3 +125,67 @@ export function attentionBackward(
     }
   }
 }
+
+/**
+ * Copies q, k, v of every (n, head) slice out of packed qkv [n, t, h, 2·dk + dv]
+ * into [n, h, t, ·] arrays — what slicing and transposing do — or, with
+ * `into`, writes them back (+0 for −0, as summing zero-padded slices does).
+ */
+function unpack(qkv: Float32Array, parts: Float32Array[], s: AttentionSpec, into: boolean): void {
+  const { n, heads: h, tq: t, dk, dv } = s;
+  const width = 2 * dk + dv;
+  const offsets = [0, dk, 2 * dk];
+  const sizes = [dk, dk, dv];
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < t; i++)
+      for (let hh = 0; hh < h; hh++)
+        for (let p = 0; p < 3; p++)
+          for (let x = 0; x < sizes[p]; x++) {
+            const packed = ((r * t + i) * h + hh) * width + offsets[p] + x;
+            const part = ((r * h + hh) * t + i) * sizes[p] + x;
+            if (into) qkv[packed] = parts[p][part] + 0;
+            else parts[p][part] = qkv[packed];
+          }
+}
+
+/** [n, h, t, d] ↔ [n, t, h, d]. */
+function swapHeadsAndTime(src: Float32Array, dst: Float32Array, n: number, a: number, b: number, d: number) {
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < a; i++)
+      for (let j = 0; j < b; j++)
+        for (let x = 0; x < d; x++) dst[((r * b + j) * a + i) * d + x] = src[((r * a + i) * b + j) * d + x];
+}
+
+const partsOf = (s: AttentionSpec): Float32Array[] =>
+  [s.dk, s.dk, s.dv].map((d) => new Float32Array(s.n * s.heads * s.tq * d));
+
+export function attentionPacked(
+  qkv: Float32Array,
+  drop: Float32Array | null,
+  out: Float32Array,
+  probs: Float32Array,
+  s: AttentionSpec,
+): void {
+  const [q, k, v] = partsOf(s);
+  unpack(qkv, [q, k, v], s, false);
+  const o = new Float32Array(out.length);
+  attention(q, k, v, drop, o, probs, s);
+  swapHeadsAndTime(o, out, s.n, s.heads, s.tq, s.dv);
+}
+
+export function attentionPackedBackward(
+  qkv: Float32Array,
+  drop: Float32Array | null,
+  probs: Float32Array,
+  gout: Float32Array,
+  gqkv: Float32Array,
+  s: AttentionSpec,
+): void {
+  const [q, k, v] = partsOf(s);
+  unpack(qkv, [q, k, v], s, false);
+  const g = new Float32Array(gout.length);
+  swapHeadsAndTime(gout, g, s.n, s.tq, s.heads, s.dv);
+  const grads = partsOf(s);
+  attentionBackward(q, k, v, drop, probs, g, grads[0], grads[1], grads[2], s);
+  unpack(gqkv, grads, s, true);
+}

@@ -1,5 +1,6 @@
 import type { Kernels } from "../kernels.js";
-import { attention, attentionBackward } from "./attention.js";
+import { attention, attentionBackward, attentionPacked, attentionPackedBackward } from "./attention.js";
+import { crossAttention, crossAttentionBackward } from "./cross-attention.js";
 import { ctcLoss } from "./ctc.js";
 import { binary, unary, where } from "./elementwise.js";
 import { hashBlocks } from "./hash.js";
@@ -48,4 +49,8 @@ export const jsKernels: Kernels = {
   adamMany,
   lstmForward,
   lstmBackward,
+  attentionPacked,
+  attentionPackedBackward,
+  crossAttention,
+  crossAttentionBackward,
 };

@@ -1,4 +1,5 @@
 import type { AdamStep } from "../kernels.js";
+import { max } from "./reduce.js";
 
 /** Numerically stable (log-)softmax per row; -inf inputs give exact zeros (log: -inf), never NaN. */
 export function softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void {
@@ -131,7 +132,9 @@ export function crossEntropy(
   rows: number,
   classes: number,
   smoothing: number,
+  argmax: Int32Array | null = null,
 ): void {
+  if (argmax) max(logits, new Float32Array(rows), argmax, rows, classes, 1);
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     let mx = Number.NEGATIVE_INFINITY;

@@ -64,6 +64,10 @@ export interface NativeAddon
   ): void;
   attention(...args: unknown[]): void;
   attentionBackward(...args: unknown[]): void;
+  attentionPacked(...args: unknown[]): void;
+  attentionPackedBackward(...args: unknown[]): void;
+  crossAttention(...args: unknown[]): void;
+  crossAttentionBackward(...args: unknown[]): void;
   lstmForward(...args: unknown[]): void;
   lstmBackward(...args: unknown[]): void;
   setThreads(n: number): void;

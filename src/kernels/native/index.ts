@@ -7,7 +7,14 @@
  */
 import { jsKernels } from "../js/index.js";
 import { adamStepSize } from "../js/nn.js";
-import type { AttentionSpec, BinaryOp, Kernels, MatmulSpec, UnaryOp } from "../kernels.js";
+import type {
+  AttentionSpec,
+  BinaryOp,
+  CrossAttentionSpec,
+  Kernels,
+  MatmulSpec,
+  UnaryOp,
+} from "../kernels.js";
 import { loadAddon, type NativeAddon } from "./addon.js";
 
 const unaryCodes: Record<UnaryOp, number> = {
@@ -69,6 +76,10 @@ function attentionArgs(s: AttentionSpec): unknown[] {
   return [s.n, s.heads, s.tq, s.tk, s.dk, s.dv, s.rowsPerLength, s.scale, s.causal];
 }
 
+function crossAttentionArgs(s: CrossAttentionSpec): unknown[] {
+  return [s.qLengths, s.kLengths, s.batch, s.heads, s.tq, s.tk, s.dk, s.dv, s.factor];
+}
+
 export interface NativeKernels extends Kernels {
   /** Threads of the kernel pool (the calling thread included). */
   setThreads(n: number): void;
@@ -116,8 +127,8 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
       a.layerNorm(x, g, b, y, mean, rstd, rows, cols, eps),
     layerNormBackward: (x, g, mean, rstd, gy, dx, dg, db, rows, cols) =>
       a.layerNormBackward(x, g, mean, rstd, gy, dx, dg, db, rows, cols),
-    crossEntropy: (logits, labels, loss, probs, rows, classes, ls) =>
-      a.crossEntropy(logits, labels, loss, probs, rows, classes, ls),
+    crossEntropy: (logits, labels, loss, probs, rows, classes, ls, argmax) =>
+      a.crossEntropy(logits, labels, loss, probs, rows, classes, ls, argmax),
     crossEntropyBackward: (probs, labels, gloss, dl, rows, classes, ls) =>
       a.crossEntropyBackward(probs, labels, gloss, dl, rows, classes, ls),
     gather: (x, idx, out, outer, len, inner) => a.gather(x, idx, out, outer, len, inner),
@@ -133,6 +144,18 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
     },
     attentionBackward(q, k, v, drop, probs, gout, gq, gk, gv, s) {
       a.attentionBackward(q, k, v, s.lengths, drop, probs, gout, gq, gk, gv, ...attentionArgs(s));
+    },
+    attentionPacked(qkv, drop, out, probs, s) {
+      a.attentionPacked(qkv, s.lengths, drop, out, probs, ...attentionArgs(s));
+    },
+    attentionPackedBackward(qkv, drop, probs, gout, gqkv, s) {
+      a.attentionPackedBackward(qkv, s.lengths, drop, probs, gout, gqkv, ...attentionArgs(s));
+    },
+    crossAttention(q, k, v, drop, out, probs, s) {
+      a.crossAttention(q, k, v, drop, out, probs, ...crossAttentionArgs(s));
+    },
+    crossAttentionBackward(q, k, v, drop, probs, gout, gq, gk, gv, s) {
+      a.crossAttentionBackward(q, k, v, drop, probs, gout, gq, gk, gv, ...crossAttentionArgs(s));
     },
     philoxWords(k0, k1, word2, word3, first, out) {
       if (out.length < SMALL) jsKernels.philoxWords(k0, k1, word2, word3, first, out);

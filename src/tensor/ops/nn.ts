@@ -46,9 +46,15 @@ export function logSoftmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
 /**
  * Per-position cross-entropy of logits [..., V] against int32 labels [...],
  * with label smoothing (1-ls on the label, ls/(V-1) elsewhere). Fused: the
- * gradient is softmax − target.
+ * gradient is softmax − target. `argmax` (one entry per position), when
+ * given, receives the logits' argmax as `max` finds it, from the same pass.
  */
-export function sparseCrossEntropy(logits: Tensor, labels: Tensor, labelSmoothing = 0): Tensor {
+export function sparseCrossEntropy(
+  logits: Tensor,
+  labels: Tensor,
+  labelSmoothing = 0,
+  argmax: Int32Array | null = null,
+): Tensor {
   const classes = lastDim(logits.shape);
   const rowShape = logits.shape.slice(0, -1);
   if (labels.size !== sizeOf(rowShape)) {
@@ -58,7 +64,9 @@ export function sparseCrossEntropy(logits: Tensor, labels: Tensor, labelSmoothin
   const rows = labels.size;
   const loss = empty(rowShape);
   const probs = new Float32Array(logits.size);
-  kernels().crossEntropy(logits.f32, labels.i32, loss.f32, probs, rows, classes, labelSmoothing);
+  if (argmax && argmax.length !== rows)
+    throw new Error(`cross-entropy: argmax has ${argmax.length} entries, not ${rows}`);
+  kernels().crossEntropy(logits.f32, labels.i32, loss.f32, probs, rows, classes, labelSmoothing, argmax);
   return record(loss, [logits], (g) => {
     const gx = empty(logits.shape);
     kernels().crossEntropyBackward(probs, labels.i32, g.f32, gx.f32, rows, classes, labelSmoothing);

@@ -8,7 +8,19 @@ import { test } from "node:test";
 import { kernels, setKernels } from "../../../src/kernels/active.js";
 import { jsKernels } from "../../../src/kernels/js/index.js";
 import { nativeKernels } from "../../../src/kernels/native/index.js";
-import { attention, dropout, matmul, mul, softmax } from "../../../src/tensor/ops/index.js";
+import {
+  attention,
+  attentionPacked,
+  crossAttention,
+  dropout,
+  matmul,
+  mul,
+  reshape,
+  slice,
+  softmax,
+  transpose,
+  where,
+} from "../../../src/tensor/ops/index.js";
 import { Tensor } from "../../../src/tensor/tensor.js";
 import { gradCheck, randTensor } from "../../helpers/gradcheck.js";
 import { allFinite, assertBitwiseEqual, assertShape, weightedGrads, weights } from "./support.js";
@@ -148,6 +160,40 @@ test("attention: finite-difference gradient check on the active kernels (causal,
   gradCheck((q, k, v) => fused(c, q, k, v), inputs(c));
 });
 
+for (const c of cases.filter((x) => x.tq === x.tk)) {
+  for (const ks of kernelSets) {
+    test(`attentionPacked (${c.name}) on ${ks.name} kernels: bitwise what slicing, transposing and attention give`, () => {
+      const before = kernels();
+      setKernels(ks);
+      try {
+        const width = 2 * c.dk + c.dv;
+        const qkv = randTensor([c.n, c.tq, c.h, width], 4, -2, 2);
+        const o = {
+          lengths: Int32Array.from(c.lengths),
+          rowsPerLength: c.rowsPerLength,
+          scale: c.dk ** -0.5,
+          causal: c.causal,
+          dropout: c.rate > 0 ? { rate: c.rate, uniform: uniformFrom(97) } : undefined,
+        };
+        const sliced = () => {
+          const t = transpose(qkv, [0, 2, 1, 3]);
+          const part = (begin: number, size: number) => slice(t, [0, 0, 0, begin], [c.n, c.h, c.tq, size]);
+          const out = attention(part(0, c.dk), part(c.dk, c.dk), part(2 * c.dk, c.dv), o);
+          return reshape(transpose(out, [0, 2, 1, 3]), [c.n, c.tq, c.h * c.dv]);
+        };
+        const packed = () => reshape(attentionPacked(qkv, c.dk, o), [c.n, c.tq, c.h * c.dv]);
+        const w = weights(c.n * c.tq * c.h * c.dv, 8);
+        const a = weightedGrads(packed, [qkv], w);
+        const b = weightedGrads(sliced, [qkv], w);
+        assertBitwiseEqual(a.value, b.value, "value");
+        assertBitwiseEqual(a.grads[0]!, b.grads[0]!, "grad qkv");
+      } finally {
+        setKernels(before);
+      }
+    });
+  }
+}
+
 test("attention: a sequence with no visible key gets uniform weights and no gradient to its queries and keys", () => {
   const c = { ...cases[2], rate: 0 }; // without dropout the output shows the weights directly
   const [q, k, v] = inputs(c);
@@ -173,4 +219,136 @@ test("attention: shapes are checked, and lengths must cover N", () => {
   assertShape(fused(cases[0], q, k, v), [3, 2, 5, 3]);
   assert.throws(() => attention(q, k, v, { lengths: Int32Array.of(5, 5), scale: 1 }), /lengths/);
   assert.throws(() => attention(q, v, v, { lengths: Int32Array.of(5, 5, 5), scale: 1 }), /do not fit/);
+});
+
+// --- cross-attention (the decoder's dot → softmax_over_spatial → dropout → generic_attention) ---
+
+interface CrossCase {
+  name: string;
+  b: number;
+  h: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  qLengths: number[];
+  kLengths: number[];
+  factor: number;
+  rate: number;
+}
+
+const crossCases: CrossCase[] = [
+  {
+    name: "ragged decoder and encoder, dropout",
+    b: 3,
+    h: 2,
+    tq: 4,
+    tk: 5,
+    dk: 3,
+    dv: 2,
+    qLengths: [4, 2, 1],
+    kLengths: [5, 3, 0],
+    factor: 3 ** -0.5,
+    rate: 0.2,
+  },
+  {
+    name: "full lengths, no dropout, a single query",
+    b: 2,
+    h: 3,
+    tq: 1,
+    tk: 6,
+    dk: 4,
+    dv: 5,
+    qLengths: [1, 1],
+    kLengths: [6, 6],
+    factor: 0.5,
+    rate: 0,
+  },
+];
+
+/** 1 for frames t < lengths[b], shaped [B, T, 1, 1] (or [B, 1, 1, T] for a last time axis). */
+function frames(lengths: number[], t: number, last = false): Tensor {
+  const m = new Float32Array(lengths.length * t);
+  lengths.forEach((l, b) => {
+    m.fill(1, b * t, b * t + l);
+  });
+  return new Tensor(last ? [lengths.length, 1, 1, t] : [lengths.length, t, 1, 1], m);
+}
+
+/**
+ * The ops the layers run, in their order (src/layers/dot.ts, softmax-over-spatial.ts,
+ * generic-attention.ts, network/dropout.ts): padded frames zeroed, the energies
+ * key·queryᵀ, × factor, masked softmax, dropout, padded weights zeroed, weights · values.
+ */
+function composedCross(c: CrossCase, q: Tensor, k: Tensor, v: Tensor): Tensor {
+  const qz = transpose(where(frames(c.qLengths, c.tq), q, 0), [0, 2, 1, 3]); // [B, H, Tq, dk]
+  const kz = transpose(where(frames(c.kLengths, c.tk), k, 0), [0, 2, 1, 3]); // [B, H, Tk, dk]
+  const energy = transpose(matmul(kz, qz, { transB: true }), [0, 3, 1, 2]); // [B, Tq, H, Tk]
+  const keys = frames(c.kLengths, c.tk, true);
+  let w = softmax(mul(energy, c.factor), 3, keys);
+  if (c.rate > 0) w = dropout(w, c.rate, uniformFrom(98));
+  w = where(keys, where(frames(c.qLengths, c.tq), w, 0), 0);
+  const vz = transpose(where(frames(c.kLengths, c.tk), v, 0), [0, 2, 3, 1]); // [B, H, dv, Tk]
+  return transpose(matmul(transpose(w, [0, 2, 1, 3]), vz, { transB: true }), [0, 2, 1, 3]);
+}
+
+function fusedCross(c: CrossCase, q: Tensor, k: Tensor, v: Tensor): Tensor {
+  return crossAttention(q, k, v, {
+    qLengths: Int32Array.from(c.qLengths),
+    kLengths: Int32Array.from(c.kLengths),
+    factor: c.factor,
+    dropout: c.rate > 0 ? { rate: c.rate, uniform: uniformFrom(98) } : undefined,
+  });
+}
+
+/** q, k, v with NaN in every padded frame: neither version may let it through. */
+function crossInputs(c: CrossCase): [Tensor, Tensor, Tensor] {
+  const poison = (t: Tensor, lengths: number[]) => {
+    const [b, steps] = t.shape;
+    const row = t.size / (b * steps);
+    for (let n = 0; n < b; n++) t.f32.fill(Number.NaN, (n * steps + lengths[n]) * row, (n + 1) * steps * row);
+    return t;
+  };
+  return [
+    poison(randTensor([c.b, c.tq, c.h, c.dk], 11, -2, 2), c.qLengths),
+    poison(randTensor([c.b, c.tk, c.h, c.dk], 12, -2, 2), c.kLengths),
+    poison(randTensor([c.b, c.tk, c.h, c.dv], 13, -2, 2), c.kLengths),
+  ];
+}
+
+for (const c of crossCases) {
+  for (const ks of kernelSets) {
+    test(`crossAttention (${c.name}) on ${ks.name} kernels: value and gradients bitwise equal to the layers' ops`, () => {
+      const before = kernels();
+      setKernels(ks);
+      try {
+        const xs = crossInputs(c);
+        const w = weights(c.b * c.tq * c.h * c.dv, 6);
+        const a = weightedGrads(() => fusedCross(c, ...xs), xs, w);
+        const b = weightedGrads(() => composedCross(c, ...xs), xs, w);
+        assertBitwiseEqual(a.value, b.value, "value");
+        for (let i = 0; i < 3; i++) assertBitwiseEqual(a.grads[i]!, b.grads[i]!, `grad ${"qkv"[i]}`);
+        assert.ok(allFinite(a.value) && a.grads.every((g) => g !== null && allFinite(g)));
+      } finally {
+        setKernels(before);
+      }
+    });
+  }
+}
+
+test("crossAttention: finite-difference gradient check on the active kernels (ragged lengths)", () => {
+  const c = { ...crossCases[0], rate: 0, kLengths: [5, 3, 2] };
+  const xs: [Tensor, Tensor, Tensor] = [
+    randTensor([c.b, c.tq, c.h, c.dk], 14),
+    randTensor([c.b, c.tk, c.h, c.dk], 15),
+    randTensor([c.b, c.tk, c.h, c.dv], 16),
+  ];
+  gradCheck((q, k, v) => fusedCross(c, q, k, v), xs);
+});
+
+test("crossAttention: shapes and lengths are checked", () => {
+  const [q, k, v] = crossInputs(crossCases[1]);
+  assertShape(fusedCross(crossCases[1], q, k, v), [2, 1, 3, 5]);
+  assert.throws(() => crossAttention(q, k, v, { kLengths: Int32Array.of(6) }), /kLengths/);
+  assert.throws(() => crossAttention(q, v, v), /do not fit/);
 });
