@@ -219,8 +219,8 @@ export function estimateStepMemory(net: TrainableNetwork, s: TrainSettings): Mem
   };
 }
 
-/** What an estimate says, for the log and for the error. */
-function describe(e: MemoryEstimate): { batch: string; needs: string } {
+/** The batch an estimate is for, and the parameters' and activations' parts. */
+function describe(e: MemoryEstimate): { batch: string; parts: string } {
   const o = e.batching;
   const maxLen =
     o.maxSeqLength === null
@@ -237,14 +237,17 @@ function describe(e: MemoryEstimate): { batch: string; needs: string } {
       : `activations ${humanBytes(e.activations)}`;
   return {
     batch: `a ${what} batch of up to ${e.shape.batch} sequence${e.shape.batch === 1 ? "" : "s"} × ${e.shape.time} frames (batch_size ${o.batchSize}, max_seqs ${o.maxSeqs || "none"}, max_seq_length ${maxLen})`,
-    needs: `about ${humanBytes(e.total)} (parameters ${humanBytes(e.parameters)}, ${acts}, rest of the process ${humanBytes(e.rest)})`,
+    parts: `parameters ${humanBytes(e.parameters)}, ${acts}`,
   };
 }
 
-/** The log line (log_verbosity ≥ 4). */
+/**
+ * The log line (log_verbosity ≥ 4). It leaves out the rest of the process
+ * (its resident memory varies from run to run), so two runs log the same.
+ */
 export function memoryLine(e: MemoryEstimate): string {
   const d = describe(e);
-  return `memory: ${d.batch} needs ${d.needs}; the limit is ${humanBytes(e.limit.bytes)} (${e.limit.source})`;
+  return `memory: ${d.batch} needs ${d.parts}, besides the process itself; the limit is ${humanBytes(e.limit.bytes)} (${e.limit.source})`;
 }
 
 /** Refuses a network whose largest batch would need more memory than the process may use. */
@@ -257,7 +260,7 @@ export function checkStepMemory(
   if (e && e.total > e.limit.bytes) {
     const d = describe(e);
     throw new ReproError(
-      `${file}: ${d.batch} needs ${d.needs}, more than the ${humanBytes(e.limit.bytes)} of memory (${e.limit.source}); lower batch_size, max_seqs or max_seq_length`,
+      `${file}: ${d.batch} needs about ${humanBytes(e.total)} (${d.parts}, rest of the process ${humanBytes(e.rest)}), more than the ${humanBytes(e.limit.bytes)} of memory (${e.limit.source}); lower batch_size, max_seqs or max_seq_length`,
     );
   }
   return e;

@@ -30,7 +30,7 @@ test("a batch that fits trains as before, and the log says what it needs", async
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
-    /^memory: a training batch of up to 4 sequences × \d+ frames \(batch_size 400, max_seqs 4, max_seq_length none\) needs about [\d.]+ MB .*; the limit is 8\.0 GB \(REPRONET_MEMORY_LIMIT\)$/m,
+    /^memory: a training batch of up to 4 sequences × \d+ frames \(batch_size 400, max_seqs 4, max_seq_length none\) needs parameters [\d.]+ MB, activations [\d.]+ MB, besides the process itself; the limit is 8\.0 GB \(REPRONET_MEMORY_LIMIT\)$/m,
   );
   assert.ok(existsSync(join(out, "checkpoints", "epoch.001.safetensors")));
 });
