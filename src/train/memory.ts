@@ -20,20 +20,21 @@
  *               energies, T² per head), with slopes and curvatures ≥ 0,
  *               raised until the model covers every measurement, over
  *               every point of the step (see fitStepModel), then × 1.25
- *               for the buffer pool's size classes;
+ *               for the buffer pool's size classes, plus the idle buffers
+ *               the pool keeps for reuse (as many again, at most 512 MiB);
  *   the rest    the process's resident memory now (code, datasets) less the
  *               parameters and the pool's idle buffers.
  *
  * Every key of the dummy batch has T frames (CTC targets T/8 labels), the
  * padded worst case for a batch whose longest sequence has T frames. It is an
- * over-estimate by design (test/train/memory.test.ts checks it stays within
- * 2× of a real step's measured peak); kernel scratch arrays and garbage not
- * yet collected are not counted.
+ * over-estimate by design (test/train/memory.test.ts checks that the tensor
+ * part stays within 2× of a real step's measured peak); kernel scratch
+ * arrays and garbage not yet collected are not counted.
  */
 import { type BatchingOptions, type Dataset, tooLong } from "../data/index.js";
 import { COPIES_IN_TRAINING } from "../network/params.js";
 import type { DryShape, TrainableNetwork } from "../network/types.js";
-import { pooledFreeBytes } from "../tensor/buffer-pool.js";
+import { MAX_FREE_BYTES, pooledFreeBytes } from "../tensor/buffer-pool.js";
 import { tensorBytesTrace } from "../tensor/meter.js";
 import { ReproError } from "../util/errors.js";
 import { humanBytes, type MemoryLimit, memoryLimit } from "../util/memory.js";
@@ -205,7 +206,9 @@ export function estimateStepMemory(net: TrainableNetwork, s: TrainSettings): Mem
   }
   if (!worst) return null;
   const parameters = paramBytes * COPIES_IN_TRAINING;
-  const activations = model ? POOL_ROUNDING * worst.size : null;
+  // The pool's size classes, and the idle buffers it keeps for reuse (up to its cap).
+  const tensors = model ? POOL_ROUNDING * worst.size : 0;
+  const activations = model ? tensors + Math.min(MAX_FREE_BYTES, tensors) : null;
   return {
     dataset: worst.name,
     batching: worst.d.batching,
