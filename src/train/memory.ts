@@ -73,7 +73,8 @@ export function measureStep(net: TrainableNetwork, shape: DryShape): number[] {
 
 /**
  * Fits the step model to traces of live bytes (`measure`) at B ∈ {2, 3} ×
- * T ∈ {t, 2t, 3t} (not B = 1: some ops skip work for a single sequence). The peak moves with the shape (at short T the
+ * T ∈ {t, 2t, 3t} (not B = 1: some ops skip work for a single sequence, so
+ * its trace has fewer points). The peak moves with the shape (at short T the
  * feed-forward layers' backward may need the most, at long T attention's),
  * so when the steps allocate the same buffers in the same order at every
  * shape, each point of the trace is fitted on its own and the model takes
