@@ -160,7 +160,11 @@ export function epochSeqs(ds: Dataset, o: BatchingOptions, epoch: number): numbe
 
 // --- batches -------------------------------------------------------------------
 
-function tooLong(lengths: Readonly<Record<string, number>>, limit: BatchingOptions["maxSeqLength"]): boolean {
+/** True when a sequence has a key longer than `max_seq_length` allows (it is skipped). */
+export function tooLong(
+  lengths: Readonly<Record<string, number>>,
+  limit: BatchingOptions["maxSeqLength"],
+): boolean {
   if (limit === null) return false;
   for (const [key, len] of Object.entries(lengths)) {
     const max = typeof limit === "number" ? limit : limit[key];

@@ -32,6 +32,7 @@ export interface SearchResult {
 
 import type {
   Batch,
+  DryShape,
   ForwardOptions,
   LossReport,
   SearchOptions,
@@ -219,9 +220,24 @@ export class Network implements TrainableNetwork {
 
   dryRun(): void {
     const batch = dryRunBatch(this.externs, ctcTargetKeys(this.graph));
+    tidy(() => this.run(batch, { train: true, step: 0 })); // creates the parameters
+    this.dryStep();
+  }
+
+  /** Frames of the shortest dummy batch the memory estimate measures: the dry run's longest. */
+  get dryFrames(): number {
+    return [...this.externs.values()].some((spec) => !spec.sparse) ? 24 : 4;
+  }
+
+  /**
+   * Forward and backward, as a training step does, on the dry-run batch or on
+   * a dummy one of `shape`: what the memory estimate (src/train/memory.ts)
+   * measures. The batch is made inside, as a training step makes its batch.
+   */
+  dryStep(shape?: DryShape): void {
     const opts = { train: true, step: 0 };
     tidy(() => {
-      this.run(batch, opts); // creates the parameters
+      const batch = dryRunBatch(this.externs, ctcTargetKeys(this.graph), shape);
       valueAndGrads(
         () => {
           const env = this.run(batch, opts);
@@ -248,19 +264,31 @@ function allFinite(t: Tensor): boolean {
  * 2 (so conv/pool front ends that shorten time still leave CTC enough frames),
  * other labels the frames' lengths when there are dense inputs (framewise
  * targets, as in hybrid models), else 3 and 2.
+ *
+ * With a `shape`: `batch` sequences, all of `time` frames in every key (the
+ * padded worst case), except CTC targets, which get time/8 labels as above.
  */
-function dryRunBatch(externs: ReadonlyMap<string, ExternSpec>, ctcTargets: ReadonlySet<string>): Batch {
+function dryRunBatch(
+  externs: ReadonlyMap<string, ExternSpec>,
+  ctcTargets: ReadonlySet<string>,
+  shape?: DryShape,
+): Batch {
   const framewise = [...externs.values()].some((spec) => !spec.sparse);
   const data: Record<string, { value: Tensor; lengths: Int32Array }> = {};
   for (const [key, spec] of externs) {
-    const lengths = spec.sparse && (ctcTargets.has(key) || !framewise) ? [3, 2] : [24, 16];
-    const n = 2 * lengths[0];
+    const ctc = spec.sparse && ctcTargets.has(key);
+    const lengths = shape
+      ? new Array<number>(shape.batch).fill(ctc ? Math.max(1, Math.floor(shape.time / 8)) : shape.time)
+      : spec.sparse && (ctc || !framewise)
+        ? [3, 2]
+        : [24, 16];
+    const [b, t] = [lengths.length, lengths[0]];
     const value = spec.sparse
       ? new Tensor(
-          [2, lengths[0]],
-          Int32Array.from({ length: n }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
+          [b, t],
+          Int32Array.from({ length: b * t }, (_, i) => 1 + (i % Math.max(1, spec.dim - 1))),
         )
-      : new Tensor([2, lengths[0], spec.dim], new Float32Array(n * spec.dim).fill(0.5));
+      : new Tensor([b, t, spec.dim], new Float32Array(b * t * spec.dim).fill(0.5));
     data[key] = { value, lengths: Int32Array.from(lengths) };
   }
   return { data };

@@ -5,16 +5,15 @@
  * (unless `param_init_seeding: "returnn"` asks for RETURNN's order dependence).
  */
 
-import { totalmem } from "node:os";
 import type { InitFn } from "../rng/initializers.js";
 import { KeyedStream } from "../rng/keyed.js";
 import { keep, Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
+import { gb, memoryLimit as processMemoryLimit } from "../util/memory.js";
 import { KEYED_SEEDING, type ParamSeeding } from "./param-seeding.js";
 
 /** Float32 copies a trainable parameter needs in training: itself, its gradient, Adam's two moments. */
-const COPIES_IN_TRAINING = 4;
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+export const COPIES_IN_TRAINING = 4;
 
 export interface Param {
   readonly name: string;
@@ -26,12 +25,12 @@ export class ParamStore {
   private readonly params = new Map<string, Param>();
   private bytes = 0;
 
-  /** `memoryLimit`: bytes the parameters may need in training (default: the machine's memory). */
+  /** `memoryLimit`: bytes the parameters may need in training (default: the process's, src/util/memory.ts). */
   constructor(
     readonly seed: number,
     /** Which stream each initial value comes from (`param_init_seeding`). */
     readonly seeding: ParamSeeding = KEYED_SEEDING,
-    private readonly memoryLimit = totalmem(),
+    private readonly memoryLimit = processMemoryLimit().bytes,
   ) {}
 
   /** The parameter `name`, created with `init` if it does not exist yet. */

@@ -66,4 +66,18 @@ export interface TrainableNetwork {
   diagnoseNonFinite?(batch: Batch, step: number): string | null;
   /** Beam search, for networks with a rec layer to search (dev BLEU during training). */
   search?: Searchable["search"];
+  /**
+   * One training step's forward and backward on a dummy batch of `shape`
+   * (what the activation-memory estimate measures); networks without it are
+   * estimated by their parameters only.
+   */
+  dryStep?(shape: DryShape): void;
+  /** The shortest dummy sequence `dryStep` is measured with (the others are 2× and 3× as long). */
+  readonly dryFrames?: number;
+}
+
+/** A dummy batch: `batch` sequences of `time` frames each. */
+export interface DryShape {
+  readonly batch: number;
+  readonly time: number;
 }

@@ -24,7 +24,8 @@ const MIN_POOLED = 4096; // elements; smaller arrays are cheap to allocate
  * NaN, so an op that reads its output before writing all of it fails loudly.
  */
 const POISON = process.env.REPRONET_POISON_POOL === "1";
-const MAX_FREE_BYTES = 512 * 2 ** 20;
+/** The most bytes of idle buffers the pool keeps (the memory estimate counts them). */
+export const MAX_FREE_BYTES = 512 * 2 ** 20;
 
 /** Live tensors per pooled view (0: free, waiting in `free`). */
 const refs = new Map<Float32Array, number>();

@@ -12,6 +12,7 @@
  * valid only while that tensor or a view of it is alive.
  */
 import { allocPooled, releaseBuffer, retainBuffer } from "./buffer-pool.js";
+import { meterRelease, meterRetain } from "./meter.js";
 import type { GradNode } from "./tape.js";
 
 export type DType = "float32" | "int32";
@@ -39,6 +40,7 @@ export class Tensor {
     }
     this.buf = data;
     if (data instanceof Float32Array) retainBuffer(data);
+    meterRetain(data);
     live++;
     scopes[scopes.length - 1]?.push(this);
   }
@@ -81,6 +83,7 @@ export class Tensor {
   dispose(): void {
     if (this.buf === null) return;
     if (this.buf instanceof Float32Array) releaseBuffer(this.buf);
+    meterRelease(this.buf);
     this.buf = null;
     this.node = null;
     live--;

@@ -16,6 +16,7 @@ import { ReproError } from "../util/errors.js";
 import type { GradAccumulator } from "./accumulate.js";
 import type { LossInfo } from "./error-measure.js";
 import type { Log } from "./log.js";
+import { checkStepMemory, type MemoryEstimate } from "./memory.js";
 import type { Optimizer } from "./optimizer.js";
 import type { CopyParamMode, NetDict } from "./pretrain.js";
 import type { TrainSettings } from "./settings.js";
@@ -31,9 +32,14 @@ export interface Built {
   net: TrainableNetwork;
   /** Its losses, from one forward on the first training batch. */
   losses: LossInfo[];
+  /** Its memory need for the largest batch (checked before the first real batch runs). */
+  memory: MemoryEstimate | null;
 }
 
-/** Builds the network of `config` (with `netDict` as its network, for a pretrain step) and probes it. */
+/**
+ * Builds the network of `config` (with `netDict` as its network, for a
+ * pretrain step), checks that its largest batch fits in memory, and probes it.
+ */
 export async function buildNet(
   factory: NetworkFactory,
   config: Record<string, unknown>,
@@ -42,11 +48,10 @@ export async function buildNet(
   netDict: NetDict | null = null,
   label = "",
 ): Promise<Built> {
-  const net = await factory(
-    netDict ? { ...config, network: netDict } : config,
-    label ? `${file} (${label})` : file,
-  );
-  return { net, losses: probe(net, s) };
+  const where = label ? `${file} (${label})` : file;
+  const net = await factory(netDict ? { ...config, network: netDict } : config, where);
+  const memory = checkStepMemory(net, s, where);
+  return { net, losses: probe(net, s), memory };
 }
 
 /** One forward on the first training batch: creates lazily made parameters and lists the losses. */

@@ -31,6 +31,7 @@ import { DEV_BLEU_KEYS } from "./dev-bleu.js";
 import { chooseErrorMeasure } from "./error-measure.js";
 import { LearningRateControl } from "./learning-rate.js";
 import { Log, type LogSink } from "./log.js";
+import { memoryLine } from "./memory.js";
 import { buildNet, carryOver, disposeNet, loadExact, type NetworkFactory } from "./networks.js";
 import { type Optimizer, optimizerFromConfig } from "./optimizer.js";
 import { Pretrain } from "./pretrain.js";
@@ -146,6 +147,7 @@ export async function startRun(o: TrainOptions): Promise<Run> {
     pretrain?.netDictFor(netEpoch) ?? null,
     label(netEpoch),
   );
+  if (built.memory) log.v(4, memoryLine(built.memory));
   const netKey = pretrain?.netKeyFor(netEpoch) ?? "";
   let losses = built.losses;
   if (pretrain && netKey !== pretrain.netKeyFor(Number.MAX_SAFE_INTEGER)) {

@@ -31,6 +31,7 @@ import { ReproError } from "../util/errors.js";
 import { epochsToDelete } from "./cleanup.js";
 import { devBleu, devBleuScores } from "./dev-bleu.js";
 import { formatEpochLine, formatEvalLine, formatFloat64, hms } from "./log.js";
+import { memoryLine } from "./memory.js";
 import { buildNet, carryOver, disposeNet, paramsOf } from "./networks.js";
 import { evaluate, ScoreSums } from "./scores.js";
 import { type EpochProgress, type Run, startRun, type TrainOptions } from "./setup.js";
@@ -299,6 +300,7 @@ async function useNetworkOf(run: Run, epoch: number): Promise<void> {
     run.pretrain!.netDictFor(epoch),
     label,
   );
+  if (next.memory) run.log.v(4, memoryLine(next.memory));
   carryOver(paramsOf(run.net), next.net, run, epochName(run, epoch));
   disposeNet(run.net);
   run.net = next.net;
