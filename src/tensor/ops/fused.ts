@@ -6,6 +6,7 @@
  */
 import { kernels } from "../../kernels/active.js";
 import type { AttentionSpec, CrossAttentionSpec } from "../../kernels/kernels.js";
+import { meterRetain } from "../meter.js";
 import { record } from "../tape.js";
 import { empty, type Tensor } from "../tensor.js";
 import { type DropoutNoise, dropoutMultipliers } from "./nn.js";
@@ -75,7 +76,7 @@ function qkvOp(
   ) => void,
 ): Tensor {
   const out = empty(outShape);
-  const probs = new Float32Array(probsSize);
+  const probs = savedForBackward(new Float32Array(probsSize));
   forward(out.f32, probs);
   return record(out, qkv, (g, needs) => {
     const [gq, gk, gv] = qkv.map((t) => empty(t.shape));
@@ -120,7 +121,7 @@ export function attentionPacked(qkv: Tensor, keyDim: number, o: AttentionOptions
   const spec = attentionSpec([n, heads, t, t, keyDim, dv], o);
   const drop = dropoutKeep(o.dropout, n * heads * t * t);
   const out = empty([n, t, heads, dv]);
-  const probs = new Float32Array(n * heads * t * t);
+  const probs = savedForBackward(new Float32Array(n * heads * t * t));
   kernels().attentionPacked(qkv.f32, drop, out.f32, probs, spec);
   return record(out, [qkv], (g) => {
     const gqkv = empty(qkv.shape);
@@ -189,7 +190,17 @@ export function crossAttention(q: Tensor, k: Tensor, v: Tensor, o: CrossAttentio
 function dropoutKeep(d: { rate: number; uniform: DropoutNoise } | undefined, n: number): Float32Array | null {
   if (!d || d.rate <= 0) return null;
   if (d.rate >= 1) throw new Error(`dropout rate ${d.rate} must be < 1`);
-  const drop = new Float32Array(n);
+  const drop = savedForBackward(new Float32Array(n));
   dropoutMultipliers(d.uniform, d.rate, drop);
   return drop;
+}
+
+/**
+ * An array the tape keeps for the backward pass but that is no tensor: the
+ * memory meter (./../meter.ts) counts it from here to the end of a
+ * measurement, so the memory estimate sees attention's T² weights.
+ */
+function savedForBackward(a: Float32Array): Float32Array {
+  meterRetain(a);
+  return a;
 }

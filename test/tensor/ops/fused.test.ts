@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { kernels, setKernels } from "../../../src/kernels/active.js";
 import { jsKernels } from "../../../src/kernels/js/index.js";
 import { nativeKernels } from "../../../src/kernels/native/index.js";
+import { tensorBytesTrace } from "../../../src/tensor/meter.js";
 import {
   attention,
   attentionPacked,
@@ -351,4 +352,14 @@ test("crossAttention: shapes and lengths are checked", () => {
   assertShape(fusedCross(crossCases[1], q, k, v), [2, 1, 3, 5]);
   assert.throws(() => crossAttention(q, k, v, { kLengths: Int32Array.of(6) }), /kLengths/);
   assert.throws(() => crossAttention(q, v, v), /do not fit/);
+});
+
+test("the memory meter counts the attention weights a fused op keeps for backward ([N, H, Tq, Tk] floats)", () => {
+  const [n, h, t, d] = [2, 3, 7, 4];
+  const q = randTensor([n, h, t, d], 1);
+  const trace = tensorBytesTrace(() => {
+    attention(q, q, q, { lengths: Int32Array.of(t, t), scale: 0.5 });
+  }, [q]);
+  const output = n * h * t * d * 4;
+  assert.equal(Math.max(...trace), output + n * h * t * t * 4);
 });
