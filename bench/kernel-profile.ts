@@ -4,9 +4,12 @@
  * rest of the step — tape, allocation, JS glue — is what is left of the wall
  * time. A development tool: `node dist/bench/kernel-profile.js [threads] [steps]`;
  * `node dist/bench/kernel-profile.js search [threads] [sentences]` profiles
- * the beam-search bench (bench/search-bench.ts) instead.
+ * the beam-search bench (bench/search-bench.ts) instead, and
+ * `node dist/bench/kernel-profile.js lstm [threads] [steps]` the BLSTM step
+ * (bench/lstm-step.ts).
  */
 import type { Kernels, MatmulSpec } from "../src/kernels/kernels.js";
+import { runLstmStep } from "./lstm-step.js";
 import { runReferenceStep } from "./reference-step.js";
 import { runSearchBench } from "./search-bench.js";
 
@@ -56,6 +59,15 @@ if (args[0] === "search") {
   perRun = 1;
   console.log(
     `search: ${r.sentences} sentences in ${r.seconds.toFixed(1)} s (${r.threads} thread(s)); kernel time ${((100 * kernelMs()) / total).toFixed(0)}% (approx.)`,
+  );
+} else if (args[0] === "lstm") {
+  const [threads, steps] = args.slice(1).map(Number);
+  const t0 = performance.now();
+  const r = runLstmStep("native", threads || 1, steps || 5, wrap);
+  total = performance.now() - t0;
+  perRun = r.steps + 1;
+  console.log(
+    `lstm step ${r.ms_per_step.toFixed(1)} ms (median, ${r.threads} thread(s)); kernel time ${((100 * kernelMs()) / total).toFixed(0)}% of all steps (approx.)`,
   );
 } else {
   const [threads, steps] = args.map(Number);

@@ -4,7 +4,8 @@
  * batch of 32 sequences × 50 frames of 40-dim features, forward + backward of
  * Σ y² / size (no optimizer update) — the same work as bench/torch_lstm_bench.py.
  */
-import { type KernelsName, selectKernels } from "../src/kernels/active.js";
+import { type KernelsName, selectKernels, setKernels } from "../src/kernels/active.js";
+import type { Kernels } from "../src/kernels/kernels.js";
 import { lstmCellOf, lstmUnitForward } from "../src/layers/lstm-unit.js";
 import { createContext } from "../src/network/context.js";
 import { batchDim, Data, staticDim, timeDim } from "../src/network/data.js";
@@ -24,9 +25,15 @@ export interface LstmBenchResult {
   ms_per_step: number;
 }
 
-/** Times `steps` forward+backward passes (after 1 warm-up) on the active kernels; returns the median. */
-export function runLstmStep(kernels: KernelsName, threads: number, steps: number): LstmBenchResult {
-  selectKernels(kernels, threads);
+/** Times `steps` forward+backward passes (after 1 warm-up) on the active kernels (`wrap`: a profiler); returns the median. */
+export function runLstmStep(
+  kernels: KernelsName,
+  threads: number,
+  steps: number,
+  wrap?: (k: Kernels) => Kernels,
+): LstmBenchResult {
+  const k = selectKernels(kernels, threads);
+  if (wrap) setKernels(wrap(k));
   const { layers, cells, batch: B, frames: T, features: F } = lstmBenchShape;
   const params = new ParamStore(1);
   const u = new KeyedStream(1, "bench/lstm").uniform(B * T * F);

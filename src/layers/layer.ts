@@ -67,6 +67,12 @@ export interface RecInfo {
    * batch as axis 0, so the search can reorder it when hypotheses are re-ranked.
    */
   readonly state?: LayerState;
+  /**
+   * Training's step-by-step loop only: values that are the same at every step,
+   * computed at the first and reused (an LSTM cell's weights in the kernel's
+   * gate order), keyed by layer path. Absent in search, whose steps free their tensors.
+   */
+  readonly shared?: Map<string, unknown>;
 }
 
 export interface LayerState {

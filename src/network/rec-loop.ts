@@ -389,6 +389,7 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     inLoop,
   );
   const outputs = new Map<string, Data[]>([...inLoop].map((n) => [n, []]));
+  const shared = new Map<string, unknown>();
   for (let t = 0; t < steps; t++) {
     const externs = stepExterns(t);
     const prev = (name: string): Data => {
@@ -399,10 +400,14 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     };
     // Per-layer L2 terms are collected once (step 0), not once per step.
     const env = t === 0 ? s.parent.env : { ...s.parent.env, l2: [] };
-    const scope = new Scope(s.graph, env, externs, s.parent, prev, { index: t, stateOf });
+    const scope = new Scope(s.graph, env, externs, s.parent, prev, { index: t, stateOf, shared });
     provideMovedOut(scope, s, inLoop, t);
     for (const name of order) outputs.get(name)!.push(scope.get(name));
   }
-  for (const name of order)
-    s.unit.provide(name, stack(outputs.get(name)!, s.loop, `${file}: layer "${s.graph.prefix}${name}"`));
+  for (const name of order) {
+    const stacked = () => stack(outputs.get(name)!, s.loop, `${file}: layer "${s.graph.prefix}${name}"`);
+    // A layer trace (env.computed) lists every layer: then all are stacked, in canonical order.
+    if (s.parent.env.computed) s.unit.provide(name, stacked());
+    else s.unit.provideOnDemand(name, stacked);
+  }
 }

@@ -60,6 +60,8 @@ export interface ParentScope {
 
 export class Scope implements ParentScope {
   private readonly cache = new Map<string, Data>();
+  /** Outputs made only when first read (the recurrent loop's stacked per-step outputs). */
+  private readonly onDemand = new Map<string, () => Data>();
   private readonly inProgress = new Set<string>();
   /** Inner layers of fused cross-attention chains (see `fused`): never computed by the roots. */
   private readonly fusedAway = new Set<string>();
@@ -73,7 +75,12 @@ export class Scope implements ParentScope {
     /** How `prev:x` resolves inside a unit. */
     readonly prev?: (name: string, scope: Scope) => Data,
     /** Step-by-step search: the step and each layer's carried state. */
-    readonly step?: { readonly index: number; stateOf(path: string): LayerState },
+    readonly step?: {
+      readonly index: number;
+      stateOf(path: string): LayerState;
+      /** Per-loop values layers compute once and reuse at every step (training's loop only; see RecInfo). */
+      readonly shared?: Map<string, unknown>;
+    },
   ) {}
 
   /** A scope for a rec unit nested in this one. */
@@ -100,13 +107,18 @@ export class Scope implements ParentScope {
     const objectiveRoots = roots.filter((n) => feedsObjective(n) || alsoObjective.includes(n.name));
     const reportRoots = roots.filter((n) => !feedsObjective(n));
     const objectiveLayers = ancestors(this.graph, objectiveRoots);
-    for (const name of canonicalOrder(this.graph, objectiveLayers)) if (!this.fused(name)) this.get(name);
+    for (const name of canonicalOrder(this.graph, objectiveLayers)) if (!this.skipped(name)) this.get(name);
     for (const node of objectiveRoots) this.computeLoss(node);
     noGrad(() => {
       const rest = ancestors(this.graph, reportRoots);
-      for (const name of canonicalOrder(this.graph, rest)) if (!this.fused(name)) this.get(name);
+      for (const name of canonicalOrder(this.graph, rest)) if (!this.skipped(name)) this.get(name);
       for (const node of reportRoots) this.computeLoss(node);
     });
+  }
+
+  /** Not computed by the roots: fused away, or left to whoever reads it (provideOnDemand). */
+  private skipped(name: string): boolean {
+    return this.onDemand.has(name) || this.fused(name);
   }
 
   private computeLoss(node: LayerNode): void {
@@ -140,7 +152,7 @@ export class Scope implements ParentScope {
     if (this.fusedAway.has(name)) return true;
     if (!attentionFusion() || this.step || this.env.computed) return false;
     const chain = attentionChains(this.graph).get(name);
-    if (!chain || [...chain.inner, chain.attention].some((n) => this.cache.has(n.name))) return false;
+    if (!chain || [...chain.inner, chain.attention].some((n) => this.has(n.name))) return false;
     const out = this.withLayerErrors(chain.attention, () => fusedChain(chain, this.chainScope()));
     if (!out) return false;
     this.cache.set(chain.attention.name, out);
@@ -152,7 +164,7 @@ export class Scope implements ParentScope {
     return {
       train: this.env.train,
       resolve: (ref) => this.resolve(ref),
-      has: (name) => this.cache.has(name),
+      has: (name) => this.has(name),
       dropoutUniform: (node, purpose) => this.contextFor(node).dropoutUniform(purpose),
     };
   }
@@ -162,10 +174,31 @@ export class Scope implements ParentScope {
     this.cache.set(name, data);
   }
 
+  /**
+   * As `provide`, but `make` runs only if some layer reads `name`: the
+   * recurrent loop stacks a loop layer's per-step outputs only when a layer
+   * outside the loop (or a loss) needs them — attention energies [B, T_enc, F]
+   * per step are never copied into a [B, T, T_enc, F] nobody reads.
+   */
+  provideOnDemand(name: string, make: () => Data): void {
+    this.onDemand.set(name, make);
+  }
+
+  private has(name: string): boolean {
+    return this.cache.has(name) || this.onDemand.has(name);
+  }
+
   /** The output of layer `name` of this scope's graph. */
   get(name: string): Data {
     const cached = this.cache.get(name);
     if (cached) return cached;
+    const make = this.onDemand.get(name);
+    if (make) {
+      const out = make();
+      this.onDemand.delete(name);
+      this.cache.set(name, out);
+      return out;
+    }
     const node = this.graph.layers.get(name);
     if (!node) throw new Error(`internal: no layer "${name}" in ${this.graph.prefix || "network"}`);
     if (this.inProgress.has(name)) {
@@ -271,7 +304,7 @@ export class Scope implements ParentScope {
           : undefined,
       trainable: node.opts.trainable ?? true,
       rec: this.step
-        ? { step: this.step.index, state: this.step.stateOf(node.path) }
+        ? { step: this.step.index, state: this.step.stateOf(node.path), shared: this.step.shared }
         : this.graph.isUnit
           ? {}
           : undefined,

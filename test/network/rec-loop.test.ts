@@ -20,9 +20,10 @@ import { dataOf, layerContext } from "../helpers/layer-harness.js";
 
 type Unit = Record<string, Record<string, unknown>>;
 /** The LSTM attention fixture with the decoder LSTM reading prev:att (s, att and its inputs form the loop). */
-function recurrentConfig(): Record<string, unknown> {
+function recurrentConfig(decoderCell?: Record<string, unknown>): Record<string, unknown> {
   const c = JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8"));
   const unit = c.network.output.unit as Unit;
+  if (decoderCell) unit.s = { ...unit.s, ...decoderCell };
   unit.s.from = ["target_embed", "prev:att"];
   unit.output_prob.loss_opts = {};
   return c;
@@ -74,33 +75,38 @@ test("the loop holds exactly the layers on a prev: cycle (a choice's prev: is th
   assert.deepEqual([...loopLayers(plain.layers.get("output")!.unit!)], []);
 });
 
-test("gradients through the recurrent loop match central differences (sampled elements of every parameter)", () => {
-  const net = buildNetwork(recurrentConfig(), "c.json");
-  const batch = batchOf(src, tgt, () => 0);
-  const params = net.params.list();
-  const objective = () => tidy(() => net.forward(batch, { train: true, step: 1 }).objective!.item());
-  const analytic = tidy(() => {
-    const r = valueAndGrads(
-      () => net.forward(batch, { train: true, step: 1 }).objective!,
-      params.map((p) => p.value),
-    );
-    return r.grads.map((g) => (g ? Array.from(g.f32) : null));
-  });
-  const rnd = testRandom(13);
-  for (const [k, p] of params.entries()) {
-    assert.ok(analytic[k], `${p.name} gets a gradient`);
-    const data = p.value.f32;
-    for (let n = 0; n < 2; n++) {
-      const i = Math.floor(rnd() * data.length);
-      const numeric = centralDifference(objective, data, i, 1e-2);
-      const a = analytic[k]![i];
-      assert.ok(
-        Math.abs(a - numeric) <= 2e-3 + 5e-2 * Math.abs(numeric),
-        `${p.name}[${i}]: analytic ${a}, numeric ${numeric}`,
+for (const [cell, decoderCell] of [
+  ["rec nativelstm2", undefined],
+  // rnn_cell LSTMBlock: its weights are re-laid out once per loop and shared by the steps.
+  ["rnn_cell LSTMBlock", { class: "rnn_cell", unit: "LSTMBlock" }],
+] as const)
+  test(`gradients through the recurrent loop match central differences (decoder ${cell}; sampled elements of every parameter)`, () => {
+    const net = buildNetwork(recurrentConfig(decoderCell), "c.json");
+    const batch = batchOf(src, tgt, () => 0);
+    const params = net.params.list();
+    const objective = () => tidy(() => net.forward(batch, { train: true, step: 1 }).objective!.item());
+    const analytic = tidy(() => {
+      const r = valueAndGrads(
+        () => net.forward(batch, { train: true, step: 1 }).objective!,
+        params.map((p) => p.value),
       );
+      return r.grads.map((g) => (g ? Array.from(g.f32) : null));
+    });
+    const rnd = testRandom(13);
+    for (const [k, p] of params.entries()) {
+      assert.ok(analytic[k], `${p.name} gets a gradient`);
+      const data = p.value.f32;
+      for (let n = 0; n < 2; n++) {
+        const i = Math.floor(rnd() * data.length);
+        const numeric = centralDifference(objective, data, i, 1e-2);
+        const a = analytic[k]![i];
+        assert.ok(
+          Math.abs(a - numeric) <= 2e-3 + 5e-2 * Math.abs(numeric),
+          `${p.name}[${i}]: analytic ${a}, numeric ${numeric}`,
+        );
+      }
     }
-  }
-});
+  });
 
 test("labels beyond the sequence ends change no loss and no gradient of a recurrent unit", () => {
   const net = buildNetwork(recurrentConfig(), "c.json");
