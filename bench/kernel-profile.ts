@@ -18,6 +18,9 @@ interface Entry {
   ms: number;
 }
 
+/** Element-wise ops by shape and the second operand's strides too (REPRONET_PROFILE_DETAIL=1). */
+const detail = process.env.REPRONET_PROFILE_DETAIL === "1";
+
 /** A Kernels object whose calls add their wall time to `table`. */
 export function profiledKernels(k: Kernels, table: Map<string, Entry>): Kernels {
   const wrapped: Record<string, unknown> = {};
@@ -33,7 +36,7 @@ export function profiledKernels(k: Kernels, table: Map<string, Entry>): Kernels 
       const spec = args[3] as MatmulSpec;
       const key =
         typeof args[0] === "string"
-          ? `${name}:${args[0]}`
+          ? `${name}:${args[0]}${detail && name === "binary" ? ` ${(args[6] as number[]).join("×")} b=${(args[4] as number[]).join(",")}` : ""}`
           : name === "matmul"
             ? `matmul ${spec.batch}×${spec.m}×${spec.n}×${spec.k}`
             : name;

@@ -117,6 +117,17 @@ export const ones = (shape: Shape): Tensor => full(shape, 1);
 export const empty = (shape: Shape, dtype: DType = "float32"): Tensor =>
   new Tensor(shape, dtype === "int32" ? new Int32Array(sizeOf(shape)) : allocPooled(sizeOf(shape)));
 
+/**
+ * A zero-filled op output or gradient from the buffer pool: zeroing reused
+ * memory is cheaper than the page faults of fresh memory (`zeros`, for
+ * tensors that live long, allocates).
+ */
+export function zeroed(shape: Shape): Tensor {
+  const t = empty(shape);
+  t.f32.fill(0);
+  return t;
+}
+
 /** Number of tensors created and not yet disposed (the memory-growth probe). */
 export const liveTensorCount = (): number => live;
 

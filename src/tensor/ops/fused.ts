@@ -6,7 +6,6 @@
  */
 import { kernels } from "../../kernels/active.js";
 import type { AttentionSpec, CrossAttentionSpec } from "../../kernels/kernels.js";
-import { meterRetain } from "../meter.js";
 import { record } from "../tape.js";
 import { empty, type Tensor } from "../tensor.js";
 import { type DropoutNoise, dropoutMultipliers } from "./nn.js";
@@ -51,9 +50,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions):
     [q, k, v],
     [n, heads, tq, dv],
     n * heads * tq * tk,
-    (out, probs) => kernels().attention(q.f32, k.f32, v.f32, drop, out, probs, spec),
+    (out, probs) => kernels().attention(q.f32, k.f32, v.f32, drop?.f32 ?? null, out, probs, spec),
     (probs, g, gq, gk, gv) =>
-      kernels().attentionBackward(q.f32, k.f32, v.f32, drop, probs, g, gq, gk, gv, spec),
+      kernels().attentionBackward(q.f32, k.f32, v.f32, drop?.f32 ?? null, probs, g, gq, gk, gv, spec),
   );
 }
 
@@ -76,11 +75,15 @@ function qkvOp(
   ) => void,
 ): Tensor {
   const out = empty(outShape);
-  const probs = savedForBackward(new Float32Array(probsSize));
-  forward(out.f32, probs);
+  // What backward needs is a tensor of this scope, not a bare array: its buffer
+  // comes from the pool and goes back when the scope ends (fresh memory every
+  // step cost page faults), and a use after that throws instead of reading
+  // recycled memory. The memory meter counts it as any tensor.
+  const probs = empty([probsSize]);
+  forward(out.f32, probs.f32);
   return record(out, qkv, (g, needs) => {
     const [gq, gk, gv] = qkv.map((t) => empty(t.shape));
-    backward(probs, g.f32, gq.f32, gk.f32, gv.f32);
+    backward(probs.f32, g.f32, gq.f32, gk.f32, gv.f32);
     return [needs[0] ? gq : null, needs[1] ? gk : null, needs[2] ? gv : null];
   });
 }
@@ -121,11 +124,11 @@ export function attentionPacked(qkv: Tensor, keyDim: number, o: AttentionOptions
   const spec = attentionSpec([n, heads, t, t, keyDim, dv], o);
   const drop = dropoutKeep(o.dropout, n * heads * t * t);
   const out = empty([n, t, heads, dv]);
-  const probs = savedForBackward(new Float32Array(n * heads * t * t));
-  kernels().attentionPacked(qkv.f32, drop, out.f32, probs, spec);
+  const probs = empty([n * heads * t * t]);
+  kernels().attentionPacked(qkv.f32, drop?.f32 ?? null, out.f32, probs.f32, spec);
   return record(out, [qkv], (g) => {
     const gqkv = empty(qkv.shape);
-    kernels().attentionPackedBackward(qkv.f32, drop, probs, g.f32, gqkv.f32, spec);
+    kernels().attentionPackedBackward(qkv.f32, drop?.f32 ?? null, probs.f32, g.f32, gqkv.f32, spec);
     return [gqkv];
   });
 }
@@ -180,27 +183,17 @@ export function crossAttention(q: Tensor, k: Tensor, v: Tensor, o: CrossAttentio
     [q, k, v],
     [batch, tq, heads, dv],
     batch * heads * tq * tk,
-    (out, probs) => kernels().crossAttention(q.f32, k.f32, v.f32, drop, out, probs, spec),
+    (out, probs) => kernels().crossAttention(q.f32, k.f32, v.f32, drop?.f32 ?? null, out, probs, spec),
     (probs, g, gq, gk, gv) =>
-      kernels().crossAttentionBackward(q.f32, k.f32, v.f32, drop, probs, g, gq, gk, gv, spec),
+      kernels().crossAttentionBackward(q.f32, k.f32, v.f32, drop?.f32 ?? null, probs, g, gq, gk, gv, spec),
   );
 }
 
 /** The dropout multipliers of `n` weights, or null without dropout. */
-function dropoutKeep(d: { rate: number; uniform: DropoutNoise } | undefined, n: number): Float32Array | null {
+function dropoutKeep(d: { rate: number; uniform: DropoutNoise } | undefined, n: number): Tensor | null {
   if (!d || d.rate <= 0) return null;
   if (d.rate >= 1) throw new Error(`dropout rate ${d.rate} must be < 1`);
-  const drop = savedForBackward(new Float32Array(n));
-  dropoutMultipliers(d.uniform, d.rate, drop);
+  const drop = empty([n]);
+  dropoutMultipliers(d.uniform, d.rate, drop.f32);
   return drop;
-}
-
-/**
- * An array the tape keeps for the backward pass but that is no tensor: the
- * memory meter (./../meter.ts) counts it from here to the end of a
- * measurement, so the memory estimate sees attention's T² weights.
- */
-function savedForBackward(a: Float32Array): Float32Array {
-  meterRetain(a);
-  return a;
 }

@@ -5,9 +5,8 @@
  */
 import { kernels } from "../../kernels/active.js";
 import type { LstmSpec } from "../../kernels/kernels.js";
-import { zerosLike } from "../grad-helpers.js";
 import { record } from "../tape.js";
-import { empty, type Tensor, zeros } from "../tensor.js";
+import { empty, type Tensor, zeroed } from "../tensor.js";
 
 export interface LstmOptions {
   /** Valid steps per sequence; step t ≥ lengths[b] keeps the state and outputs 0. */
@@ -41,19 +40,33 @@ export function lstm(xp: Tensor, wRe: Tensor, o: LstmOptions): LstmResult {
   for (const l of o.lengths)
     if (!Number.isInteger(l) || l < 0 || l > T) throw new Error(`lstm: length ${l} outside [0, ${T}]`);
   const spec: LstmSpec = { b: B, t: T, n, backward: o.backward ?? false };
-  const c0 = o.c0 ?? zeros([B, n]);
-  const h0 = o.h0 ?? zeros([B, n]);
+  const c0 = o.c0 ?? zeroed([B, n]);
+  const h0 = o.h0 ?? zeroed([B, n]);
   for (const s of [c0, h0])
     if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== n)
       throw new Error(`lstm: initial state must be [${B}, ${n}], got [${s.shape}]`);
   const y = empty([B, T, n]);
   const c = empty([B, n]);
   const h = empty([B, n]);
-  const cells = new Float32Array(B * T * n);
-  const gates = new Float32Array(B * T * 4 * n);
-  const hPrev = new Float32Array(B * T * n);
+  // Saved for the backward pass as tensors of this scope (pooled; see ./fused.ts's qkvOp).
+  const cells = empty([B, T, n]);
+  const gates = empty([B, T, 4 * n]);
+  const hPrev = empty([B, T, n]);
   const k = kernels();
-  k.lstmForward(xp.f32, wRe.f32, c0.f32, h0.f32, o.lengths, y.f32, cells, gates, hPrev, c.f32, h.f32, spec);
+  k.lstmForward(
+    xp.f32,
+    wRe.f32,
+    c0.f32,
+    h0.f32,
+    o.lengths,
+    y.f32,
+    cells.f32,
+    gates.f32,
+    hPrev.f32,
+    c.f32,
+    h.f32,
+    spec,
+  );
 
   // The final states are outputs of the same op: their gradients are collected
   // here (the tape reaches them first, as they are recorded after y) and used
@@ -69,9 +82,9 @@ export function lstm(xp: Tensor, wRe: Tensor, o: LstmOptions): LstmResult {
       wRe.f32,
       c0.f32,
       o.lengths,
-      cells,
-      gates,
-      hPrev,
+      cells.f32,
+      gates.f32,
+      hPrev.f32,
       gy.f32,
       dc,
       dh,
@@ -86,7 +99,7 @@ export function lstm(xp: Tensor, wRe: Tensor, o: LstmOptions): LstmResult {
   const stateOutput = (t: Tensor, which: "c" | "h") =>
     record(t, [yOut], (g) => {
       finalGrads[which] = g.f32.slice();
-      return [zerosLike(y.shape)];
+      return [zeroed(y.shape)];
     });
   return { y: yOut, c: stateOutput(c, "c"), h: stateOutput(h, "h") };
 }

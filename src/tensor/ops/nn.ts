@@ -1,7 +1,7 @@
 /** Neural-network ops. Fused ones (softmax, cross-entropy, layer norm) carry their own gradient. */
 import { kernels } from "../../kernels/active.js";
 import { record } from "../tape.js";
-import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, Tensor, zeroed } from "../tensor.js";
 import { unbroadcast } from "./broadcast.js";
 import { binaryRaw, where } from "./elementwise.js";
 import { axisIndex, transpose } from "./shape.js";
@@ -63,13 +63,14 @@ export function sparseCrossEntropy(
   checkIndices(labels.i32, classes, "cross-entropy label");
   const rows = labels.size;
   const loss = empty(rowShape);
-  const probs = new Float32Array(logits.size);
+  // Kept for the backward pass as a tensor of this scope, so from the buffer pool (see ./fused.ts's qkvOp).
+  const probs = empty(logits.shape);
   if (argmax && argmax.length !== rows)
     throw new Error(`cross-entropy: argmax has ${argmax.length} entries, not ${rows}`);
-  kernels().crossEntropy(logits.f32, labels.i32, loss.f32, probs, rows, classes, labelSmoothing, argmax);
+  kernels().crossEntropy(logits.f32, labels.i32, loss.f32, probs.f32, rows, classes, labelSmoothing, argmax);
   return record(loss, [logits], (g) => {
     const gx = empty(logits.shape);
-    kernels().crossEntropyBackward(probs, labels.i32, g.f32, gx.f32, rows, classes, labelSmoothing);
+    kernels().crossEntropyBackward(probs.f32, labels.i32, g.f32, gx.f32, rows, classes, labelSmoothing);
     return [gx];
   });
 }
@@ -90,7 +91,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const out = empty([...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)]);
   kernels().gather(x.f32, indices.i32, out.f32, outer, len, inner);
   return record(out, [x], (g) => {
-    const gx = zeros(x.shape);
+    const gx = zeroed(x.shape);
     kernels().scatterAdd(g.f32, indices.i32, gx.f32, outer, len, inner);
     return [gx];
   });
@@ -104,7 +105,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 export function filterGrad(x: Tensor, threshold: number): Tensor {
   const out = new Tensor(x.shape, x.data);
   return record(out, [x], (g) => {
-    const gx = zeros(x.shape);
+    const gx = zeroed(x.shape);
     const rows = x.rank >= 2 ? x.shape[0] : 1;
     const per = rows === 0 ? 0 : g.size / rows;
     const src = g.f32;
@@ -121,7 +122,7 @@ export function filterGrad(x: Tensor, threshold: number): Tensor {
 export function oneHot(indices: Tensor, depth: number): Tensor {
   const idx = indices.i32;
   checkIndices(idx, depth, "one-hot index");
-  const out = zeros([...indices.shape, depth]);
+  const out = zeroed([...indices.shape, depth]);
   for (let i = 0; i < idx.length; i++) out.f32[i * depth + idx[i]] = 1;
   return out;
 }
@@ -139,8 +140,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-6
   kernels().layerNorm(x.f32, gamma.f32, beta.f32, y.f32, mean, rstd, rows, cols, epsilon);
   return record(y, [x, gamma, beta], (g, needs) => {
     const dx = empty(x.shape);
-    const dgamma = zeros(gamma.shape);
-    const dbeta = zeros(beta.shape);
+    const dgamma = zeroed(gamma.shape);
+    const dbeta = zeroed(beta.shape);
     kernels().layerNormBackward(
       x.f32,
       gamma.f32,

@@ -4,7 +4,7 @@
  */
 import { kernels } from "../../kernels/active.js";
 import { record, stopGradient } from "../tape.js";
-import { empty, type Shape, type Tensor, zeros } from "../tensor.js";
+import { empty, type Shape, type Tensor, zeroed } from "../tensor.js";
 import { add, equal, exp, log, mul, sub, where } from "./elementwise.js";
 import { axisIndex, broadcastTo, reshape, transpose } from "./shape.js";
 
@@ -30,7 +30,7 @@ function maxAxis(x: Tensor, axis: number): Tensor {
   kernels().max(x.f32, out.f32, arg, outer, len, inner);
   return record(out, [x], (g) => {
     // The gradient goes to the first maximal element only (a fixed tie rule).
-    const gx = zeros(x.shape);
+    const gx = zeroed(x.shape);
     const gd = g.f32;
     const gxd = gx.f32;
     for (let o = 0; o < outer; o++)

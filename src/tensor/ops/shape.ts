@@ -2,7 +2,7 @@
 import { kernels } from "../../kernels/active.js";
 import { contiguousStrides } from "../../kernels/js/strided.js";
 import { record } from "../tape.js";
-import { empty, type Shape, sizeOf, Tensor, zeros } from "../tensor.js";
+import { empty, type Shape, sizeOf, Tensor, zeroed } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, reshapeRaw, unbroadcast } from "./broadcast.js";
 
 /** Normalises a possibly negative axis against a rank. */
@@ -76,7 +76,7 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
   const out = x.dtype === "int32" ? empty(s, "int32") : empty(s);
   copyBlock(x, out, b, false);
   return record(out, [x], (g) => {
-    const gx = zeros(x.shape);
+    const gx = zeroed(x.shape);
     copyBlock(g, gx, b, true);
     return [gx];
   });
