@@ -68,11 +68,16 @@ export interface RecInfo {
    */
   readonly state?: LayerState;
   /**
-   * Training's step-by-step loop only: values that are the same at every step,
-   * computed at the first and reused (an LSTM cell's weights in the kernel's
-   * gate order), keyed by layer path. Absent in search, whose steps free their tensors.
+   * Step-by-step loops: a value that is the same at every step (an LSTM
+   * cell's weights in the kernel's gate order), made at the first step under
+   * `key` (the layer path) and reused until the loop ends.
    */
-  readonly shared?: Map<string, unknown>;
+  readonly perLoop?: LoopMemo;
+}
+
+/** Values made once per recurrent loop (training's or search's), alive until the loop ends. */
+export interface LoopMemo {
+  get<T>(key: string, make: () => T): T;
 }
 
 export interface LayerState {

@@ -170,7 +170,7 @@ function project(
     const b = ctx.param("rec/b", [4 * n], zeros(), [gates(n)]);
     return { xp: ops.add(ops.matmul(x.value, wx), b), wRe };
   }
-  const { wx, wRe, bias, forget } = sharedInLoop(ctx, () => {
+  const layout = () => {
     const kernel = tfGatesToKernel(
       ctx.param("rec/lstm_cell/kernel", [nIn + n, 4 * n], wInit, [[...inSplit, n], gates(n)]),
       n,
@@ -185,25 +185,13 @@ function project(
         Float32Array.from({ length: 4 * n }, (_, k) => (k >= 2 * n && k < 3 * n ? fb : 0)),
       ),
     };
-  });
+  };
+  // In a step-by-step loop the re-laid-out weights are the same at every step:
+  // made once (copying 4·n·(n_in + n) floats per step, and their gradients
+  // back, cost more than the step's product).
+  const { wx, wRe, bias, forget } = ctx.rec?.perLoop ? ctx.rec.perLoop.get(ctx.path, layout) : layout();
   const xp = ops.add(ops.add(ops.matmul(x.value, wx), bias), forget);
   return { xp, wRe };
-}
-
-/**
- * `make()` once per training loop (the weights re-laid out for the kernel are
- * the same at every step: copying 4·n·(n_in + n) floats per step, and their
- * gradients back, cost more than the step's product), else every call.
- */
-function sharedInLoop<T>(ctx: LayerContext, make: () => T): T {
-  const shared = ctx.rec?.shared;
-  if (!shared) return make();
-  let v = shared.get(ctx.path) as T | undefined;
-  if (v === undefined) {
-    v = make();
-    shared.set(ctx.path, v);
-  }
-  return v;
 }
 
 /** Final (c, h) of LSTM layer outputs, for `get_last_hidden_state`. */

@@ -11,7 +11,7 @@
  * choice layer never puts anything into the loop.
  */
 
-import type { LayerState } from "../layers/layer.js";
+import type { LayerState, LoopMemo } from "../layers/layer.js";
 import { isLstmLayer, withZeroState } from "../layers/lstm-unit.js";
 import * as ops from "../tensor/ops/index.js";
 import { noGrad } from "../tensor/tape.js";
@@ -326,6 +326,20 @@ function guessedStepDims(
   return new Map();
 }
 
+/** A LoopMemo over a map; `onMade` sees each new value (search keeps its tensors). */
+export function loopMemo(onMade?: (value: unknown) => void): LoopMemo {
+  const values = new Map<string, unknown>();
+  return {
+    get<T>(key: string, make: () => T): T {
+      if (values.has(key)) return values.get(key) as T;
+      const v = make();
+      values.set(key, v);
+      onMade?.(v);
+      return v;
+    },
+  };
+}
+
 /** Carried layer state (LSTM [c, h]) per layer path, for step scopes. */
 export function stateStore(states: Map<string, readonly Tensor[]>): (path: string) => LayerState {
   return (path) => ({
@@ -389,7 +403,7 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     inLoop,
   );
   const outputs = new Map<string, Data[]>([...inLoop].map((n) => [n, []]));
-  const shared = new Map<string, unknown>();
+  const perLoop = loopMemo(); // its tensors belong to the training step's scope
   for (let t = 0; t < steps; t++) {
     const externs = stepExterns(t);
     const prev = (name: string): Data => {
@@ -400,7 +414,7 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     };
     // Per-layer L2 terms are collected once (step 0), not once per step.
     const env = t === 0 ? s.parent.env : { ...s.parent.env, l2: [] };
-    const scope = new Scope(s.graph, env, externs, s.parent, prev, { index: t, stateOf, shared });
+    const scope = new Scope(s.graph, env, externs, s.parent, prev, { index: t, stateOf, perLoop });
     provideMovedOut(scope, s, inLoop, t);
     for (const name of order) outputs.get(name)!.push(scope.get(name));
   }

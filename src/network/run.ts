@@ -6,7 +6,7 @@
  * so a scale-0 loss's private subgraph is never even put on the tape.
  */
 
-import type { LayerContext, LayerState } from "../layers/layer.js";
+import type { LayerContext, LayerState, LoopMemo } from "../layers/layer.js";
 
 import { checkLossOptions, lossClass } from "../losses/index.js";
 import { noGrad } from "../tensor/tape.js";
@@ -78,8 +78,8 @@ export class Scope implements ParentScope {
     readonly step?: {
       readonly index: number;
       stateOf(path: string): LayerState;
-      /** Per-loop values layers compute once and reuse at every step (training's loop only; see RecInfo). */
-      readonly shared?: Map<string, unknown>;
+      /** Values layers make once and reuse at every step (RecInfo.perLoop). */
+      readonly perLoop?: LoopMemo;
     },
   ) {}
 
@@ -304,7 +304,7 @@ export class Scope implements ParentScope {
           : undefined,
       trainable: node.opts.trainable ?? true,
       rec: this.step
-        ? { step: this.step.index, state: this.step.stateOf(node.path), shared: this.step.shared }
+        ? { step: this.step.index, state: this.step.stateOf(node.path), perLoop: this.step.perLoop }
         : this.graph.isUnit
           ? {}
           : undefined,

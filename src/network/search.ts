@@ -8,11 +8,11 @@ import type { LayerState } from "../layers/layer.js";
 import { attachLastHiddenState } from "../layers/lstm-unit.js";
 import { Beams } from "../search/beam.js";
 import * as ops from "../tensor/ops/index.js";
-import { keep, Tensor, tidy } from "../tensor/tensor.js";
+import { keep, Tensor, tensorsIn, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
 import { type LayerNode, MAX_LEN_FROM, type NetGraph } from "./graph.js";
-import { baseTimeDim, initialOutputs, loopLayers, prevRead, stateStore } from "./rec-loop.js";
+import { baseTimeDim, initialOutputs, loopLayers, loopMemo, prevRead, stateStore } from "./rec-loop.js";
 import { type ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -132,6 +132,11 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
         tensors.map((t) => keep(t)),
       ),
   });
+  // Values layers make once per loop (LayerContext.rec.perLoop) outlive the steps' scopes.
+  const loopTensors: Tensor[] = [];
+  const perLoop = loopMemo((v) => {
+    for (const x of tensorsIn(v)) loopTensors.push(keep(x));
+  });
   // Layers read with prev: (other than the choice): their last output is carried like state.
   let carried = recurrentInitialOutputs(node, parent, base, rows, labelData);
   /** prev:x of an LSTM layer comes with its state after the previous step (for get_last_hidden_state). */
@@ -154,7 +159,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
     const { labels, from, outputs, before } = tidy(() => {
       const prev = (name: string): Data =>
         name === "output" ? labelData() : withState(name, carried.get(name)!);
-      const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf });
+      const scope = parent.child(unit, new Map(), (name) => prev(name), base, { index: t, stateOf, perLoop });
       const probs = scope.get(scoresFrom.name);
       const logProbs = probs.logits ? ops.logSoftmax(probs.logits) : ops.log(probs.value);
       if (logProbs.rank !== 2)
@@ -191,7 +196,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       const after = tidy(() => {
         const prev = (name: string): Data =>
           name === "output" ? labelData() : withState(name, carriedBefore.get(name)!);
-        const scope = parent.child(unit, new Map(), prev, base, { index: t, stateOf });
+        const scope = parent.child(unit, new Map(), prev, base, { index: t, stateOf, perLoop });
         scope.provide("output", labelData());
         for (const [name, d] of frontierNow) scope.provide(name, d);
         return new Map(
@@ -207,6 +212,7 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
     for (let b = 0; b < B; b++) if (t + 1 >= limits[b]) beams.finish(b);
   }
   for (const tensors of states.values()) for (const x of tensors) x.dispose();
+  for (const x of loopTensors) x.dispose();
   for (const d of carried.values()) disposeData(d);
   for (const d of tiled.values()) disposeData(d);
   prevLabels.dispose();

@@ -170,6 +170,13 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
     for (const v of Object.values(value)) collectTensors(v, into);
 }
 
+/** The tensors reachable in `value` (a tensor, or arrays, maps and objects holding tensors). */
+export function tensorsIn(value: unknown): Tensor[] {
+  const found = new Set<Tensor>();
+  collectTensors(value, found);
+  return [...found];
+}
+
 /**
  * Runs `fn`, then disposes every tensor it created except those in its result
  * (which move to the enclosing scope) and kept ones. Synchronous by design.

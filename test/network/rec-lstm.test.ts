@@ -12,9 +12,10 @@ import { liveTensorCount, Tensor, tidy } from "../../src/tensor/tensor.js";
 
 type Unit = Record<string, Record<string, unknown>>;
 /** The fixture; `recurrent`: the decoder LSTM also reads `prev:att` and `prev:readout`, so s, att and readout run in the step loop. */
-const config = (recurrent = false) => {
+const config = (recurrent = false, decoderCell?: Record<string, unknown>) => {
   const c = JSON.parse(readFileSync("test/fixtures/rec/lstm-attention.json", "utf8"));
   const unit = c.network.output.unit as Unit;
+  if (decoderCell) unit.s = { ...unit.s, ...decoderCell };
   if (recurrent) unit.s.from = ["target_embed", "prev:att", "prev:readout"];
   // Scores comparable with the cross-entropy: Σ log p, no smoothing, no normalisation.
   unit.output.length_normalization = false;
@@ -55,13 +56,28 @@ for (const recurrent of [false, true])
     });
   }
 
-test("recurrent LSTM decoder search is deterministic, leaks no tensors, and a wider beam is never worse", () => {
-  const net = buildNetwork(config(true), "lstm-attention.json");
-  const before = liveTensorCount();
-  const greedy = net.search({ data: { data: sources } }, { beamSize: 1 });
-  const a = net.search({ data: { data: sources } }, { beamSize: 4 });
-  const b = net.search({ data: { data: sources } }, { beamSize: 4 });
-  assert.deepEqual(a, b);
-  assert.equal(liveTensorCount(), before);
-  for (const [i, s] of a.scores.entries()) assert.ok(s >= greedy.scores[i] - 1e-9);
+/** The decoder cell as `rnn_cell` LSTMBlock: its re-laid-out weights are made once per search loop and kept until it ends. */
+const lstmBlock = { class: "rnn_cell", unit: "LSTMBlock" };
+
+for (const [cell, decoderCell] of [
+  ["rec nativelstm2", undefined],
+  ["rnn_cell LSTMBlock", lstmBlock],
+] as const)
+  test(`recurrent LSTM decoder (${cell}) search is deterministic, leaks no tensors, and a wider beam is never worse`, () => {
+    const net = buildNetwork(config(true, decoderCell), "lstm-attention.json");
+    const before = liveTensorCount();
+    const greedy = net.search({ data: { data: sources } }, { beamSize: 1 });
+    const a = net.search({ data: { data: sources } }, { beamSize: 4 });
+    const b = net.search({ data: { data: sources } }, { beamSize: 4 });
+    assert.deepEqual(a, b);
+    assert.equal(liveTensorCount(), before);
+    for (const [i, s] of a.scores.entries()) assert.ok(s >= greedy.scores[i] - 1e-9);
+  });
+
+test("beam 4: a recurrent rnn_cell LSTMBlock decoder's search scores equal teacher forcing on the found labels", () => {
+  const net = buildNetwork(config(true, lstmBlock), "lstm-attention.json");
+  const found = net.search({ data: { data: sources } }, { beamSize: 4 });
+  const total = found.scores.reduce((a, b) => a + b, 0);
+  const ce = teacherForcedCe(net, found.labels);
+  assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
 });
