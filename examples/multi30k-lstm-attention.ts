@@ -174,7 +174,7 @@ export default {
   batch_size: 5000,
   max_seqs: 200,
   max_seq_length: 75,
-  num_epochs: 8,
+  num_epochs: 7,
   optimizer: { class: "adam", epsilon: 1e-8 },
   learning_rate: 0.0008,
   learning_rate_control: "newbob_multi_epoch",
@@ -182,7 +182,7 @@ export default {
   newbob_multi_update_interval: 1,
   newbob_learning_rate_decay: 0.7,
   gradient_clip_global_norm: 5.0,
-  pretrain: { repetitions: 1, copy_param_mode: "ifpossible", construction_algo: growEncoder },
+  pretrain: { repetitions: 1, copy_param_mode: "subset", construction_algo: growEncoder },
   log_verbosity: 3,
   network: network(),
 };

@@ -101,16 +101,27 @@ function stack(steps: readonly Data[], loop: Dim, where: string): Data {
   return new Data(ops.concat(values, 1), [first.dims[0], loop, ...first.dims.slice(1)], first.sparseDim);
 }
 
+/** RETURNN's constant `initial_output`s ("zeros" is the default) as numbers; undefined for others. */
+export function initialConstant(init: unknown): number | undefined {
+  if (init === undefined || init === "zeros") return 0;
+  if (init === "ones") return 1;
+  return typeof init === "number" ? init : undefined;
+}
+
+const appliesToZeros = (node: LayerNode) => node.opts.initial_output === "apply(0)";
+
 /**
  * The output a layer has "before step 0" (`prev:x` at t = 0): RETURNN's
- * `initial_output` — zeros by default, or a number — shaped as one step's output.
+ * `initial_output` — zeros by default, a number, "ones" — shaped as one
+ * step's output. For "apply(0)" these zeros only stand in until
+ * initialOutputs has the step's shapes.
  */
 function initialOutput(node: LayerNode, dims: readonly Dim[], file: string): Data {
-  const init = node.opts.initial_output ?? 0;
-  const value = init === "zeros" ? 0 : init;
-  if (typeof value !== "number")
+  const init = node.opts.initial_output;
+  const value = appliesToZeros(node) ? 0 : initialConstant(init);
+  if (value === undefined)
     throw new ReproError(
-      `${file}: layer "${node.path}": initial_output ${JSON.stringify(init)} is not supported in the recurrent loop (use a number or "zeros")`,
+      `${file}: layer "${node.path}": initial_output ${JSON.stringify(init)} is not supported (use a number, "zeros", "ones" or "apply(0)")`,
     );
   const data = new Data(
     full(
@@ -237,6 +248,21 @@ export function initialOutputs(
       dims = d;
     }
     all.set(name, initialOutput(node, dims, o.file));
+  }
+  // "apply(0)": the layer on zeros shaped as its sources at step 0 (with the
+  // stand-ins above for prev: reads), with gradients for its parameters.
+  for (const name of names) {
+    const node = o.graph.layers.get(name)!;
+    if (!appliesToZeros(node)) continue;
+    const probe = o.probeScope((p) => all.get(p) ?? declared.get(p) ?? o.otherPrev(p));
+    for (const [n, d] of declared) if (n !== name && loop.has(n)) probe.provide(n, d);
+    const value = probe.appliedToZeros(name);
+    const want = all.get(name)!;
+    if (!sameDims(value.dims, want.dims))
+      throw new ReproError(
+        `${o.file}: layer "${node.path}": initial_output "apply(0)" gives (${value.describe()}), but a step gives (${want.describe()})`,
+      );
+    all.set(name, value);
   }
   return all;
 }

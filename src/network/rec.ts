@@ -12,7 +12,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { Data, type Dim, timeDim } from "./data.js";
 import type { LayerNode } from "./graph.js";
-import { loopLayers, runLoop } from "./rec-loop.js";
+import { initialConstant, loopLayers, runLoop, stepSlice } from "./rec-loop.js";
 import type { Scope } from "./run.js";
 
 /**
@@ -41,15 +41,22 @@ function shiftLabels(labels: Tensor, initial: number): Tensor {
   return new Tensor(labels.shape, out);
 }
 
-/** Float data shifted one step along the loop axis (axis 1), zeros in front (RETURNN's default initial output). */
-function shiftSteps(x: Data): Data {
+/**
+ * Float data shifted one step along the loop axis (axis 1): `initial` in
+ * front, a constant (RETURNN's default: zeros) or one step's values.
+ */
+function shiftSteps(x: Data, initial: number | Tensor = 0): Data {
   if (x.loopAxis !== 1)
     throw new Error(`prev: needs data with the loop axis at axis 1, got (${x.describe()})`);
   const T = x.value.shape[1];
-  const padded = ops.pad(
-    x.value,
-    x.value.shape.map((_, i) => (i === 1 ? [1, 0] : [0, 0]) as [number, number]),
-  );
+  const padded =
+    typeof initial === "number"
+      ? ops.pad(
+          x.value,
+          x.value.shape.map((_, i) => (i === 1 ? [1, 0] : [0, 0]) as [number, number]),
+          initial,
+        )
+      : ops.concat([ops.expandDims(initial, 1), x.value], 1);
   return x.withValue(
     ops.slice(
       padded,
@@ -137,19 +144,24 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
 
   const prev = (name: string, scope: Scope): Data => {
     const prevNode = scope.graph.layers.get(name)!;
+    const init = prevNode.opts.initial_output;
     if (prevNode.className === "choice") {
-      const initial = prevNode.opts.initial_output ?? 0;
-      if (typeof initial !== "number")
-        throw new ReproError(`${file}: layer "${prevNode.path}": initial_output must be a number`);
+      const initial = initialConstant(init);
+      if (initial === undefined || !Number.isInteger(initial))
+        throw new ReproError(
+          `${file}: layer "${prevNode.path}": initial_output must be a label (an integer)`,
+        );
       const t = externs.get(prevNode.opts.target ?? key)!;
       return new Data(shiftLabels(t.value, initial), t.dims, t.sparseDim);
     }
-    const init = prevNode.opts.initial_output ?? 0;
-    if (init !== 0 && init !== "zeros")
+    const constant = initialConstant(init);
+    if (constant !== undefined) return shiftSteps(scope.get(name), constant);
+    if (init !== "apply(0)")
       throw new ReproError(
-        `${file}: layer "${prevNode.path}": initial_output ${JSON.stringify(init)} is only supported for layers in the recurrent loop (outside it: 0 or "zeros")`,
+        `${file}: layer "${prevNode.path}": initial_output ${JSON.stringify(init)} is not supported (use a number, "zeros", "ones" or "apply(0)")`,
       );
-    return shiftSteps(scope.get(name));
+    // The layer on zero inputs: over whole sequences here, so its first step.
+    return shiftSteps(scope.get(name), stepSlice(scope.appliedToZeros(name), 0).value);
   };
 
   const unit = parent.child(node.unit!, externs, prev);

@@ -7,13 +7,14 @@
  */
 
 import type { LayerContext, LayerState, LoopMemo } from "../layers/layer.js";
+import { isLstmLayer } from "../layers/lstm-unit.js";
 
 import { checkLossOptions, lossClass } from "../losses/index.js";
 import { noGrad } from "../tensor/tape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { sizeOf, Tensor, tidy, zeros as zeroTensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { createContext } from "./context.js";
-import type { Data } from "./data.js";
+import { Data } from "./data.js";
 import { inputDropout } from "./dropout.js";
 import { attentionChains, attentionFusion, type ChainScope, fusedChain } from "./fuse-attention.js";
 import { type LayerNode, type NetGraph, type Ref, rootLayers } from "./graph.js";
@@ -240,6 +241,41 @@ export class Scope implements ParentScope {
     throw new Error(`internal: layer "${node.path}" looked up "${name}", which it did not declare in refs()`);
   }
 
+  /**
+   * RETURNN's `initial_output: "apply(0)"`: layer `name` run on all-zero
+   * inputs shaped as its sources' outputs here (label 0 for sparse ones), with
+   * gradients for its parameters, without input dropout.
+   */
+  appliedToZeros(name: string): Data {
+    const node = this.graph.layers.get(name)!;
+    return this.withLayerErrors(node, () => {
+      if (node.unit || isLstmLayer(node.className, node.opts.unit))
+        throw new ReproError(`initial_output "apply(0)" is not supported for ${node.className} layers`);
+      const shapes = tidy(() =>
+        noGrad(() =>
+          node.sources.map((r) => {
+            const d = this.resolve(r);
+            return {
+              shape: d.value.shape,
+              dims: d.dims,
+              sparseDim: d.sparseDim,
+              int: d.value.dtype === "int32",
+            };
+          }),
+        ),
+      );
+      const zeros = shapes.map(
+        (z) =>
+          new Data(
+            z.int ? new Tensor(z.shape, new Int32Array(sizeOf(z.shape))) : zeroTensor(z.shape),
+            z.dims,
+            z.sparseDim,
+          ),
+      );
+      return node.def.forward(this.contextFor(node, false), zeros, node.opts as never);
+    });
+  }
+
   private compute(node: LayerNode): Data {
     return this.withLayerErrors(node, () => {
       if (node.unit)
@@ -277,10 +313,11 @@ export class Scope implements ParentScope {
     }
   }
 
-  private contextFor(node: LayerNode): LayerContext {
+  /** `withL2` false: the layer's L2 term is not collected again (a second run of the same layer). */
+  private contextFor(node: LayerNode, withL2 = true): LayerContext {
     const reuse = node.opts.reuse_params;
     let onParam: ((name: string, value: Tensor) => void) | undefined;
-    if (node.opts.L2) {
+    if (node.opts.L2 && withL2) {
       const term: L2Term = { path: node.path, factor: node.opts.L2, params: new Map() };
       this.env.l2.push(term);
       onParam = (name, value) => term.params.set(name, value);

@@ -12,7 +12,15 @@ import { keep, Tensor, tensorsIn, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { batchDim, Data, type Dim, timeDim } from "./data.js";
 import { type LayerNode, MAX_LEN_FROM, type NetGraph } from "./graph.js";
-import { baseTimeDim, initialOutputs, loopLayers, loopMemo, prevRead, stateStore } from "./rec-loop.js";
+import {
+  baseTimeDim,
+  initialConstant,
+  initialOutputs,
+  loopLayers,
+  loopMemo,
+  prevRead,
+  stateStore,
+} from "./rec-loop.js";
 import { type ParentScope, Scope } from "./run.js";
 
 export interface SearchSettings {
@@ -94,7 +102,9 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       `${where}: the choice layer needs one source in the unit (the output probabilities)`,
     );
   }
-  const initial = (choice.opts.initial_output as number | undefined) ?? 0;
+  const initial = initialConstant(choice.opts.initial_output);
+  if (initial === undefined || !Number.isInteger(initial))
+    throw new ReproError(`${where}: the choice layer's initial_output must be a label (an integer)`);
   const B = [...parent.externs.values()][0].dims[0].size;
   if (node.opts.cheating === true)
     throw new ReproError(

@@ -268,3 +268,70 @@ test("a prev: cycle whose shape never settles is an error asking for out_type", 
       ),
   );
 });
+
+/** h_t = tanh(W·[h_{t−1}; x_t] + b) over one input frame, with `initial_output` for h_{−1}; the loss is Σ h_0. */
+function oneStepRnn(initial: unknown) {
+  const config = {
+    extern_data: { data: { dim: 2 } },
+    network: {
+      rnn: {
+        class: "rec",
+        from: "data",
+        unit: {
+          h: {
+            class: "linear",
+            activation: "tanh",
+            from: ["prev:h", "data:source"],
+            n_out: 2,
+            bias_init: 0.3,
+            initial_output: initial,
+            out_type: { shape: [2] },
+          },
+          output: { class: "copy", from: "h" },
+        },
+      },
+      total: { class: "copy", from: "rnn", loss: "as_is" },
+    },
+  };
+  const net = buildNetwork(config, "c.json");
+  const x = [0.5, -1];
+  const batch = {
+    data: { data: { value: new Tensor([1, 1, 2], Float32Array.from(x)), lengths: Int32Array.of(1) } },
+  };
+  const loss = tidy(
+    () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+  );
+  const param = (name: string) => net.params.list().find((p) => p.name === name)!.value.f32;
+  const W = param("rnn/h/W"); // [4, 2]: rows h (2), then x (2)
+  const b = param("rnn/h/b");
+  return { loss, W, b, x };
+}
+
+test('initial_output in the loop: "ones", a number, and "apply(0)" (the layer on zero inputs: tanh(b))', () => {
+  const stepLoss = (W: Float32Array, b: Float32Array, x: number[], h0: number[]) => {
+    let sum = 0;
+    for (let j = 0; j < 2; j++) {
+      let z = b[j];
+      for (let i = 0; i < 2; i++) z += h0[i] * W[i * 2 + j] + x[i] * W[(2 + i) * 2 + j];
+      sum += Math.tanh(z);
+    }
+    return sum;
+  };
+  const cases: [unknown, (b: Float32Array) => number[]][] = [
+    ["ones", () => [1, 1]],
+    [0.25, () => [0.25, 0.25]],
+    ["apply(0)", (b) => [Math.tanh(b[0]), Math.tanh(b[1])]],
+  ];
+  for (const [initial, h0] of cases) {
+    const { loss, W, b, x } = oneStepRnn(initial);
+    const expected = stepLoss(W, b, x, h0(b));
+    assert.ok(Math.abs(loss - expected) < 1e-5, `${initial}: ${loss} vs ${expected}`);
+  }
+});
+
+test("initial_output that is neither a number nor a known keyword is one clear error", () => {
+  assert.throws(
+    () => oneStepRnn("var"),
+    /layer "rnn\/h": initial_output "var" is not supported \(use a number, "zeros", "ones" or "apply\(0\)"\)/,
+  );
+});

@@ -81,3 +81,20 @@ test("beam 4: a recurrent rnn_cell LSTMBlock decoder's search scores equal teach
   const ce = teacherForcedCe(net, found.labels);
   assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
 });
+
+test('initial_output "apply(0)" — a label embedding (label 0\'s row) and an in-loop tanh layer (tanh(b)): search scores equal teacher forcing, and differ from zeros', () => {
+  const variant = (initial: string) => {
+    const c = config(true) as { network: { output: { unit: Unit } } };
+    const unit = c.network.output.unit;
+    unit.target_embed = { ...unit.target_embed, from: "output", initial_output: initial };
+    unit.readout = { ...unit.readout, initial_output: initial, bias_init: 0.2 };
+    unit.s.from = ["prev:target_embed", "prev:att", "prev:readout"];
+    return buildNetwork(c, "lstm-attention.json");
+  };
+  const net = variant("apply(0)");
+  const found = net.search({ data: { data: sources } }, { beamSize: 4 });
+  const total = found.scores.reduce((a, b) => a + b, 0);
+  const ce = teacherForcedCe(net, found.labels);
+  assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
+  assert.notEqual(ce, teacherForcedCe(variant("zeros"), found.labels));
+});
