@@ -134,22 +134,26 @@ test("dropout inside the recurrent loop draws a new mask at every decoder step (
   assert.ok(mask(0).some((v) => v === 0) && mask(0).some((v) => v === 2));
 });
 
+/** A rec unit (`name`) over dense 2-dim input frames; its output summed by the as_is loss `total`. */
+function recOverInput(unit: Record<string, unknown>, name = "rnn"): Record<string, unknown> {
+  return {
+    extern_data: { data: { dim: 2 } },
+    network: {
+      [name]: { class: "rec", from: "data", unit },
+      total: { class: "copy", from: name, loss: "as_is" },
+    },
+  };
+}
+
 test("a rec unit over its input: data:source (and bare data) is the frame; the loop runs over the input's time", () => {
   for (const source of ["data:source", "data"]) {
-    const config = {
-      extern_data: { data: { dim: 2 } },
-      network: {
-        output: {
-          class: "rec",
-          from: "data",
-          unit: {
-            acc: { class: "combine", kind: "add", from: ["prev:acc", source], out_type: { shape: [2] } },
-            output: { class: "copy", from: "acc" },
-          },
-        },
-        total: { class: "copy", from: "output", loss: "as_is" },
+    const config = recOverInput(
+      {
+        acc: { class: "combine", kind: "add", from: ["prev:acc", source], out_type: { shape: [2] } },
+        output: { class: "copy", from: "acc" },
       },
-    };
+      "output",
+    );
     const net = buildNetwork(config, "c.json");
     const x = [
       [1, 2, 3, 4, 5, 6],
@@ -178,21 +182,11 @@ test("a rec unit over its input: data:source (and bare data) is the frame; the l
 /** An explicit RNN written with eval layers (as RETURNN's rec-explicit demos): no layer on the cycle declares out_type. */
 function explicitRnnConfig(declared: boolean): Record<string, unknown> {
   const outType = declared ? { out_type: { shape: [3] } } : {};
-  return {
-    extern_data: { data: { dim: 2 } },
-    network: {
-      rnn: {
-        class: "rec",
-        from: "data",
-        unit: {
-          h: { class: "linear", activation: "tanh", from: ["prev:output", "data:source"], n_out: 3 },
-          c: { class: "eval", from: ["h", "prev:c"], eval: "source(0) + source(1)", ...outType },
-          output: { class: "eval", from: ["h", "c"], eval: "source(0) * source(1)", ...outType },
-        },
-      },
-      total: { class: "copy", from: "rnn", loss: "as_is" },
-    },
-  };
+  return recOverInput({
+    h: { class: "linear", activation: "tanh", from: ["prev:output", "data:source"], n_out: 3 },
+    c: { class: "eval", from: ["h", "prev:c"], eval: "source(0) + source(1)", ...outType },
+    output: { class: "eval", from: ["h", "c"], eval: "source(0) * source(1)", ...outType },
+  });
 }
 
 /** The `total` loss of one forward pass on dense [B, T, F] data, and the parameters it made (name [shape]). */
@@ -248,17 +242,7 @@ test("a template guess that changes a parameter's shape (first guess 4, then 8 f
 });
 
 test("a prev: cycle whose shape never settles is an error asking for out_type", () => {
-  const config = {
-    extern_data: { data: { dim: 2 } },
-    network: {
-      rnn: {
-        class: "rec",
-        from: "data",
-        unit: { output: { class: "copy", from: ["prev:output", "data:source"] } },
-      },
-      total: { class: "copy", from: "rnn", loss: "as_is" },
-    },
-  };
+  const config = recOverInput({ output: { class: "copy", from: ["prev:output", "data:source"] } });
   assert.throws(
     () => buildNetwork(config, "c.json"),
     (e: unknown) =>
@@ -271,28 +255,18 @@ test("a prev: cycle whose shape never settles is an error asking for out_type", 
 
 /** h_t = tanh(W·[h_{t−1}; x_t] + b) over one input frame, with `initial_output` for h_{−1}; the loss is Σ h_0. */
 function oneStepRnn(initial: unknown) {
-  const config = {
-    extern_data: { data: { dim: 2 } },
-    network: {
-      rnn: {
-        class: "rec",
-        from: "data",
-        unit: {
-          h: {
-            class: "linear",
-            activation: "tanh",
-            from: ["prev:h", "data:source"],
-            n_out: 2,
-            bias_init: 0.3,
-            initial_output: initial,
-            out_type: { shape: [2] },
-          },
-          output: { class: "copy", from: "h" },
-        },
-      },
-      total: { class: "copy", from: "rnn", loss: "as_is" },
+  const config = recOverInput({
+    h: {
+      class: "linear",
+      activation: "tanh",
+      from: ["prev:h", "data:source"],
+      n_out: 2,
+      bias_init: 0.3,
+      initial_output: initial,
+      out_type: { shape: [2] },
     },
-  };
+    output: { class: "copy", from: "h" },
+  });
   const net = buildNetwork(config, "c.json");
   const x = [0.5, -1];
   const batch = {
