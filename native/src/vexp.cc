@@ -38,10 +38,27 @@ void exp_shifted(const float* x, double shift, double* out, int64_t n) {
   exp_shifted_generic(x, shift, out, n);
 }
 
-double exp_minus_max(const float* x, int64_t n, double* e) {
+namespace {
+// The largest non-NaN value of x (−inf for none). Sixteen independent running
+// maxima vectorise where one chain of compares would not; the maximum is the
+// same value in any order — up to the sign of a zero, which neither the
+// shift x − m nor the callers' comparisons with m can tell apart.
+float max_ignoring_nan(const float* x, int64_t n) {
+  constexpr int64_t kLanes = 16;
+  float lane[kLanes];
+  for (float& l : lane) l = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t j = 0; j < kLanes; j++) lane[j] = x[i + j] > lane[j] ? x[i + j] : lane[j];
   float mx = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; i++)
-    if (x[i] > mx) mx = x[i];
+  for (float l : lane) mx = l > mx ? l : mx;
+  for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  return mx;
+}
+}  // namespace
+
+double exp_minus_max(const float* x, int64_t n, double* e) {
+  const float mx = max_ignoring_nan(x, n);
   const double shift = mx == -std::numeric_limits<float>::infinity() ? 0.0 : double(mx);
   exp_shifted(x, shift, e, n);
   return shift;
