@@ -3,10 +3,11 @@
  * direction (RETURNN `rec` layers, unit nativelstm2, directions 1 and −1) on a
  * batch of 32 sequences × 50 frames of 40-dim features, forward + backward of
  * Σ y² / size (no optimizer update) — the same work as bench/torch_lstm_bench.py.
+ * A layer's two directions run as one pair op (REPRONET_PAIR_LSTM=0: one after the other).
  */
 import { type KernelsName, selectKernels, setKernels } from "../src/kernels/active.js";
 import type { Kernels } from "../src/kernels/kernels.js";
-import { lstmCellOf, lstmUnitForward } from "../src/layers/lstm-unit.js";
+import { lstmCellOf, lstmHalf, lstmPairOutputs, lstmUnitForward } from "../src/layers/lstm-unit.js";
 import { createContext } from "../src/network/context.js";
 import { batchDim, Data, staticDim, timeDim } from "../src/network/data.js";
 import { ParamStore } from "../src/network/params.js";
@@ -47,17 +48,23 @@ export function runLstmStep(
     [batchDim(B), timeDim(new Int32Array(B).fill(T), "T"), staticDim(F)],
   );
   const cell = lstmCellOf("nativelstm2", "bench", false);
+  // The two directions of a layer run as one pair op, as the network runner runs them (src/network/run.ts).
+  const paired = process.env.REPRONET_PAIR_LSTM !== "0";
   const encoder = () => {
     let h = x;
     for (let l = 0; l < layers; l++) {
-      const dirs = ([1, -1] as const).map((direction) =>
-        lstmUnitForward(
-          createContext({ path: `lstm${l}_${direction > 0 ? "fw" : "bw"}`, train: true, params, step: 0 }),
-          [h],
-          { n_out: cells, direction },
-          cell,
-        ),
+      const args = ([1, -1] as const).map(
+        (direction) =>
+          [
+            createContext({ path: `lstm${l}_${direction > 0 ? "fw" : "bw"}`, train: true, params, step: 0 }),
+            [h],
+            { n_out: cells, direction },
+            cell,
+          ] as const,
       );
+      const dirs = paired
+        ? lstmPairOutputs(lstmHalf(...args[0]), lstmHalf(...args[1]))
+        : args.map((a) => lstmUnitForward(...a));
       h = new Data(ops.concat([dirs[0].value, dirs[1].value], 2), [
         ...dirs[0].dims.slice(0, 2),
         staticDim(2 * cells),

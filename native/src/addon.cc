@@ -605,35 +605,73 @@ rn::LstmSpec lstm_spec(const Napi::CallbackInfo& info, size_t i) {
   return s;
 }
 
-// lstmForward(xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, B, T, n, backward)
-void LstmForward(const Napi::CallbackInfo& info) {
-  const rn::LstmSpec s = lstm_spec(info, 11);
-  const int64_t bt = s.b * s.t * s.n, bn = s.b * s.n;
-  const char* names[] = {"xp", "wRe", "c0", "h0", "y", "cells", "gates", "hPrev", "cLast", "hLast"};
-  const size_t pos[] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10};
-  const int64_t sizes[] = {4 * bt, 4 * s.n * s.n, bn, bn, bt, bt, 4 * bt, bt, bn, bn};
+// The arguments of one lstmForward call (15, from `base`) / one lstmBackward call (17).
+struct LstmForwardCall {
+  rn::LstmSpec s;
   float* p[10];
-  float_args(info, pos, sizes, names, p);
-  const Arr len = typed(info, 4, napi_int32_array, "lengths");
-  need(info, len, s.b, "lengths");
-  rn::lstm_forward(p[0], p[1], p[2], p[3], I(len), p[4], p[5], p[6], p[7], p[8], p[9], s);
+  const int32_t* lengths;
+  void run() const { rn::lstm_forward(p[0], p[1], p[2], p[3], lengths, p[4], p[5], p[6], p[7], p[8], p[9], s); }
+};
+
+struct LstmBackwardCall {
+  rn::LstmSpec s;
+  float* p[10];
+  const int32_t* lengths;
+  const float *dc_last, *dh_last;
+  void run() const {
+    rn::lstm_backward(p[0], p[1], lengths, p[2], p[3], p[4], p[5], dc_last, dh_last, p[6], p[7], p[8], p[9], s);
+  }
+};
+
+// (xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, B, T, n, backward)
+LstmForwardCall lstm_forward_call(const Napi::CallbackInfo& info, size_t base) {
+  LstmForwardCall c;
+  c.s = lstm_spec(info, base + 11);
+  const int64_t bt = c.s.b * c.s.t * c.s.n, bn = c.s.b * c.s.n;
+  const char* names[] = {"xp", "wRe", "c0", "h0", "y", "cells", "gates", "hPrev", "cLast", "hLast"};
+  size_t pos[] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10};
+  for (size_t& q : pos) q += base;
+  const int64_t sizes[] = {4 * bt, 4 * c.s.n * c.s.n, bn, bn, bt, bt, 4 * bt, bt, bn, bn};
+  float_args(info, pos, sizes, names, c.p);
+  const Arr len = typed(info, base + 4, napi_int32_array, "lengths");
+  need(info, len, c.s.b, "lengths");
+  c.lengths = I(len);
+  return c;
 }
 
-// lstmBackward(wRe, c0, lengths, cells, gates, hPrev, dy, dcLast|null, dhLast|null, dxp, dwRe, dc0, dh0,
-// B, T, n, backward)
-void LstmBackward(const Napi::CallbackInfo& info) {
-  const rn::LstmSpec s = lstm_spec(info, 13);
-  const int64_t bt = s.b * s.t * s.n, bn = s.b * s.n;
+// (wRe, c0, lengths, cells, gates, hPrev, dy, dcLast|null, dhLast|null, dxp, dwRe, dc0, dh0, B, T, n, backward)
+LstmBackwardCall lstm_backward_call(const Napi::CallbackInfo& info, size_t base) {
+  LstmBackwardCall c;
+  c.s = lstm_spec(info, base + 13);
+  const int64_t bt = c.s.b * c.s.t * c.s.n, bn = c.s.b * c.s.n;
   const char* names[] = {"wRe", "c0", "cells", "gates", "hPrev", "dy", "dxp", "dwRe", "dc0", "dh0"};
-  const size_t pos[] = {0, 1, 3, 4, 5, 6, 9, 10, 11, 12};
-  const int64_t sizes[] = {4 * s.n * s.n, bn, bt, 4 * bt, bt, bt, 4 * bt, 4 * s.n * s.n, bn, bn};
-  float* p[10];
-  float_args(info, pos, sizes, names, p);
-  const Arr len = typed(info, 2, napi_int32_array, "lengths");
-  need(info, len, s.b, "lengths");
-  const float* dc_last = optional_f32(info, 7, bn, "dcLast");
-  const float* dh_last = optional_f32(info, 8, bn, "dhLast");
-  rn::lstm_backward(p[0], p[1], I(len), p[2], p[3], p[4], p[5], dc_last, dh_last, p[6], p[7], p[8], p[9], s);
+  size_t pos[] = {0, 1, 3, 4, 5, 6, 9, 10, 11, 12};
+  for (size_t& q : pos) q += base;
+  const int64_t sizes[] = {4 * c.s.n * c.s.n, bn, bt, 4 * bt, bt, bt, 4 * bt, 4 * c.s.n * c.s.n, bn, bn};
+  float_args(info, pos, sizes, names, c.p);
+  const Arr len = typed(info, base + 2, napi_int32_array, "lengths");
+  need(info, len, c.s.b, "lengths");
+  c.lengths = I(len);
+  c.dc_last = optional_f32(info, base + 7, bn, "dcLast");
+  c.dh_last = optional_f32(info, base + 8, bn, "dhLast");
+  return c;
+}
+
+void LstmForward(const Napi::CallbackInfo& info) { lstm_forward_call(info, 0).run(); }
+
+void LstmBackward(const Napi::CallbackInfo& info) { lstm_backward_call(info, 0).run(); }
+
+// Two independent LSTM calls (a BLSTM's directions) at once: one per pool
+// thread, each inline (single-threaded) inside — the bits of two separate
+// calls, which no thread count changes; with one thread, one after the other.
+void LstmForwardPair(const Napi::CallbackInfo& info) {
+  const LstmForwardCall calls[] = {lstm_forward_call(info, 0), lstm_forward_call(info, 15)};
+  rn::parallel_for(2, [&](int64_t t) { calls[t].run(); });
+}
+
+void LstmBackwardPair(const Napi::CallbackInfo& info) {
+  const LstmBackwardCall calls[] = {lstm_backward_call(info, 0), lstm_backward_call(info, 17)};
+  rn::parallel_for(2, [&](int64_t t) { calls[t].run(); });
 }
 
 // --- configuration ----------------------------------------------------------------
@@ -736,6 +774,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"expShifted", ExpShifted},
       {"lstmForward", LstmForward},
       {"lstmBackward", LstmBackward},
+      {"lstmForwardPair", LstmForwardPair},
+      {"lstmBackwardPair", LstmBackwardPair},
       {"attentionPacked", AttentionPacked},
       {"attentionPackedBackward", AttentionPackedBackward},
       {"crossAttention", CrossAttention},

@@ -395,7 +395,18 @@ export interface Kernels {
     dh0: Float32Array,
     spec: LstmSpec,
   ): void;
+  /**
+   * Two independent `lstmForward` calls (a BLSTM's two directions) at once:
+   * the native kernels run one per thread, each single-threaded inside. The
+   * same bits as the two calls one after the other.
+   */
+  lstmForwardPair(a: LstmForwardArgs, b: LstmForwardArgs): void;
+  /** Two independent `lstmBackward` calls at once (as lstmForwardPair). */
+  lstmBackwardPair(a: LstmBackwardArgs, b: LstmBackwardArgs): void;
 }
+
+export type LstmForwardArgs = Parameters<Kernels["lstmForward"]>;
+export type LstmBackwardArgs = Parameters<Kernels["lstmBackward"]>;
 
 export interface CtcSpec {
   batch: number;

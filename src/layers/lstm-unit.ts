@@ -25,6 +25,7 @@ import { z } from "zod";
 import { Data, type Dim, staticDim } from "../network/data.js";
 import { glorotUniform, type InitFn, parseInitializer, zeros } from "../rng/initializers.js";
 import * as ops from "../tensor/ops/index.js";
+import type { LstmOptions, LstmResult } from "../tensor/ops/lstm.js";
 import { Tensor } from "../tensor/tensor.js";
 import { didYouMean, ReproError } from "../util/errors.js";
 import type { LayerContext } from "./layer.js";
@@ -218,6 +219,16 @@ export function withZeroState(initial: Data): Data {
 export const isLstmLayer = (className: string, unit: unknown): boolean =>
   className === "rnn_cell" || (className === "rec" && typeof unit !== "object");
 
+/** An LSTM layer over whole sequences, up to its kernel: dims, lengths, x·W + b and W_re. */
+export interface LstmHalf {
+  readonly batch: Dim;
+  readonly time: Dim;
+  readonly n: number;
+  readonly xp: Tensor;
+  readonly wRe: Tensor;
+  readonly options: LstmOptions;
+}
+
 /** Runs an LSTM unit on the layer's sources: a whole sequence, or one search step with carried state. */
 export function lstmUnitForward(
   ctx: LayerContext,
@@ -225,15 +236,45 @@ export function lstmUnitForward(
   o: LstmUnitOptions,
   cell: LstmCell,
 ): Data {
-  const where = ctx.path;
-  const n = o.n_out;
-  if (n === undefined) throw new ReproError(`${where}: option "n_out" is required for an LSTM unit`);
-  const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, where);
-  const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
-  const inSplit = inputs.map((d) => d.featureDim);
-  const backward = o.direction === -1;
-  if (ctx.rec?.step !== undefined) return stepWithState(ctx, x, n, cell, o, backward, inSplit);
+  if (ctx.rec?.step !== undefined) {
+    const { x, n, inSplit, backward } = unitInput(ctx, inputs, o);
+    return stepWithState(ctx, x, n, cell, o, backward, inSplit);
+  }
+  const half = lstmHalf(ctx, inputs, o, cell);
+  return halfOutput(half, ops.lstm(half.xp, half.wRe, half.options));
+}
 
+/**
+ * Two LSTM layers over whole sequences that do not read each other (a BLSTM's
+ * directions) as one op: their kernels run at once (ops.lstmPair), with the
+ * bits of two lstmUnitForward calls.
+ */
+export function lstmPairOutputs(a: LstmHalf, b: LstmHalf): [Data, Data] {
+  const [ra, rb] = ops.lstmPair(
+    { xp: a.xp, wRe: a.wRe, o: a.options },
+    { xp: b.xp, wRe: b.wRe, o: b.options },
+  );
+  return [halfOutput(a, ra), halfOutput(b, rb)];
+}
+
+/** The unit's input (its sources' features concatenated), cells, blocks of the input axis and direction. */
+function unitInput(ctx: LayerContext, inputs: readonly Data[], o: LstmUnitOptions) {
+  const n = o.n_out;
+  if (n === undefined) throw new ReproError(`${ctx.path}: option "n_out" is required for an LSTM unit`);
+  const joined = inputs.length === 1 ? inputs[0] : concatFeatures(inputs, ctx.path);
+  const x = joined instanceof Data ? joined : new Data(joined.value, joined.dims);
+  return { x, n, inSplit: inputs.map((d) => d.featureDim), backward: o.direction === -1 };
+}
+
+/** The input side of an LSTM layer over whole sequences (checked, padding masked, projected). */
+export function lstmHalf(
+  ctx: LayerContext,
+  inputs: readonly Data[],
+  o: LstmUnitOptions,
+  cell: LstmCell,
+): LstmHalf {
+  const where = ctx.path;
+  const { x, n, inSplit, backward } = unitInput(ctx, inputs, o);
   const batch = x.dims[0];
   const time = x.dims[1];
   const featureOk = x.sparse ? x.dims.length === 2 : x.dims.length === 3 && x.featureAxis === 2;
@@ -250,8 +291,11 @@ export function lstmUnitForward(
   const mask = x.sparse ? null : frameMask(x.dims, [1], where);
   const masked = mask ? x.withValue(ops.where(mask, x.value, 0)) : x;
   const { xp, wRe } = project(ctx, masked, n, cell, o, inSplit);
-  const r = ops.lstm(xp, wRe, { lengths, backward });
-  const out = new Data(r.y, [batch, time, staticDim(n)]);
+  return { batch, time, n, xp, wRe, options: { lengths, backward } };
+}
+
+function halfOutput(half: LstmHalf, r: LstmResult): Data {
+  const out = new Data(r.y, [half.batch, half.time, staticDim(half.n)]);
   lastStates.set(out, { c: r.c, h: r.h });
   return out;
 }

@@ -4,7 +4,17 @@
  * `unit`, an LSTM over the time axis of its input (src/layers/lstm-unit.ts).
  */
 import { z } from "zod";
-import { lstmCellOf, lstmOptions, lstmUnitForward } from "./lstm-unit.js";
+import type { Data } from "../network/data.js";
+import type { LayerContext } from "./layer.js";
+import {
+  type LstmCell,
+  type LstmHalf,
+  type LstmUnitOptions,
+  lstmCellOf,
+  lstmHalf,
+  lstmOptions,
+  lstmUnitForward,
+} from "./lstm-unit.js";
 import { registerLayer } from "./registry.js";
 
 registerLayer("rec", {
@@ -22,10 +32,20 @@ registerLayer("rec", {
   },
   allowNoSources: true,
   forward(ctx, inputs, opts) {
-    if (typeof opts.unit === "object")
-      throw new Error(`internal: ${ctx.path}: rec layers with a subnetwork are run by the network runner`);
-    if (inputs.length === 0) throw new Error(`${ctx.path}: an LSTM unit needs at least one source in "from"`);
-    // RETURNN's default unit is "lstm" (NativeLstm2).
-    return lstmUnitForward(ctx, inputs, opts, lstmCellOf(opts.unit ?? "lstm", ctx.path, false));
+    return lstmUnitForward(ctx, inputs, opts, unitCell(ctx, inputs, opts));
   },
 });
+
+type RecOptions = LstmUnitOptions & { unit?: string | Record<string, unknown> };
+
+function unitCell(ctx: LayerContext, inputs: readonly Data[], opts: RecOptions): LstmCell {
+  if (typeof opts.unit === "object")
+    throw new Error(`internal: ${ctx.path}: rec layers with a subnetwork are run by the network runner`);
+  if (inputs.length === 0) throw new Error(`${ctx.path}: an LSTM unit needs at least one source in "from"`);
+  // RETURNN's default unit is "lstm" (NativeLstm2).
+  return lstmCellOf(opts.unit ?? "lstm", ctx.path, false);
+}
+
+/** A `rec` LSTM layer over whole sequences up to its kernel, to run paired with another (lstmPairOutputs). */
+export const recLstmHalf = (ctx: LayerContext, inputs: readonly Data[], opts: RecOptions): LstmHalf =>
+  lstmHalf(ctx, inputs, opts, unitCell(ctx, inputs, opts));

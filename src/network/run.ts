@@ -7,7 +7,8 @@
  */
 
 import type { LayerContext, LayerState, LoopMemo } from "../layers/layer.js";
-import { isLstmLayer } from "../layers/lstm-unit.js";
+import { isLstmLayer, lstmPairOutputs } from "../layers/lstm-unit.js";
+import { recLstmHalf } from "../layers/rec.js";
 
 import { checkLossOptions, lossClass } from "../losses/index.js";
 import { noGrad } from "../tensor/tape.js";
@@ -59,6 +60,16 @@ export interface ParentScope {
   pathOf(name: string): string;
 }
 
+/** Neighbouring BLSTM directions run at once (Scope.lstmPair); REPRONET_PAIR_LSTM=0 for A/B measurements. */
+let lstmPairing = process.env.REPRONET_PAIR_LSTM !== "0";
+
+/** Turns LSTM pairing on or off (tests compare both); returns the previous setting. */
+export function setLstmPairing(on: boolean): boolean {
+  const was = lstmPairing;
+  lstmPairing = on;
+  return was;
+}
+
 export class Scope implements ParentScope {
   private readonly cache = new Map<string, Data>();
   /** Outputs made only when first read (the recurrent loop's stacked per-step outputs). */
@@ -108,13 +119,55 @@ export class Scope implements ParentScope {
     const objectiveRoots = roots.filter((n) => feedsObjective(n) || alsoObjective.includes(n.name));
     const reportRoots = roots.filter((n) => !feedsObjective(n));
     const objectiveLayers = ancestors(this.graph, objectiveRoots);
-    for (const name of canonicalOrder(this.graph, objectiveLayers)) if (!this.skipped(name)) this.get(name);
+    this.computeInOrder(canonicalOrder(this.graph, objectiveLayers));
     for (const node of objectiveRoots) this.computeLoss(node);
     noGrad(() => {
       const rest = ancestors(this.graph, reportRoots);
-      for (const name of canonicalOrder(this.graph, rest)) if (!this.skipped(name)) this.get(name);
+      this.computeInOrder(canonicalOrder(this.graph, rest));
       for (const node of reportRoots) this.computeLoss(node);
     });
+  }
+
+  /** Computes `order`'s layers in turn, two neighbouring LSTM layers at once where they can be (lstmPair). */
+  private computeInOrder(order: readonly string[]): void {
+    for (let i = 0; i < order.length; i++) {
+      if (this.skipped(order[i])) continue;
+      if (i + 1 < order.length && !this.skipped(order[i + 1]) && this.lstmPair(order[i], order[i + 1])) i++;
+      else this.get(order[i]);
+    }
+  }
+
+  /**
+   * Two `rec` LSTM layers over whole sequences, neighbours in the canonical
+   * order and not reading each other (a BLSTM's two directions), run as one
+   * op whose kernels work at once, one thread each: the bits and the order of
+   * the tape are those of computing them one after the other. False (nothing
+   * done) where they do not qualify. REPRONET_PAIR_LSTM=0 turns it off.
+   */
+  private lstmPair(a: string, b: string): boolean {
+    if (!lstmPairing || this.step || this.env.computed || this.has(a) || this.has(b)) return false;
+    const nodes = [a, b].map((name) => this.graph.layers.get(name)!);
+    const whole = (n: LayerNode) =>
+      n.className === "rec" && typeof n.opts.unit !== "object" && !n.opts.reuse_params;
+    if (!nodes.every(whole)) return false;
+    const reads = (n: LayerNode, other: string) =>
+      [...n.sources, ...n.extraRefs.values()].some((r) => r.kind === "layer" && r.name === other);
+    if (reads(nodes[0], b) || reads(nodes[1], a)) return false;
+    const halves = nodes.map((node) =>
+      this.withLayerErrors(node, () => {
+        const ctx = this.contextFor(node);
+        const inputs = inputDropout(
+          ctx,
+          node.sources.map((r) => this.resolve(r)),
+          node.opts.dropout,
+          node.opts.dropout_noise_shape,
+        );
+        return recLstmHalf(ctx, inputs, node.opts as never);
+      }),
+    );
+    const outputs = lstmPairOutputs(halves[0], halves[1]);
+    for (const [i, node] of nodes.entries()) this.cache.set(node.name, outputs[i]);
+    return true;
   }
 
   /** Not computed by the roots: fused away, or left to whoever reads it (provideOnDemand). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jsKernels } from "../../src/kernels/js/index.js";
-import type { Kernels, LstmSpec } from "../../src/kernels/kernels.js";
+import type { Kernels, LstmBackwardArgs, LstmForwardArgs, LstmSpec } from "../../src/kernels/kernels.js";
 import { nativeKernels } from "../../src/kernels/native/index.js";
 import { testRandom } from "../helpers/gradcheck.js";
 import { assertClose } from "../tensor/ops/support.js";
@@ -20,22 +20,22 @@ function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
-/** Forward and backward on one problem; every output array, in a fixed order. */
-function runBoth(k: Kernels, spec: LstmSpec, lengths: Int32Array): Float32Array[] {
+/** One problem's arrays (inputs from `seed`) and the kernel arguments over them. */
+function problem(spec: LstmSpec, lengths: Int32Array, seed = 0) {
   const { b: B, t: T, n } = spec;
-  const xp = rand(B * T * 4 * n, 1, -2, 2);
-  const wRe = rand(n * 4 * n, 2, -0.5, 0.5);
-  const c0 = rand(B * n, 3);
-  const h0 = rand(B * n, 4);
+  const xp = rand(B * T * 4 * n, seed + 1, -2, 2);
+  const wRe = rand(n * 4 * n, seed + 2, -0.5, 0.5);
+  const c0 = rand(B * n, seed + 3);
+  const h0 = rand(B * n, seed + 4);
   const [y, cells, hPrev] = [0, 1, 2].map(() => new Float32Array(B * T * n));
   const gates = new Float32Array(B * T * 4 * n);
   const [cLast, hLast] = [0, 1].map(() => new Float32Array(B * n));
-  k.lstmForward(xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, spec);
-  const dy = rand(B * T * n, 5);
+  const dy = rand(B * T * n, seed + 5);
   const dxp = new Float32Array(B * T * 4 * n);
   const dwRe = new Float32Array(n * 4 * n);
   const [dc0, dh0] = [0, 1].map(() => new Float32Array(B * n));
-  k.lstmBackward(
+  const forward: LstmForwardArgs = [xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, spec];
+  const backward: LstmBackwardArgs = [
     wRe,
     c0,
     lengths,
@@ -43,15 +43,23 @@ function runBoth(k: Kernels, spec: LstmSpec, lengths: Int32Array): Float32Array[
     gates,
     hPrev,
     dy,
-    rand(B * n, 6),
-    rand(B * n, 7),
+    rand(B * n, seed + 6),
+    rand(B * n, seed + 7),
     dxp,
     dwRe,
     dc0,
     dh0,
     spec,
-  );
-  return [y, cells, gates, hPrev, cLast, hLast, dxp, dwRe, dc0, dh0];
+  ];
+  return { forward, backward, outputs: [y, cells, gates, hPrev, cLast, hLast, dxp, dwRe, dc0, dh0] };
+}
+
+/** Forward and backward on one problem; every output array, in a fixed order. */
+function runBoth(k: Kernels, spec: LstmSpec, lengths: Int32Array): Float32Array[] {
+  const p = problem(spec, lengths);
+  k.lstmForward(...p.forward);
+  k.lstmBackward(...p.backward);
+  return p.outputs;
 }
 
 const names = ["y", "cells", "gates", "hPrev", "cLast", "hLast", "dxp", "dwRe", "dc0", "dh0"];
@@ -132,4 +140,35 @@ test("native lstm rejects arrays that are too small", { skip }, () => {
       ),
     /xp: array has 10 elements/,
   );
+});
+
+test("lstm pairs (a BLSTM's directions at once) give the bits of two separate calls, on both kernel sets and any thread count", () => {
+  // Two different problems: other sizes, lengths, directions and inputs.
+  const specs: LstmSpec[] = [
+    { b: 9, t: 5, n: 300, backward: false },
+    { b: 4, t: 7, n: 40, backward: true },
+  ];
+  const lengths = specs.map((s) => lengthsOf(s.b, s.t));
+  const encode = (xs: Float32Array[]) => xs.map((x) => Buffer.from(x.buffer).toString("base64"));
+  const sets: [string, Kernels, number[]][] = [["js", jsKernels, [1]]];
+  if (nk) sets.push(["native", nk, [1, 2, 3]]);
+  const before = nk?.threads();
+  try {
+    for (const [name, k, threadCounts] of sets)
+      for (const threads of threadCounts) {
+        nk?.setThreads(threads);
+        const single = specs.map((s, i) => {
+          const p = problem(s, lengths[i], 10 * i);
+          k.lstmForward(...p.forward);
+          k.lstmBackward(...p.backward);
+          return encode(p.outputs);
+        });
+        const [a, b] = specs.map((s, i) => problem(s, lengths[i], 10 * i));
+        k.lstmForwardPair(a.forward, b.forward);
+        k.lstmBackwardPair(a.backward, b.backward);
+        assert.deepEqual([encode(a.outputs), encode(b.outputs)], single, `${name}, ${threads} thread(s)`);
+      }
+  } finally {
+    if (before !== undefined) nk!.setThreads(before);
+  }
 });

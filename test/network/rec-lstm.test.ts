@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { kernels, setKernels } from "../../src/kernels/active.js";
 import { buildNetwork } from "../../src/network/network.js";
+import { setLstmPairing } from "../../src/network/run.js";
+import { valueAndGrads } from "../../src/tensor/tape.js";
 import { liveTensorCount, Tensor, tidy } from "../../src/tensor/tensor.js";
 
 type Unit = Record<string, Record<string, unknown>>;
@@ -97,4 +100,52 @@ test('initial_output "apply(0)" — a label embedding (label 0\'s row) and an in
   const ce = teacherForcedCe(net, found.labels);
   assert.ok(Math.abs(ce + total) < 1e-4 * Math.abs(total), `teacher forcing ${ce} vs search ${-total}`);
   assert.notEqual(ce, teacherForcedCe(variant("zeros"), found.labels));
+});
+
+test("a BLSTM's two directions run as one paired op: the loss and every gradient keep their bits, and search its result", () => {
+  const c = config(true) as { network: Record<string, Record<string, unknown>> };
+  // A second layer whose directions read the first's (with dropout): pairs at two depths.
+  c.network.lstm1_fw = {
+    class: "rec",
+    unit: "nativelstm2",
+    from: ["lstm0_fw", "lstm0_bw"],
+    n_out: 8,
+    dropout: 0.2,
+  };
+  c.network.lstm1_bw = { ...c.network.lstm1_fw, direction: -1 };
+  c.network.encoder.from = ["lstm1_fw", "lstm1_bw"];
+  const labels = [Int32Array.of(3, 5, 0), Int32Array.of(4, 0), Int32Array.of(6, 7, 8, 0)];
+  const batch = { data: { data: sources, classes: padded(labels) } };
+  const run = (pairing: boolean) => {
+    const was = setLstmPairing(pairing);
+    let pairs = 0;
+    const k = kernels();
+    setKernels({
+      ...k,
+      lstmForwardPair: (...args) => {
+        pairs++;
+        k.lstmForwardPair(...args);
+      },
+    });
+    try {
+      const net = buildNetwork(c, "lstm-attention.json");
+      const ps = net.params.list().map((p) => p.value);
+      const trained = tidy(() => {
+        const r = valueAndGrads(() => net.forward(batch, { train: true, step: 3 }).objective!, ps);
+        return {
+          loss: r.value.item(),
+          grads: r.grads.map((g) => Buffer.from(g!.f32.buffer).toString("base64")),
+        };
+      });
+      return { ...trained, search: net.search({ data: { data: sources } }, { beamSize: 3 }), pairs };
+    } finally {
+      setKernels(k);
+      setLstmPairing(was);
+    }
+  };
+  const paired = run(true);
+  const single = run(false);
+  assert.ok(paired.pairs >= 4, `pairs run: ${paired.pairs} (2 in training, 2 in search)`);
+  assert.equal(single.pairs, 0);
+  assert.deepEqual({ ...paired, pairs: 0 }, { ...single, pairs: 0 });
 });

@@ -49,6 +49,14 @@ export const jsKernels: Kernels = {
   adamMany,
   lstmForward,
   lstmBackward,
+  lstmForwardPair: (a, b) => {
+    lstmForward(...a);
+    lstmForward(...b);
+  },
+  lstmBackwardPair: (a, b) => {
+    lstmBackward(...a);
+    lstmBackward(...b);
+  },
   attentionPacked,
   attentionPackedBackward,
   crossAttention,

@@ -70,6 +70,8 @@ export interface NativeAddon
   crossAttentionBackward(...args: unknown[]): void;
   lstmForward(...args: unknown[]): void;
   lstmBackward(...args: unknown[]): void;
+  lstmForwardPair(...args: unknown[]): void;
+  lstmBackwardPair(...args: unknown[]): void;
   setThreads(n: number): void;
   threads(): number;
   /** The instruction set the GEMM, exp and Philox kernels use: "avx512", "avx2" or "generic". */

@@ -12,6 +12,9 @@ import type {
   BinaryOp,
   CrossAttentionSpec,
   Kernels,
+  LstmBackwardArgs,
+  LstmForwardArgs,
+  LstmSpec,
   MatmulSpec,
   UnaryOp,
 } from "../kernels.js";
@@ -184,47 +187,17 @@ export function makeNativeKernels(a: NativeAddon): NativeKernels {
         grad,
       );
     },
-    lstmForward(xp, wRe, c0, h0, lengths, y, cells, gates, hPrev, cLast, hLast, s) {
-      a.lstmForward(
-        xp,
-        wRe,
-        c0,
-        h0,
-        lengths,
-        y,
-        cells,
-        gates,
-        hPrev,
-        cLast,
-        hLast,
-        s.b,
-        s.t,
-        s.n,
-        s.backward,
-      );
-    },
-    lstmBackward(wRe, c0, lengths, cells, gates, hPrev, dy, dcLast, dhLast, dxp, dwRe, dc0, dh0, s) {
-      a.lstmBackward(
-        wRe,
-        c0,
-        lengths,
-        cells,
-        gates,
-        hPrev,
-        dy,
-        dcLast,
-        dhLast,
-        dxp,
-        dwRe,
-        dc0,
-        dh0,
-        s.b,
-        s.t,
-        s.n,
-        s.backward,
-      );
-    },
+    lstmForward: (...args) => a.lstmForward(...lstmArgs(args)),
+    lstmBackward: (...args) => a.lstmBackward(...lstmArgs(args)),
+    lstmForwardPair: (x, y) => a.lstmForwardPair(...lstmArgs(x), ...lstmArgs(y)),
+    lstmBackwardPair: (x, y) => a.lstmBackwardPair(...lstmArgs(x), ...lstmArgs(y)),
   };
+}
+
+/** An LSTM kernel's arguments as the addon takes them: the spec (last) as B, T, n, backward. */
+function lstmArgs(args: LstmForwardArgs | LstmBackwardArgs): unknown[] {
+  const s = args[args.length - 1] as LstmSpec;
+  return [...args.slice(0, -1), s.b, s.t, s.n, s.backward];
 }
 
 let instance: NativeKernels | null | undefined;

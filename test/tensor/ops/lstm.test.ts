@@ -9,7 +9,7 @@ import * as ops from "../../../src/tensor/ops/index.js";
 import { lstm } from "../../../src/tensor/ops/lstm.js";
 import { Tensor } from "../../../src/tensor/tensor.js";
 import { gradCheck, randTensor } from "../../helpers/gradcheck.js";
-import { allFinite, assertClose, evaluate, weights } from "./support.js";
+import { allFinite, assertBitwiseEqual, assertClose, evaluate, weights } from "./support.js";
 
 const B = 3;
 const T = 4;
@@ -136,4 +136,33 @@ test("lstm backward direction equals the forward direction on time-reversed sequ
 test("lstm rejects mismatched shapes and lengths with a message", () => {
   assert.throws(() => lstm(xpOf(1), randTensor([N, 3 * N], 2), { lengths }), /xp \[B, T, 4n\]/);
   assert.throws(() => lstm(xpOf(1), wReOf(2), { lengths: Int32Array.of(1, 5, 0) }), /length 5 outside/);
+});
+
+test("lstmPair: outputs, final states and every gradient are those of two lstm calls, bit for bit", () => {
+  const a = { xp: xpOf(11), wRe: wReOf(12), c0: randTensor([B, N], 13), h0: randTensor([B, N], 14) };
+  const b = {
+    xp: randTensor([2, 5, 4 * N], 15, -2, 2),
+    wRe: wReOf(16),
+    c0: randTensor([2, N], 17),
+    h0: randTensor([2, N], 18),
+  };
+  const aOpts = { lengths, c0: a.c0, h0: a.h0 };
+  const bOpts = { lengths: Int32Array.of(5, 3), backward: true, c0: b.c0, h0: b.h0 };
+  const inputs = [a.xp, a.wRe, a.c0, a.h0, b.xp, b.wRe, b.c0, b.h0];
+  // `useYB` false: the second LSTM's outputs feed nothing, only its final state does.
+  for (const useYB of [true, false]) {
+    const objective = (paired: boolean) => () => {
+      const [ra, rb] = paired
+        ? ops.lstmPair({ xp: a.xp, wRe: a.wRe, o: aOpts }, { xp: b.xp, wRe: b.wRe, o: bOpts })
+        : [lstm(a.xp, a.wRe, aOpts), lstm(b.xp, b.wRe, bOpts)];
+      const parts = [ra.y, ra.c, ra.h, ...(useYB ? [rb.y] : []), rb.c, rb.h].map((t) => ops.reshape(t, [-1]));
+      const flat = ops.concat(parts, 0);
+      return ops.sum(ops.mul(flat, new Tensor(flat.shape, Float32Array.from(weights(flat.size)))));
+    };
+    const paired = evaluate(objective(true), inputs);
+    const single = evaluate(objective(false), inputs);
+    assertBitwiseEqual(paired.value, single.value, "objective");
+    for (const [i, g] of paired.grads.entries())
+      assertBitwiseEqual(g!, single.grads[i]!, `gradient of input ${i} (y of the second used: ${useYB})`);
+  }
 });
