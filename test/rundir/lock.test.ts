@@ -115,15 +115,26 @@ test("of several processes that find the same stale lock at once, exactly one be
   const dir = tmp();
   writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: deadPid(), host: hostname(), started_at: "T0" }));
   const lockModule = new URL("../../src/rundir/index.js", import.meta.url).href;
-  // Each child tries at the same wall-clock moment and holds a won lock for a while.
+  // Each child tries at the same wall-clock moment; a winner holds the lock
+  // until every child has tried (each leaves a marker), so a child that starts
+  // late on a loaded machine cannot find the lock released and win a second time.
   const start = Date.now() + 400;
+  const n = 6;
+  const tried = mkdtempSync(join(tmpdir(), "repronet-tried-"));
   const script = `
     const { acquireLock } = await import(${JSON.stringify(lockModule)});
+    const { readdirSync, writeFileSync } = await import("node:fs");
     while (Date.now() < ${start}) {}
-    try { const l = acquireLock(${JSON.stringify(dir)}); console.log("won"); await new Promise((r) => setTimeout(r, 600)); l.release(); }
-    catch (e) { console.log("lost: " + e.message); }`;
+    let lock = null;
+    try { lock = acquireLock(${JSON.stringify(dir)}); console.log("won"); }
+    catch (e) { console.log("lost: " + e.message); }
+    writeFileSync(${JSON.stringify(tried)} + "/" + process.pid, "");
+    const until = Date.now() + 60000;
+    while (lock && readdirSync(${JSON.stringify(tried)}).length < ${n} && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    lock?.release();`;
   const children = Array.from(
-    { length: 6 },
+    { length: n },
     () =>
       new Promise<string>((resolve) => {
         const c = spawn(process.execPath, ["--input-type=module", "-e", script]);
