@@ -8,8 +8,9 @@
  *
  * Deliberate differences from the 2018 configs: smaller dims; no time
  * reduction between the encoder layers (RETURNN's MT configs have none either;
- * the ASR ones max-pool over time with `pool`, which repronet does not have
- * yet). Not trained to the end yet: its BLEU is not measured (README).
+ * the ASR ones max-pool over time with `pool`). Measured: 7.9 BLEU on
+ * test_2016_flickr after 5 epochs (80 min on 2 cores) — far from the
+ * Transformer's 38.3; the README says what to try next.
  *
  * Paths come from the environment, as in multi30k-transformer.ts:
  *   MULTI30K_DIR   the Multi30k files
