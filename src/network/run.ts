@@ -155,13 +155,7 @@ export class Scope implements ParentScope {
     if (reads(nodes[0], b) || reads(nodes[1], a)) return false;
     const halves = nodes.map((node) =>
       this.withLayerErrors(node, () => {
-        const ctx = this.contextFor(node);
-        const inputs = inputDropout(
-          ctx,
-          node.sources.map((r) => this.resolve(r)),
-          node.opts.dropout,
-          node.opts.dropout_noise_shape,
-        );
+        const { ctx, inputs } = this.contextAndInputs(node);
         return recLstmHalf(ctx, inputs, node.opts as never);
       }),
     );
@@ -335,15 +329,21 @@ export class Scope implements ParentScope {
         return this.env.search && !runsOverSource(node)
           ? runRecSearch(node, this)
           : runRecTraining(node, this);
-      const ctx = this.contextFor(node);
-      const inputs = inputDropout(
-        ctx,
-        node.sources.map((r) => this.resolve(r)),
-        node.opts.dropout,
-        node.opts.dropout_noise_shape,
-      );
+      const { ctx, inputs } = this.contextAndInputs(node);
       return node.def.forward(ctx, inputs, node.opts as never);
     });
+  }
+
+  /** A layer's context and its sources' outputs, after the layer's input dropout. */
+  private contextAndInputs(node: LayerNode): { ctx: LayerContext; inputs: Data[] } {
+    const ctx = this.contextFor(node);
+    const inputs = inputDropout(
+      ctx,
+      node.sources.map((r) => this.resolve(r)),
+      node.opts.dropout,
+      node.opts.dropout_noise_shape,
+    );
+    return { ctx, inputs };
   }
 
   /** Runs `f` for layer `node`: a user-facing error names the config file and the layer once. */
