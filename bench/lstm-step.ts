@@ -11,6 +11,7 @@ import { lstmCellOf, lstmHalf, lstmPairOutputs, lstmUnitForward } from "../src/l
 import { createContext } from "../src/network/context.js";
 import { batchDim, Data, staticDim, timeDim } from "../src/network/data.js";
 import { ParamStore } from "../src/network/params.js";
+import { lstmPairingOn } from "../src/network/run.js";
 import { KeyedStream } from "../src/rng/keyed.js";
 import * as ops from "../src/tensor/ops/index.js";
 import { valueAndGrads } from "../src/tensor/tape.js";
@@ -49,7 +50,7 @@ export function runLstmStep(
   );
   const cell = lstmCellOf("nativelstm2", "bench", false);
   // The two directions of a layer run as one pair op, as the network runner runs them (src/network/run.ts).
-  const paired = process.env.REPRONET_PAIR_LSTM !== "0";
+  const paired = lstmPairingOn();
   const encoder = () => {
     let h = x;
     for (let l = 0; l < layers; l++) {

@@ -63,6 +63,8 @@ export interface ParentScope {
 /** Neighbouring BLSTM directions run at once (Scope.lstmPair); REPRONET_PAIR_LSTM=0 for A/B measurements. */
 let lstmPairing = process.env.REPRONET_PAIR_LSTM !== "0";
 
+export const lstmPairingOn = (): boolean => lstmPairing;
+
 /** Turns LSTM pairing on or off (tests compare both); returns the previous setting. */
 export function setLstmPairing(on: boolean): boolean {
   const was = lstmPairing;
@@ -132,7 +134,8 @@ export class Scope implements ParentScope {
   private computeInOrder(order: readonly string[]): void {
     for (let i = 0; i < order.length; i++) {
       if (this.skipped(order[i])) continue;
-      if (i + 1 < order.length && !this.skipped(order[i + 1]) && this.lstmPair(order[i], order[i + 1])) i++;
+      // Not `skipped(next)`: that would fuse an attention chain out of order (lstmPair checks what it needs).
+      if (i + 1 < order.length && this.lstmPair(order[i], order[i + 1])) i++;
       else this.get(order[i]);
     }
   }

@@ -32,9 +32,6 @@ const refs = new Map<Float32Array, number>();
 /** Free views per size class, most recently freed last. */
 const free = new Map<number, Float32Array[]>();
 let freeBytes = 0;
-/** New buffers the pool had to allocate (fresh memory: page faults), for bench/kernel-profile. */
-const misses = { count: 0, bytes: 0 };
-export const poolMisses = (): { readonly count: number; readonly bytes: number } => ({ ...misses });
 
 /** The class of n: n rounded up to 2^e · {1, 1.25, 1.5, 1.75}. */
 function sizeClass(n: number): number {
@@ -68,8 +65,6 @@ export function allocPooled(n: number): Float32Array {
     if (POISON) out.fill(Number.NaN);
   } else {
     out = new Float32Array(allocBuffer(cls * 4, n), 0, n);
-    misses.count++;
-    misses.bytes += cls * 4;
   }
   refs.set(out, 0);
   return out;
