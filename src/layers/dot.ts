@@ -13,7 +13,7 @@ import { z } from "zod";
 import { Data, type Dim, sameDim, staticDim } from "../network/data.js";
 import { matmul, reshape, transpose } from "../tensor/ops/index.js";
 import { ReproError } from "../util/errors.js";
-import type { LayerDef } from "./layer.js";
+import type { LayerDef, LoopMemo } from "./layer.js";
 import { registerLayer } from "./registry.js";
 import { axisSpec, permuteIfNeeded, resolveAxes, zeroPadding } from "./util/axes.js";
 
@@ -29,13 +29,27 @@ export interface DotAxes {
 
 const names = (d: Data, axes: readonly number[]): string => axes.map((a) => d.dims[a].name).join(", ");
 
+/** A source that is the same Data at every step of a rec loop (a `base:` layer), with the loop's memo. */
+export interface LoopInvariantSource {
+  readonly index: 0 | 1;
+  readonly perLoop: LoopMemo;
+  /** Names the copy in perLoop (the layer path). */
+  readonly key: string;
+}
+
 /**
  * a · b contracted over red1/red2, keeping var1 of a and var2 of b, with the
  * remaining axes as common batch axes (see the file comment). Padded frames of
  * both sources (every time axis, loop axis included) are zeroed first.
  * `where_` starts error messages.
  */
-export function dotData(where_: string, a: Data, b: Data, ax: DotAxes): Data {
+export function dotData(
+  where_: string,
+  a: Data,
+  b: Data,
+  ax: DotAxes,
+  invariant?: LoopInvariantSource,
+): Data {
   for (const [d, i] of [
     [a, 0],
     [b, 1],
@@ -99,6 +113,7 @@ export function dotData(where_: string, a: Data, b: Data, ax: DotAxes): Data {
   // Each side becomes [B, (L,) R, rows, K]; a loop axis only one side has is folded into its rows.
   const both = loopA >= 0 && loopB >= 0;
   const side = (
+    index: 0 | 1,
     d: Data,
     loop: number,
     rem: readonly number[],
@@ -109,11 +124,15 @@ export function dotData(where_: string, a: Data, b: Data, ax: DotAxes): Data {
     const perm = [...lead, ...vars, ...red];
     const rows = size(d, vars) * (!both && loop >= 0 ? L : 1);
     const shape = both ? [B, L, R, rows, K] : [B, R, rows, K];
+    const key = `dot ${perm} ${shape}`;
+    const copy = () => reshape(permuteIfNeeded(zeroPadding(d), perm), shape);
     // Search reads the same (frozen) encoder data at every step: masked and permuted once.
-    return d.derived(`dot ${perm} ${shape}`, () => reshape(permuteIfNeeded(zeroPadding(d), perm), shape));
+    if (d.frozen || invariant?.index !== index) return d.derived(key, copy);
+    // So does a training loop (with gradients): once per loop, on the tape once.
+    return invariant.perLoop.get(`${invariant.key} ${key}`, copy);
   };
-  const A = side(a, loopA, rem1, ax.var1, ax.red1);
-  const Bm = side(b, loopB, rem2, ax.var2, ax.red2);
+  const A = side(0, a, loopA, rem1, ax.var1, ax.red1);
+  const Bm = side(1, b, loopB, rem2, ax.var2, ax.red2);
   let out = matmul(A, Bm, { transB: true });
   // Bring the loop axis to position 1: out is [B, R, V1, V2] with L folded into V1 or V2.
   if (!both && loopA >= 0) out = transpose(reshape(out, [B, R, L, V1, V2]), [0, 2, 1, 3, 4]);

@@ -88,8 +88,12 @@ const genericAttention: LayerDef<typeof options> = {
         `${ctx.path}: base axes (${left.join(", ")}) of (${base.describe()}) match no axis of the weights (${weights.describe()})`,
       );
     }
+    // A base: layer is the same data at every step of the loop.
+    const perLoop = ctx.rec?.perLoop;
+    const invariant =
+      perLoop && opts.base.startsWith("base:") ? { index: 1 as const, perLoop, key: ctx.path } : undefined;
     if (squeezed.length === 0)
-      return dotData(ctx.path, weights, base, { red1: [wT], red2: [baseT], var1, var2: [baseF] });
+      return dotData(ctx.path, weights, base, { red1: [wT], red2: [baseT], var1, var2: [baseF] }, invariant);
     const kept = (a: number) => a - squeezed.filter((s) => s < a).length;
     const dims = weights.dims.filter((_, a) => !squeezed.includes(a));
     const w = new Data(
@@ -99,12 +103,18 @@ const genericAttention: LayerDef<typeof options> = {
       ),
       dims,
     );
-    return dotData(ctx.path, w, base, {
-      red1: [kept(wT)],
-      red2: [baseT],
-      var1: var1.map(kept),
-      var2: [baseF],
-    });
+    return dotData(
+      ctx.path,
+      w,
+      base,
+      {
+        red1: [kept(wT)],
+        red2: [baseT],
+        var1: var1.map(kept),
+        var2: [baseF],
+      },
+      invariant,
+    );
   },
 };
 

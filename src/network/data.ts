@@ -83,6 +83,10 @@ export class Data {
     this.memo ??= new Map();
   }
 
+  get frozen(): boolean {
+    return this.memo !== undefined;
+  }
+
   /** `f()` — computed once per `key` and kept while the data is frozen, else every time. */
   derived(key: string, f: () => Tensor): Tensor {
     if (!this.memo) return f();

@@ -246,6 +246,8 @@ function parseLayer(
   const sources = from.map((r) => parseRef(r, where, graph));
   const extraRefs = new Map<string, Ref>();
   for (const r of def.refs?.(opts as never) ?? []) extraRefs.set(r, parseRef(r, where, graph));
+  const initialLayer = initialOutputLayer(opts.initial_output, where);
+  if (initialLayer !== undefined) extraRefs.set(initialLayer, parseRef(initialLayer, where, graph));
   const unit = isSubnetRec ? parseNetwork(opts.unit, file, externs, defaultTarget, `${path}/`) : undefined;
   return { name, path, className: dict.class, def, opts, sources, extraRefs, unit };
 }
@@ -258,6 +260,30 @@ function parseLayer(
 function withDefaultTarget<T extends CommonOptions>(opts: T, defaultTarget: string, where: string): T {
   if (!opts.loss || opts.target !== undefined || !lossClass(opts.loss, where).needsTarget) return opts;
   return { ...opts, target: defaultTarget };
+}
+
+/** RETURNN's `initial_output` keywords; any other string names a layer. */
+const INITIAL_OUTPUT_KEYWORDS = [
+  "zeros",
+  "ones",
+  "var",
+  "apply(0)",
+  "keep_over_epoch",
+  "keep_over_epoch_no_init",
+];
+
+/**
+ * The layer an `initial_output` names ("base:x", a layer of the enclosing
+ * network, as RETURNN's get_layer resolves it), or undefined for a number or
+ * keyword. A unit layer of the same step would be read before it exists: an error.
+ */
+export function initialOutputLayer(init: unknown, where: string): string | undefined {
+  if (typeof init !== "string" || INITIAL_OUTPUT_KEYWORDS.includes(init)) return undefined;
+  if (!init.startsWith("base:"))
+    throw new ReproError(
+      `${where}: initial_output "${init}" is neither a keyword (${INITIAL_OUTPUT_KEYWORDS.join(", ")}) nor a layer of the enclosing network ("base:${init}")`,
+    );
+  return init;
 }
 
 function parseRef(ref: string, where: string, graph: NetGraph): Ref {

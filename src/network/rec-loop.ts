@@ -13,15 +13,16 @@
 
 import type { LayerState, LoopMemo } from "../layers/layer.js";
 import { isLstmLayer, withZeroState } from "../layers/lstm-unit.js";
+import { zeros } from "../rng/initializers.js";
 import * as ops from "../tensor/ops/index.js";
 import { noGrad } from "../tensor/tape.js";
 import { full, type Tensor, tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { Data, type Dim, sameDim, staticDim } from "./data.js";
-import type { LayerNode, NetGraph, Ref } from "./graph.js";
+import { initialOutputLayer, type LayerNode, type NetGraph, type Ref } from "./graph.js";
 import { canonicalOrder } from "./order.js";
 import { ParamStore } from "./params.js";
-import { Scope } from "./run.js";
+import { type ParentScope, Scope } from "./run.js";
 
 const refsOf = (n: LayerNode): Ref[] => [...n.sources, ...n.extraRefs.values()];
 
@@ -110,19 +111,65 @@ export function initialConstant(init: unknown): number | undefined {
 
 const appliesToZeros = (node: LayerNode) => node.opts.initial_output === "apply(0)";
 
+export const unsupportedInitialOutput = (where: string, init: unknown): ReproError =>
+  new ReproError(
+    `${where}: initial_output ${JSON.stringify(init)} is not supported (use a number, "zeros", "ones", "var", "apply(0)" or "base:<layer>")`,
+  );
+
+/** Where the initial outputs that are part of the model come from ("base:x" layers, "var" parameters). */
+export interface ModelInitials {
+  readonly file: string;
+  /** The enclosing network (in search: its rows repeated per hypothesis). */
+  readonly base: ParentScope;
+  readonly params: ParamStore;
+}
+
+/**
+ * RETURNN's `initial_output` "base:x" (that layer's output, with gradients) or
+ * "var" (a trainable vector, zeros at first, the same for every sequence:
+ * parameter `<unit>/init_<name>_var`, RETURNN's `init_%s_var`), checked against
+ * one step's dims; undefined for numbers and the other keywords.
+ */
+export function initialFromModel(node: LayerNode, dims: readonly Dim[], o: ModelInitials): Data | undefined {
+  const init = node.opts.initial_output;
+  const where = `${o.file}: layer "${node.path}"`;
+  const layer = initialOutputLayer(init, where);
+  if (init !== "var" && layer === undefined) return undefined;
+  if (isLstmLayer(node.className, node.opts.unit))
+    throw new ReproError(
+      `${where}: initial_output ${JSON.stringify(init)} is not supported for LSTM layers (they start from initial_state, zeros)`,
+    );
+  const sizes = dims.map((d) => d.size);
+  if (layer === undefined) {
+    if (dims.length !== 2)
+      throw new ReproError(
+        `${where}: initial_output "var" needs [batch, features] steps (as in RETURNN), but a step is [${sizes}]`,
+      );
+    const prefix = node.path.slice(0, node.path.length - node.name.length);
+    const v = o.params.get(`${prefix}init_${node.name}_var`, [sizes[1]], zeros());
+    return new Data(ops.broadcastTo(ops.reshape(v, [1, sizes[1]]), sizes), dims);
+  }
+  const d = o.base.get(layer.slice(5));
+  if (d.value.dtype !== "float32" || d.value.shape.join() !== sizes.join())
+    throw new ReproError(
+      `${where}: initial_output "${layer}" is (${d.describe()}), but one step of this layer is [${sizes}] float32`,
+    );
+  return new Data(d.value, dims);
+}
+
 /**
  * The output a layer has "before step 0" (`prev:x` at t = 0): RETURNN's
  * `initial_output` — zeros by default, a number, "ones" — shaped as one
  * step's output. For "apply(0)" these zeros only stand in until
  * initialOutputs has the step's shapes.
  */
-function initialOutput(node: LayerNode, dims: readonly Dim[], file: string): Data {
+function initialOutput(node: LayerNode, dims: readonly Dim[], o: ModelInitials): Data {
+  const fromModel = initialFromModel(node, dims, o);
+  if (fromModel) return fromModel;
+  const file = o.file;
   const init = node.opts.initial_output;
   const value = appliesToZeros(node) ? 0 : initialConstant(init);
-  if (value === undefined)
-    throw new ReproError(
-      `${file}: layer "${node.path}": initial_output ${JSON.stringify(init)} is not supported (use a number, "zeros", "ones" or "apply(0)")`,
-    );
+  if (value === undefined) throw unsupportedInitialOutput(`${file}: layer "${node.path}"`, init);
   const data = new Data(
     full(
       dims.map((d) => d.size),
@@ -181,9 +228,8 @@ function provideMovedOut(scope: Scope, s: LoopSetup, inLoop: ReadonlySet<string>
       if (r.kind === "layer" && !inLoop.has(r.name)) scope.provide(r.name, stepSlice(s.unit.get(r.name), t));
 }
 
-export interface InitialOutputSetup {
+export interface InitialOutputSetup extends ModelInitials {
   readonly graph: NetGraph;
-  readonly file: string;
   readonly batch: Dim;
   /** The time dim a null in `out_type.shape` stands for. */
   readonly baseTime: () => Dim;
@@ -213,7 +259,7 @@ export function initialOutputs(
   for (const name of new Set([...names, ...loop])) {
     const node = o.graph.layers.get(name)!;
     const dims = declaredDims(node, o.batch, o.baseTime);
-    if (dims) declared.set(name, initialOutput(node, dims, o.file));
+    if (dims) declared.set(name, initialOutput(node, dims, o));
   }
   const undeclared = [...names].filter((n) => !declared.has(n)).sort();
   let guessed: Map<string, Dim[]> | undefined;
@@ -247,7 +293,7 @@ export function initialOutputs(
         );
       dims = d;
     }
-    all.set(name, initialOutput(node, dims, o.file));
+    all.set(name, initialOutput(node, dims, o));
   }
   // "apply(0)": the layer on zeros shaped as its sources at step 0 (with the
   // stand-ins above for prev: reads), with gradients for its parameters.
@@ -408,6 +454,8 @@ export function runLoop(s: LoopSetup, inLoop: ReadonlySet<string>): void {
     {
       graph: s.graph,
       file,
+      base: s.parent,
+      params: s.parent.env.params,
       batch,
       baseTime,
       otherPrev: (name) => stepSlice(wholePrevOf(name), 0),

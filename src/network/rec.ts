@@ -12,7 +12,14 @@ import { Tensor } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
 import { Data, type Dim, timeDim } from "./data.js";
 import type { LayerNode } from "./graph.js";
-import { initialConstant, loopLayers, runLoop, stepSlice } from "./rec-loop.js";
+import {
+  initialConstant,
+  initialFromModel,
+  loopLayers,
+  runLoop,
+  stepSlice,
+  unsupportedInitialOutput,
+} from "./rec-loop.js";
 import type { Scope } from "./run.js";
 
 /**
@@ -156,10 +163,11 @@ export function runRecTraining(node: LayerNode, parent: Scope): Data {
     }
     const constant = initialConstant(init);
     if (constant !== undefined) return shiftSteps(scope.get(name), constant);
-    if (init !== "apply(0)")
-      throw new ReproError(
-        `${file}: layer "${prevNode.path}": initial_output ${JSON.stringify(init)} is not supported (use a number, "zeros", "ones" or "apply(0)")`,
-      );
+    const whole = scope.get(name);
+    const step = [whole.dims[0], ...whole.dims.slice(2)];
+    const fromModel = initialFromModel(prevNode, step, { file, base: parent, params: parent.env.params });
+    if (fromModel) return shiftSteps(whole, fromModel.value);
+    if (init !== "apply(0)") throw unsupportedInitialOutput(`${file}: layer "${prevNode.path}"`, init);
     // The layer on zero inputs: over whole sequences here, so its first step.
     return shiftSteps(scope.get(name), stepSlice(scope.appliedToZeros(name), 0).value);
   };

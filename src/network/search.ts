@@ -282,6 +282,8 @@ function recurrentInitialOutputs(
     {
       graph: unit,
       file: parent.env.file,
+      base,
+      params: parent.env.params,
       batch: rows,
       baseTime,
       otherPrev: () => labels(),

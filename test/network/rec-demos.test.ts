@@ -13,7 +13,7 @@ import type { Batch } from "../../src/network/types.js";
 import { adamUpdate, newAdamSlots } from "../../src/optim/adam.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
 import { liveTensorCount, Tensor, tidy } from "../../src/tensor/tensor.js";
-import { testRandom } from "../helpers/gradcheck.js";
+import { centralDifference, testRandom } from "../helpers/gradcheck.js";
 
 const V = 12;
 const extern_data = { data: { dim: V, sparse: true }, classes: { dim: V, sparse: true } };
@@ -265,6 +265,56 @@ test("RETURNN's 2018 attention decoder (weight feedback, prev:s state, maxout) t
   const { first, last } = trainSteps(attention2018, 12);
   assert.ok(Number.isFinite(first) && last < 0.9 * first, `loss ${first} → ${last}`);
   assertSearchMatchesTeacherForcing(attention2018, 2, "output/output_prob");
+});
+
+test("RETURNN's 2018 attention model: every parameter's gradient (label smoothing, weight feedback, maxout) matches central differences", () => {
+  // The whole model of examples/multi30k-lstm-attention.ts at tiny dims, so a slow-learning run can be told
+  // from a wrong gradient: sampled elements of every parameter, in the loop and outside it. eps 3e-3, as 1e-2
+  // crosses a maxout kink (two readout pieces closer than that).
+  const unit = { ...attention2018.output.unit };
+  unit.output_prob = { ...unit.output_prob, loss_opts: { label_smoothing: 0.1 } } as typeof unit.output_prob;
+  const network = { ...attention2018, output: { ...attention2018.output, unit } };
+  const net = buildNetwork({ extern_data, network, random_seed: 3 }, "demo.json");
+  const batch = randomBatch(5, 3);
+  const params = net.params.list();
+  const objective = () => tidy(() => net.forward(batch, { train: false, step: 0 }).objective!.item());
+  const analytic = tidy(() => {
+    const r = valueAndGrads(
+      () => net.forward(batch, { train: false, step: 0 }).objective!,
+      params.map((p) => p.value),
+    );
+    return r.grads.map((g) => (g ? Array.from(g.f32) : null));
+  });
+  assert.equal(params.length, 20);
+  const rnd = testRandom(17);
+  for (const [k, p] of params.entries()) {
+    assert.ok(analytic[k], `${p.name} gets a gradient`);
+    const data = p.value.f32;
+    for (let n = 0; n < 3; n++) {
+      const i = Math.floor(rnd() * data.length);
+      const numeric = centralDifference(objective, data, i, 3e-3);
+      const a = analytic[k]![i];
+      assert.ok(
+        Math.abs(a - numeric) <= 2e-3 + 5e-2 * Math.abs(numeric),
+        `${p.name}[${i}]: analytic ${a}, numeric ${numeric}`,
+      );
+    }
+  }
+});
+
+test('initial_output "base:x" in training and search: the decoder LSTM reads prev:att, which starts as the mean encoder state', () => {
+  const unit = { ...attention2018.output.unit };
+  unit.s = { ...unit.s, from: ["target_embed", "prev:att"] };
+  (unit as Record<string, unknown>).att = { ...unit.att, initial_output: "base:enc_mean" };
+  const network = {
+    ...attention2018,
+    enc_mean: { class: "reduce", mode: "mean", axis: "T", from: "encoder" },
+    output: { ...attention2018.output, unit },
+  };
+  const { first, last } = trainSteps(network, 12);
+  assert.ok(Number.isFinite(first) && last < 0.9 * first, `loss ${first} → ${last}`);
+  // Search repeats enc_mean per hypothesis and reorders prev:att with the beam.
+  assertSearchMatchesTeacherForcing(network, 2, "output/output_prob");
 });
 
 test("a base: layer first read while probing a prev: shape outlives the probe (the unit reads it at every step)", () => {

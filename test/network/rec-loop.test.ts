@@ -253,20 +253,31 @@ test("a prev: cycle whose shape never settles is an error asking for out_type", 
   );
 });
 
+/** The config with top-level layer `x_max`: the input's maximum over time, [B, 2] (an initial_output "base:x_max"). */
+function withBaseMax(config: Record<string, unknown>): Record<string, unknown> {
+  const network = config.network as Record<string, unknown>;
+  return {
+    ...config,
+    network: { ...network, x_max: { class: "reduce", mode: "max", axis: "T", from: "data" } },
+  };
+}
+
 /** h_t = tanh(W·[h_{t−1}; x_t] + b) over one input frame, with `initial_output` for h_{−1}; the loss is Σ h_0. */
 function oneStepRnn(initial: unknown) {
-  const config = recOverInput({
-    h: {
-      class: "linear",
-      activation: "tanh",
-      from: ["prev:h", "data:source"],
-      n_out: 2,
-      bias_init: 0.3,
-      initial_output: initial,
-      out_type: { shape: [2] },
-    },
-    output: { class: "copy", from: "h" },
-  });
+  const config = withBaseMax(
+    recOverInput({
+      h: {
+        class: "linear",
+        activation: "tanh",
+        from: ["prev:h", "data:source"],
+        n_out: 2,
+        bias_init: 0.3,
+        initial_output: initial,
+        out_type: { shape: [2] },
+      },
+      output: { class: "copy", from: "h" },
+    }),
+  );
   const net = buildNetwork(config, "c.json");
   const x = [0.5, -1];
   const batch = {
@@ -295,6 +306,8 @@ test('initial_output in the loop: "ones", a number, and "apply(0)" (the layer on
     ["ones", () => [1, 1]],
     [0.25, () => [0.25, 0.25]],
     ["apply(0)", (b) => [Math.tanh(b[0]), Math.tanh(b[1])]],
+    ["base:x_max", () => [0.5, -1]], // the one frame's maximum is the frame
+    ["var", () => [0, 0]], // a trainable vector, zeros at first
   ];
   for (const [initial, h0] of cases) {
     const { loss, W, b, x } = oneStepRnn(initial);
@@ -303,9 +316,72 @@ test('initial_output in the loop: "ones", a number, and "apply(0)" (the layer on
   }
 });
 
-test("initial_output that is neither a number nor a known keyword is one clear error", () => {
-  assert.throws(
-    () => oneStepRnn("var"),
-    /layer "rnn\/h": initial_output "var" is not supported \(use a number, "zeros", "ones" or "apply\(0\)"\)/,
+test('initial_output "var" is a trainable parameter <unit>/init_<layer>_var that gets a gradient', () => {
+  const config = recOverInput({
+    h: {
+      class: "linear",
+      activation: "tanh",
+      from: ["prev:h", "data:source"],
+      n_out: 2,
+      initial_output: "var",
+      out_type: { shape: [2] },
+    },
+    output: { class: "copy", from: "h" },
+  });
+  const net = buildNetwork(config, "c.json");
+  const batch = {
+    data: {
+      data: { value: new Tensor([1, 2, 2], Float32Array.of(0.5, -1, 0.2, 0.3)), lengths: Int32Array.of(2) },
+    },
+  };
+  const v = net.params.list().find((p) => p.name === "rnn/init_h_var");
+  assert.ok(v?.trainable, "rnn/init_h_var is a trainable parameter");
+  assert.deepEqual([...v.value.f32], [0, 0]);
+  const g = tidy(() => {
+    const r = valueAndGrads(() => net.forward(batch, { train: true, step: 0 }).objective!, [v.value]);
+    return Array.from(r.grads[0]!.f32);
+  });
+  const objective = () => tidy(() => net.forward(batch, { train: true, step: 0 }).objective!.item());
+  for (const i of [0, 1]) {
+    const numeric = centralDifference(objective, v.value.f32, i, 1e-2);
+    assert.ok(Math.abs(g[i] - numeric) < 1e-3, `init_h_var[${i}]: analytic ${g[i]}, numeric ${numeric}`);
+  }
+});
+
+test('initial_output "base:x" outside the loop (a layer read with prev: but not on a cycle): the base layer\'s output', () => {
+  // out_t = g_{t−1} + x_t, g = tanh(linear(x)): g is read with prev: but does not read itself, so it runs over
+  // whole sequences; prev:g is g shifted by one step with x_max in front.
+  const config = withBaseMax(
+    recOverInput({
+      g: { class: "linear", activation: "tanh", from: "data:source", n_out: 2, initial_output: "base:x_max" },
+      output: { class: "combine", kind: "add", from: ["prev:g", "data:source"] },
+    }),
   );
+  const net = buildNetwork(config, "c.json");
+  const frames = [0.5, -1, 0.2, 0.3];
+  const batch = {
+    data: { data: { value: new Tensor([1, 2, 2], Float32Array.from(frames)), lengths: Int32Array.of(2) } },
+  };
+  const loss = tidy(
+    () => net.forward(batch, { train: false, step: 0 }).losses.find((l) => l.name === "total")!.value!,
+  );
+  const W = net.params.list().find((p) => p.name === "rnn/g/W")!.value.f32;
+  const b = net.params.list().find((p) => p.name === "rnn/g/b")!.value.f32;
+  let g0 = 0;
+  for (let j = 0; j < 2; j++) g0 += Math.tanh(b[j] + frames[0] * W[j] + frames[1] * W[2 + j]);
+  const xMax = Math.max(frames[0], frames[2]) + Math.max(frames[1], frames[3]);
+  const expected = xMax + frames[0] + frames[1] + g0 + frames[2] + frames[3];
+  assert.ok(Math.abs(loss - expected) < 1e-5, `${loss} vs ${expected}`);
+});
+
+test("initial_output that is neither a number nor a known keyword nor a base: layer is one clear error", () => {
+  assert.throws(
+    () => oneStepRnn("keep_over_epoch"),
+    /layer "rnn\/h": initial_output "keep_over_epoch" is not supported \(use a number, "zeros", "ones", "var", "apply\(0\)" or "base:<layer>"\)/,
+  );
+  assert.throws(
+    () => oneStepRnn("x_max"),
+    /layer "rnn\/h": initial_output "x_max" is neither a keyword \(.*\) nor a layer of the enclosing network \("base:x_max"\)/,
+  );
+  assert.throws(() => oneStepRnn("base:data_max"), /rnn\/h.*base:data_max/);
 });
