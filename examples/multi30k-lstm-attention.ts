@@ -36,8 +36,15 @@ const dropout = 0.3;
 type Layer = Record<string, unknown>;
 type Net = Record<string, Layer>;
 
-/** The network with `encLayers` BLSTM layers in the encoder. */
-export function network(encLayers: number): Net {
+/**
+ * The network with `encLayers` BLSTM layers in the encoder. `query` is the
+ * decoder state the attention reads: RETURNN's 2018 configs take the whole
+ * LSTM state [c; h] ("*"); the recipe here takes h only, because the cell
+ * state c grows without bound along the sentence (a learned step counter,
+ * RMS ≈ 0.3 × the step) and pushes tanh(enc_ctx + W·[c; h]) into saturation,
+ * which flattens the attention after the first few words (README).
+ */
+export function network(encLayers: number, query: "*" | "h" = "h"): Net {
   const net: Net = {
     source_embed: {
       class: "linear",
@@ -89,7 +96,12 @@ export function network(encLayers: number): Net {
         from: ["prev:accum_att_weights"],
         n_out: attDim,
       },
-      prev_s_state: { class: "get_last_hidden_state", from: ["prev:s"], n_out: 2 * decDim },
+      prev_s_state: {
+        class: "get_last_hidden_state",
+        from: ["prev:s"],
+        key: query,
+        n_out: query === "h" ? decDim : 2 * decDim,
+      },
       prev_s_transformed: {
         class: "linear",
         activation: null,
