@@ -6,6 +6,7 @@
  * eps = 1e-3, atol = rtol = 1e-2 (float32 forward noise is ~1e-4 here).
  */
 import assert from "node:assert/strict";
+import type { Batch, ForwardOptions } from "../../src/network/types.js";
 import { mul as mulRaw, sum as sumAll } from "../../src/tensor/ops/index.js";
 import { valueAndGrads } from "../../src/tensor/tape.js";
 import { Tensor, tidy } from "../../src/tensor/tensor.js";
@@ -102,4 +103,46 @@ export function gradCheck(
       }
     });
   });
+}
+
+/** A network as the gradient check below needs it (a built network: src/network/network.ts). */
+interface CheckedNetwork {
+  params: { list(): { name: string; value: Tensor }[] };
+  forward(batch: Batch, o: ForwardOptions): { objective: Tensor | null };
+}
+
+/**
+ * Every parameter gets a gradient, and `samples` elements of each (drawn with
+ * `seed`) match central differences of the network's objective on `batch`
+ * (|analytic − numeric| ≤ 2e-3 + 5e-2·|numeric|).
+ */
+export function assertParamGradients(
+  net: CheckedNetwork,
+  batch: Batch,
+  o: ForwardOptions & { samples: number; eps: number; seed: number },
+): void {
+  const params = net.params.list();
+  const fwd = { train: o.train, step: o.step };
+  const objective = () => tidy(() => net.forward(batch, fwd).objective!.item());
+  const analytic = tidy(() => {
+    const r = valueAndGrads(
+      () => net.forward(batch, fwd).objective!,
+      params.map((p) => p.value),
+    );
+    return r.grads.map((g) => (g ? Array.from(g.f32) : null));
+  });
+  const rnd = testRandom(o.seed);
+  for (const [k, p] of params.entries()) {
+    assert.ok(analytic[k], `${p.name} gets a gradient`);
+    const data = p.value.f32;
+    for (let n = 0; n < o.samples; n++) {
+      const i = Math.floor(rnd() * data.length);
+      const numeric = centralDifference(objective, data, i, o.eps);
+      const a = analytic[k]![i];
+      assert.ok(
+        Math.abs(a - numeric) <= 2e-3 + 5e-2 * Math.abs(numeric),
+        `${p.name}[${i}]: analytic ${a}, numeric ${numeric}`,
+      );
+    }
+  }
 }
