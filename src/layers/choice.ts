@@ -12,8 +12,8 @@ registerLayer("choice", {
     initial_output: z.union([z.number().int(), z.string()]).optional(),
     length_normalization: z.boolean().optional(),
     input_type: z.enum(["prob", "log_prob"]).optional(),
-    /** Search only: keep the reference in the last beam slot (RETURNN's `cheating`; "exclusive" is not supported). */
-    cheating: z.boolean().optional(),
+    /** Search only: keep the reference in the last beam slot (RETURNN's `cheating`; "exclusive": and only there). */
+    cheating: z.union([z.boolean(), z.literal("exclusive")]).optional(),
   },
   refs: (opts) => (opts.target ? [`data:${opts.target}`] : []),
   forward(ctx, _inputs, opts) {

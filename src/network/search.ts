@@ -179,7 +179,12 @@ export function runRecSearch(node: LayerNode, parent: Scope): Data {
       const keepOf = (names: readonly string[]) =>
         new Map(names.map((name) => [name, keepData(scope.get(name))]));
       const outputs = keepOf([...carried.keys()].filter((n) => !followers.has(n)));
-      const step = beams.advance(logProbs.f32, logProbs.shape[1], cheating?.(t));
+      const step = beams.advance(
+        logProbs.f32,
+        logProbs.shape[1],
+        cheating?.(t),
+        choice.opts.cheating === "exclusive",
+      );
       return { ...step, outputs, before: keepOf(frontier) };
     });
     // Carry state and labels to the next step in the new beam order.

@@ -47,8 +47,10 @@ export class Beams {
    * `gold` (RETURNN's `cheating`): per batch entry the reference label of this
    * step; the last beam slot then always holds the reference prefix, extended
    * from the last slot (the first at step 0, when only it is live) with its score.
+   * `exclusive` (RETURNN's `cheating: "exclusive"`): the other slots never take
+   * that same extension, so the reference prefix is not in the beam twice.
    */
-  advance(logProbs: Float32Array, vocab: number, gold?: Int32Array): BeamStep {
+  advance(logProbs: Float32Array, vocab: number, gold?: Int32Array, exclusive = false): BeamStep {
     const { batch, beam: K } = this;
     const labels = new Int32Array(batch * K);
     const from = new Int32Array(batch * K);
@@ -56,23 +58,27 @@ export class Beams {
     const lengths = new Int32Array(batch * K);
     const finished = new Uint8Array(batch * K);
     for (let b = 0; b < batch; b++) {
+      // The reference's extension: from the last slot (the first at step 0), by its label.
+      const goldRow = b * K + (this.steps.length === 0 ? 0 : K - 1);
+      const goldLabel = gold ? (this.finished[goldRow] ? this.eos : gold[b]) : -1;
+      const skip = (row: number, label: number) => exclusive && row === goldRow && label === goldLabel;
       const candidates = new TopK(K);
       for (let k = 0; k < K; k++) {
         const row = b * K + k;
         const base = this.scores[row];
         if (base === Number.NEGATIVE_INFINITY) continue;
         if (this.finished[row]) {
-          candidates.offer(base, row, this.eos);
+          if (!skip(row, this.eos)) candidates.offer(base, row, this.eos);
           continue;
         }
-        for (let v = 0; v < vocab; v++) candidates.offer(base + logProbs[row * vocab + v], row, v);
+        for (let v = 0; v < vocab; v++)
+          if (!skip(row, v)) candidates.offer(base + logProbs[row * vocab + v], row, v);
       }
       const chosen: (Candidate | undefined)[] = candidates.items.slice(0, gold ? K - 1 : K);
       if (gold) {
-        const row = b * K + (this.steps.length === 0 ? 0 : K - 1);
-        const label = this.finished[row] ? this.eos : gold[b];
-        const score = this.scores[row] + (this.finished[row] ? 0 : logProbs[row * vocab + label]);
-        chosen[K - 1] = { score, row, label };
+        const score =
+          this.scores[goldRow] + (this.finished[goldRow] ? 0 : logProbs[goldRow * vocab + goldLabel]);
+        chosen[K - 1] = { score, row: goldRow, label: goldLabel };
       }
       for (let k = 0; k < K; k++) {
         const out = b * K + k;
