@@ -93,20 +93,52 @@ export interface LstmUnitOptions {
 const init = (spec: unknown, fallback: InitFn, where: string): InitFn =>
   spec === undefined ? fallback : parseInitializer(spec, where);
 
-/** `unit_opts` the cell understands: forget_bias (NativeLstm2: must be 0, as RETURNN asserts). */
-function forgetBias(cell: LstmCell, o: LstmUnitOptions, where: string): number {
-  const opts = o.unit_opts ?? {};
+interface UnitOpts {
+  forgetBias: number;
+  /** NativeLstm2's weight dropout on W_re in training (RETURNN `rec_weight_dropout`), and its noise shape. */
+  recWeightDropout: number;
+  recWeightDropoutShape?: readonly (number | null)[];
+}
+
+/**
+ * `unit_opts` the cell understands: forget_bias (NativeLstm2: must be 0, as
+ * RETURNN asserts); NativeLstm2 also rec_weight_dropout and
+ * rec_weight_dropout_shape (e.g. [null, 1]: one draw per row of W_re).
+ */
+function unitOpts(cell: LstmCell, o: LstmUnitOptions, where: string): UnitOpts {
+  const opts = (o.unit_opts ?? {}) as Record<string, unknown>;
+  const supported =
+    cell === "native" ? ["forget_bias", "rec_weight_dropout", "rec_weight_dropout_shape"] : ["forget_bias"];
   for (const key of Object.keys(opts)) {
-    if (key !== "forget_bias")
+    if (!supported.includes(key))
       throw new ReproError(
-        `${where}: unit_opts "${key}" is not supported${didYouMean(key, ["forget_bias"])} (supported: forget_bias)`,
+        `${where}: unit_opts "${key}" is not supported${didYouMean(key, supported)} (supported: ${supported.join(", ")})`,
       );
   }
   const fb = opts.forget_bias ?? (cell === "standard" ? 1 : 0);
   if (typeof fb !== "number") throw new ReproError(`${where}: unit_opts "forget_bias" must be a number`);
   if (cell !== "standard" && fb !== 0)
     throw new ReproError(`${where}: NativeLstm2 supports only forget_bias 0 (set it through bias_init)`);
-  return fb;
+  const rate = opts.rec_weight_dropout ?? 0;
+  if (typeof rate !== "number" || !(rate >= 0 && rate < 1))
+    throw new ReproError(`${where}: unit_opts "rec_weight_dropout" must be a number in [0, 1)`);
+  const shape = opts.rec_weight_dropout_shape;
+  if (
+    shape !== undefined &&
+    shape !== null &&
+    !(Array.isArray(shape) && shape.length === 2 && shape.every((d) => d === null || d === 1))
+  )
+    throw new ReproError(
+      `${where}: unit_opts "rec_weight_dropout_shape" must be 2 entries, each null (the axis) or 1 (one draw along it), e.g. [null, 1]`,
+    );
+  return { forgetBias: fb, recWeightDropout: rate, recWeightDropoutShape: shape ?? undefined };
+}
+
+/** W_re with RETURNN's weight dropout in training (one mask per batch, per step inside a loop). */
+function withWeightDropout(ctx: LayerContext, wRe: Tensor, u: UnitOpts): Tensor {
+  if (!ctx.train || u.recWeightDropout === 0) return wRe;
+  const noiseShape = u.recWeightDropoutShape?.map((d, i) => d ?? wRe.shape[i]);
+  return ops.dropout(wRe, u.recWeightDropout, ctx.dropoutUniform("rec_weight"), noiseShape);
 }
 
 /** Columns [i, j, f, o] → [j, i, f, o] (TF LSTMCell order to the kernel's). */
@@ -136,7 +168,8 @@ function project(
   inSplit: number[],
 ): Projection {
   const where = ctx.path;
-  const fb = forgetBias(cell, o, where);
+  const u = unitOpts(cell, o, where);
+  const fb = u.forgetBias;
   const wInit = init(
     o.forward_weights_init ?? o.weights_init,
     glorotUniform(),
@@ -154,7 +187,7 @@ function project(
       [[n], gates(n)],
     );
     const xw = x.sparse ? ops.gather(w, x.value, 0) : ops.matmul(x.value, w);
-    return { xp: ops.add(xw, b), wRe };
+    return { xp: ops.add(xw, b), wRe: withWeightDropout(ctx, wRe, u) };
   }
   if (x.sparse)
     throw new ReproError(

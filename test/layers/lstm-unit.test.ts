@@ -19,6 +19,7 @@ import { valueAndGrads } from "../../src/tensor/tape.js";
 import { Tensor, tidy } from "../../src/tensor/tensor.js";
 import {
   dataOf,
+  layerContext,
   layerGradCheck,
   maskingCheck,
   paramTensors,
@@ -278,8 +279,25 @@ test("unsupported units and options are one clear error each", () => {
     /native LSTM, which rnn_cell does not support/,
   );
   assert.throws(
-    () => runLayer("rec", { unit: "lstm", n_out: N, unit_opts: { rec_weight_dropout: 0.1 } }, [x]),
-    /unit_opts "rec_weight_dropout" is not supported/,
+    () => runLayer("rec", { unit: "standardlstm", n_out: N, unit_opts: { rec_weight_dropout: 0.1 } }, [x]),
+    /unit_opts "rec_weight_dropout" is not supported \(supported: forget_bias\)/,
+  );
+  assert.throws(
+    () => runLayer("rec", { unit: "nativelstm2", n_out: N, unit_opts: { rec_weight_dropout: 1 } }, [x]),
+    /unit_opts "rec_weight_dropout" must be a number in \[0, 1\)/,
+  );
+  assert.throws(
+    () =>
+      runLayer(
+        "rec",
+        {
+          unit: "nativelstm2",
+          n_out: N,
+          unit_opts: { rec_weight_dropout: 0.1, rec_weight_dropout_shape: [2, 1] },
+        },
+        [x],
+      ),
+    /rec_weight_dropout_shape" must be 2 entries/,
   );
   assert.throws(
     () => runLayer("rec", { unit: "lstm", n_out: N, unit_opts: { forget_bias: 1 } }, [x]),
@@ -324,4 +342,44 @@ test("get_last_hidden_state gives [c; h] after each sequence's last valid step, 
     /n_out 3 does not match the state size 4/,
   );
   assert.throws(() => runLayer("get_last_hidden_state", { n_out: 3 }, [x]), /is not an LSTM layer/);
+});
+
+test("unit_opts rec_weight_dropout (NativeLstm2): in training the LSTM runs with W_re · keyed mask / (1 − p); in evaluation without", () => {
+  const x = input(3);
+  for (const noiseShape of [undefined, [null, 1]] as const) {
+    const opts = {
+      unit: "nativelstm2",
+      n_out: N,
+      unit_opts: { rec_weight_dropout: 0.5, ...(noiseShape ? { rec_weight_dropout_shape: noiseShape } : {}) },
+    };
+    const params = new ParamStore(7);
+    const plain = tidy(() =>
+      Array.from(runLayer("rec", { unit: "nativelstm2", n_out: N }, [x], { params, path: "l" }).value.f32),
+    );
+    const evaluated = tidy(() => Array.from(runLayer("rec", opts, [x], { params, path: "l" }).value.f32));
+    assert.deepEqual(evaluated, plain, "no weight dropout in evaluation");
+    const trained = tidy(() =>
+      Array.from(runLayer("rec", opts, [x], { params, path: "l", train: true, step: 5 }).value.f32),
+    );
+    // The same mask, drawn as the layer draws it (keyed by layer path, purpose and step), applied by hand.
+    const wRe = params.list().find((p) => p.name === "l/rec/W_re")!.value;
+    const shape = noiseShape ? [N, 1] : [N, 4 * N];
+    const mask = new Float32Array(shape[0] * shape[1]);
+    layerContext({ path: "l", train: true, step: 5, params }).dropoutUniform("rec_weight").keepMask!(
+      0.5,
+      mask,
+    );
+    const original = Float32Array.from(wRe.f32);
+    wRe.f32.forEach((w, i) => {
+      wRe.f32[i] = w * mask[noiseShape ? Math.floor(i / (4 * N)) : i];
+    });
+    const byHand = tidy(() =>
+      Array.from(runLayer("rec", { unit: "nativelstm2", n_out: N }, [x], { params, path: "l" }).value.f32),
+    );
+    wRe.f32.set(original);
+    assert.deepEqual(trained, byHand);
+    assert.notDeepEqual(trained, plain);
+    if (!noiseShape)
+      assert.ok(mask.some((m) => m === 0) && mask.some((m) => m === 2), "the mask drops and scales");
+  }
 });
