@@ -192,7 +192,7 @@ export default {
   batch_size: 2500,
   max_seqs: 64,
   max_seq_length: 75,
-  num_epochs: 9,
+  num_epochs: 11,
   optimizer: { class: "adam", epsilon: 1e-8 },
   learning_rate: 0.0008,
   learning_rate_warmup_steps: 300,
