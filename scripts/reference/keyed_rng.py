@@ -15,6 +15,13 @@ test/layers/linear.test.ts), written from the definitions, not from src/rng:
   of n choices being floor(word * n / 2^32).
 - uniform: (word >> 8) * 2^-24; uniformRange: lo + (hi - lo) * uniform, rounded
   once to float32; glorot_uniform: uniformRange(-l, l), l = sqrt(6 / (fan_in + fan_out)).
+- normal: Box-Muller in float64 on the word pair (2p, 2p+1): u1 = (w[2p] + 1) * 2^-32,
+  u2 = (w[2p+1] + 1) * 2^-32, r = sqrt(-2 ln u1); element 2p is r cos(2 pi u2), element
+  2p+1 r sin(2 pi u2); mean + std * z rounded once to float32.
+- truncated normal: element i's draw with |z| >= 2 is replaced by element i of the
+  normal stream at attempt 1, 2, ... (counter word 2), the first with |z| < 2.
+  Python's math.log/cos/sin come from the C library, V8's from its own port of
+  fdlibm: an independent check of those too (float32 results are compared exactly).
 
 Prints one JSON object; test/rng/reference.test.ts compares it with the pinned
 constants whenever python3 is available.
@@ -63,12 +70,12 @@ def derive_key(seed, name):
     return struct.unpack("<II", d[:8])
 
 
-def words(seed, name, n, subsequence=0, offset=0):
+def words(seed, name, n, subsequence=0, offset=0, attempt=0):
     key = derive_key(seed, name)
     out = []
     for w in range(offset, offset + n):
         block = w // 4
-        out.append(philox4x32_10([block & MASK, block >> 32, 0, subsequence], key)[w % 4])
+        out.append(philox4x32_10([block & MASK, block >> 32, attempt, subsequence], key)[w % 4])
     return out
 
 
@@ -83,6 +90,28 @@ def uniform(ws):
 def glorot_uniform(seed, name, fan_in, fan_out):
     limit = math.sqrt(3 * (1 / ((fan_in + fan_out) / 2)))
     return [f32(-limit + 2 * limit * ((w >> 8) * 2.0**-24)) for w in words(seed, name, fan_in * fan_out)]
+
+
+def standard_normal(seed, name, i, attempt=0):
+    w1, w2 = words(seed, name, 2, offset=2 * (i // 2), attempt=attempt)
+    r = math.sqrt(-2 * math.log((w1 + 1) * 2.0**-32))
+    theta = 2 * math.pi * ((w2 + 1) * 2.0**-32)
+    return r * math.cos(theta) if i % 2 == 0 else r * math.sin(theta)
+
+
+def normal(seed, name, n, mean, std):
+    return [f32(mean + std * standard_normal(seed, name, i)) for i in range(n)]
+
+
+def truncated_normal(seed, name, n, mean, std):
+    out = []
+    for i in range(n):
+        attempt, z = 0, standard_normal(seed, name, i)
+        while not abs(z) < 2:
+            attempt += 1
+            z = standard_normal(seed, name, i, attempt)
+        out.append(f32(mean + std * z))
+    return out
 
 
 def synthetic_source(seed, i, vocab_size, min_len, max_len):
@@ -105,6 +134,8 @@ def main():
                 "uint32_7_output_W_sub3_2": words(7, "output/W", 2, subsequence=3),
                 "uint32_7_output_W_at_2e34": words(7, "output/W", 3, offset=2**34 + 1),
                 "glorot_7_output_dec_01_att_query0_W_2x3": glorot_uniform(7, "output/dec_01_att_query0/W", 2, 3),
+                "normal_7_output_W_64_mean1_std2": normal(7, "output/W", 64, 1, 2),
+                "truncated_normal_7_output_W_64": truncated_normal(7, "output/W", 64, 0, 1),
                 "synthetic_seed1_v24_len3to10_first3": [synthetic_source(1, i, 24, 3, 10) for i in range(3)],
             }
         )
