@@ -1,6 +1,6 @@
 /**
- * `repronet recognize RUN_DIR --data KEY [--layer NAME] [--out FILE] [--refs FILE]`:
- * greedy CTC decoding of an audio dataset (OggZipDataset) of the run's
+ * `repronet recognize RUN_DIR --data KEY [--layer NAME] [--beam-size N] [--out FILE] [--refs FILE]`:
+ * CTC decoding (greedy, or prefix beam search) of an audio dataset (OggZipDataset) of the run's
  * config, one transcript per line in dataset order; `--refs` also writes the
  * reference transcripts, ready for `repronet score REFS -i OUT -m wer cer`.
  */
@@ -20,13 +20,20 @@ const positiveInt = (name: string) => (value: string) => {
 export function registerRecognize(program: Command): void {
   program
     .command("recognize")
-    .description("greedy CTC decoding of an audio dataset of a trained run; one transcript per line")
+    .description(
+      "CTC decoding (greedy or prefix beam search) of an audio dataset of a trained run; one transcript per line",
+    )
     .argument("<run_dir>", "a run directory written by `repronet train`")
     .requiredOption("--data <key>", "dataset of the run's config: dev, train, or a key of eval_datasets")
     .option("--layer <name>", 'the CTC softmax layer (default: "ctc", else "output")')
     .option("--out <file>", "output file (default: stdout); written atomically")
     .option("--refs <file>", "also write the reference transcripts here")
     .option("--checkpoint <file>", "parameters to use (default: the newest complete checkpoint)")
+    .option(
+      "--beam-size <n>",
+      "CTC prefix beam search with n hypotheses (default: greedy decoding)",
+      positiveInt("--beam-size"),
+    )
     .option("--max-seqs <n>", "sequences per batch", positiveInt("--max-seqs"), 16)
     .action(
       (
@@ -38,6 +45,7 @@ export function registerRecognize(program: Command): void {
           refs?: string;
           checkpoint?: string;
           maxSeqs: number;
+          beamSize?: number;
         },
       ) => {
         const run = loadRun(runDir, o.checkpoint);
@@ -46,7 +54,11 @@ export function registerRecognize(program: Command): void {
           throw new ReproError(`${runDir}: dataset "${o.data}" must be an OggZipDataset with targets`);
         }
         const targets = dataset.targets;
-        const hyps = recognizeAll(run.network, dataset, { layer: o.layer, maxSeqs: o.maxSeqs });
+        const hyps = recognizeAll(run.network, dataset, {
+          layer: o.layer,
+          maxSeqs: o.maxSeqs,
+          beamSize: o.beamSize,
+        });
         const text = hyps.map((h) => `${targets.decode(h)}\n`).join("");
         if (o.out) writeFileAtomic(o.out, text);
         else process.stdout.write(text);

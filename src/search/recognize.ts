@@ -1,19 +1,21 @@
 /**
  * Speech recognition with a trained CTC model: the chosen layer's output
- * (a softmax over labels + blank) decoded greedily for every sequence of a
- * dataset, in dataset order, batch by batch.
+ * (a softmax over labels + blank) decoded for every sequence of a dataset, in
+ * dataset order, batch by batch: greedily, or by prefix beam search.
  */
 import { makeBatch } from "../data/batching.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Network } from "../network/network.js";
 import { tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import { ctcGreedyDecode } from "./ctc.js";
+import { ctcGreedyDecode, ctcPrefixBeamSearch, logSoftmaxRows } from "./ctc.js";
 
 export interface RecognizeOptions {
   /** The CTC output layer (default "ctc", else "output"). */
   readonly layer?: string;
   readonly maxSeqs: number;
+  /** Prefix beam search with this many hypotheses; greedy decoding when absent. */
+  readonly beamSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -32,7 +34,10 @@ export function recognizeAll(net: Network, dataset: Dataset, o: RecognizeOptions
       }
       const scores = y.logits ?? y.value;
       const [B, T, V] = scores.shape;
-      return ctcGreedyDecode(scores.f32, [B, T, V], y.dims[1].lengths!, V - 1);
+      const lengths = y.dims[1].lengths!;
+      if (o.beamSize === undefined) return ctcGreedyDecode(scores.f32, [B, T, V], lengths, V - 1);
+      const logProbs = y.logits ? logSoftmaxRows(scores.f32, V) : Float64Array.from(scores.f32, Math.log);
+      return ctcPrefixBeamSearch(logProbs, [B, T, V], lengths, V - 1, o.beamSize).map((h) => h.labels);
     });
     out.push(...hyps);
     o.onProgress?.(out.length, dataset.numSeqs);

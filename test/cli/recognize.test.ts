@@ -76,6 +76,15 @@ test("train → recognize → score on a synthesized tone corpus", () => {
   const score = repronet(["score", ref, "-i", hyp, "-m", "wer", "cer"]);
   assert.equal(score.code, 0, score.stderr);
   assert.ok(JSON.parse(score.stdout).systems[0].metrics.CER.score >= 0);
+
+  const beam = repronet(["recognize", run, "--data", "dev", "--beam-size", "4"]);
+  assert.equal(beam.code, 0, beam.stderr);
+  const beamHyps = beam.stdout.split("\n").slice(0, -1);
+  assert.equal(beamHyps.length, texts.length);
+  assert.ok(beamHyps.every((h) => /^[ab]*$/.test(h)));
+  const bad = repronet(["recognize", run, "--data", "dev", "--beam-size", "0"]);
+  assert.notEqual(bad.code, 0);
+  assert.deepEqual(stderrLines(bad.stderr), ['error: --beam-size must be a positive integer, got "0"']);
 });
 
 test("recognize on a directory without a run is a one-line error", () => {
