@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run spoken-digits [-- --work DIR --train N (1500) --dev N (100) --test N (200) --epochs N (30)
- *   --batch-size F --lr X --threads N]`:
+ *   --batch-size F --lr X --threads N --beam-size N]`:
  * a small speech recognizer trained end to end on a corpus made on the spot.
  *   1. speak digit strings and short words with espeak-ng (26 voices for
  *      train and dev, 3 others for test; speeds and pitches vary; noise added
@@ -9,7 +9,8 @@
  *   2. pack train.zip / dev.zip / test.zip in OggZipDataset format (WAV inside);
  *   3. train a conv + self-attention CTC model with SpecAugment (`repronet
  *      train`; newbob on the dev score, test only scored);
- *   4. `repronet recognize` the test voices and `repronet score -m wer cer`.
+ *   4. `repronet recognize` the test voices (greedy CTC, or prefix beam search
+ *      with --beam-size) and `repronet score -m wer cer`.
  * Needs espeak-ng: `apt-get install espeak-ng` (Debian/Ubuntu). Re-running
  * reuses the corpus and resumes training.
  * --ogg: the audio files are Ogg Vorbis (oggenc from vorbis-tools, quality 4)
@@ -33,6 +34,7 @@ const { values: o } = parseArgs({
     "batch-size": { type: "string" },
     lr: { type: "string" },
     threads: { type: "string" },
+    "beam-size": { type: "string" },
     seed: { type: "string", default: "1" },
     ogg: { type: "boolean", default: false },
   },
@@ -154,7 +156,8 @@ const threads = o.threads ? ["--threads", o.threads] : [];
 const train = step("train", ["train", configFile, "--out", run, ...threads]);
 const hyp = join(work, "test.hyp");
 const ref = join(work, "test.ref");
-step("recognize", ["recognize", run, "--data", "test", "--out", hyp, "--refs", ref]);
+const beam = o["beam-size"] ? ["--beam-size", o["beam-size"]] : [];
+step("recognize", ["recognize", run, "--data", "test", "--out", hyp, "--refs", ref, ...beam]);
 const score = JSON.parse(step("score", ["score", ref, "-i", hyp, "-m", "wer", "cer"]).out);
 const m = score.systems[0].metrics;
 process.stdout.write(
