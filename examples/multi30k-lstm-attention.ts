@@ -7,7 +7,8 @@
  *
  * This is the recipe that trains well in 2 h on 2 cores: 2 encoder layers,
  * batches of at most 64 sentences / 2500 tokens, a 300-step learning-rate
- * warm-up, no pretraining. `multi30k-lstm-attention-2018.ts` is the 2018
+ * warm-up, no pretraining, 11 epochs — 36.6 BLEU on test_2016_flickr after
+ * 110 min of training on the 2-core AMD EPYC (average of epochs 9–11). `multi30k-lstm-attention-2018.ts` is the 2018
  * recipe itself (4 encoder layers grown by pretraining, 200-sentence batches);
  * both are measured in the README.
  *
