@@ -21,14 +21,13 @@
  * pair is still cross-checked by fingerprint and hash); reading one alone
  * says it is unverified.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeSafetensors, type NamedTensor } from "../io/safetensors.js";
 import type { OptimizerState } from "../train/optimizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { ReproError } from "../util/errors.js";
-import { encodeWithChecksum, verifyChecksum } from "./checksum.js";
+import { encodeWithChecksum, sha256Hex, verifyChecksum } from "./checksum.js";
 import { fingerprintParams } from "./fingerprint.js";
 import { brokenDir, checkpointDir, ensureDir, fsErrorLine, isFsError, withFsErrors } from "./layout.js";
 
@@ -135,7 +134,7 @@ export function saveCheckpoint(
     format: PARAMS_FORMAT,
     epoch: String(state.epoch),
     global_step: String(state.globalStep),
-    state_sha256: sha256(stateBytes),
+    state_sha256: sha256Hex(stateBytes),
   });
   killPoint("before-state");
   withFsErrors(() => writeFileAtomic(statePath(dir, id), stateBytes), statePath(dir, id));
@@ -150,11 +149,9 @@ export function saveCheckpoint(
 export const finiteJson = (_: string, v: unknown): unknown =>
   typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
 
-const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
-
 function readBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readWhole(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new ReproError(`${path}: no such file`);
@@ -228,7 +225,7 @@ export function loadCheckpoint(dir: string, which: number | CheckpointId): Loade
   const stateBytes = readBytes(sPath);
   const st = decodeSafetensors(stateBytes, sPath);
   verifyChecksum(stateBytes, st.metadata, sPath);
-  if (sha256(stateBytes) !== params.metadata.state_sha256)
+  if (sha256Hex(stateBytes) !== params.metadata.state_sha256)
     throw new ReproError(`${sPath}: does not belong to ${path} (hash mismatch)`);
   if (st.metadata.format !== STATE_FORMAT) throw new ReproError(`${sPath}: not a repronet training state`);
   const { paramsFingerprint, accumulatedCount, ...meta } = parseStateJson(st.metadata.state, sPath) as Omit<
@@ -364,4 +361,20 @@ export function resolveParamsFile(path: string): string {
   const [newest] = listCheckpoints(dir);
   if (!newest) throw new ReproError(`${path}: no checkpoint (looked for epoch.NNN.safetensors in ${dir})`);
   return loadCheckpoint(dir, newest).path;
+}
+
+/** The file's bytes; read in 1 GiB pieces, as readFileSync refuses files of 2 GiB or more (big optimizer states). */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const out = Buffer.allocUnsafe(fstatSync(fd).size);
+    for (let off = 0; off < out.length; ) {
+      const n = readSync(fd, out, off, Math.min(out.length - off, 1 << 30), off);
+      if (n === 0) throw new ReproError(`${path}: file shrank while being read`);
+      off += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -20,7 +20,14 @@ function dataStart(bytes: Uint8Array): number | null {
   return n > BigInt(bytes.length - 8) ? null : 8 + Number(n);
 }
 
-const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+const HASH_CHUNK = 1 << 30; // node:crypto rejects a single update() of 2 GiB or more
+
+/** Lowercase hex SHA-256 of `b`, fed in chunks so that buffers of any size hash. */
+export function sha256Hex(b: Uint8Array): string {
+  const h = createHash("sha256");
+  for (let i = 0; i < b.length; i += HASH_CHUNK) h.update(b.subarray(i, i + HASH_CHUNK));
+  return h.digest("hex");
+}
 
 /** Safetensors bytes whose metadata carries the checksum of their data region. */
 export function encodeWithChecksum(
@@ -32,7 +39,7 @@ export function encodeWithChecksum(
   // The header holds the placeholder once, as this key's value: patch it in place (same length).
   const needle = Buffer.from(`"${CHECKSUM_KEY}":"${PLACEHOLDER}"`);
   const at = Buffer.from(bytes.buffer, bytes.byteOffset, start).indexOf(needle);
-  const value = Buffer.from(sha256(bytes.subarray(start)));
+  const value = Buffer.from(sha256Hex(bytes.subarray(start)));
   bytes.set(value, at + needle.length - 1 - PLACEHOLDER.length);
   return bytes;
 }
@@ -46,7 +53,7 @@ export function verifyChecksum(bytes: Uint8Array, metadata: Record<string, strin
   const want = metadata[CHECKSUM_KEY];
   if (want === undefined) return false;
   const start = dataStart(bytes);
-  if (start === null || sha256(bytes.subarray(start)) !== want)
+  if (start === null || sha256Hex(bytes.subarray(start)) !== want)
     throw new ReproError(`${source}: corrupt (the tensor data does not match its checksum)`);
   return true;
 }

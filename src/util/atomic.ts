@@ -22,7 +22,8 @@ function writeThenRename(path: string, data: string | Uint8Array): void {
   try {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    // One writeSync takes at most 2 GiB - 1 bytes: large checkpoints go in 1 GiB pieces.
+    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
