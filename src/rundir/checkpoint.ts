@@ -153,6 +153,7 @@ function readBytes(path: string): Uint8Array {
   try {
     return readWhole(path);
   } catch (e) {
+    if (e instanceof ReproError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new ReproError(`${path}: no such file`);
     throw new ReproError(isFsError(e) ? fsErrorLine(e, path) : `${path}: cannot read`);

@@ -106,18 +106,3 @@ export function ctcPrefixBeamSearch(
     return { labels: beams[0].labels, logProb: total(beams[0]) };
   });
 }
-
-/** Per-frame log-softmax of logits [rows, V], in float64 (the max subtracted first). */
-export function logSoftmaxRows(logits: Float32Array, V: number): Float64Array {
-  const out = new Float64Array(logits.length);
-  for (let r = 0; r < logits.length / V; r++) {
-    const row = logits.subarray(r * V, (r + 1) * V);
-    let max = Number.NEGATIVE_INFINITY;
-    for (const x of row) max = Math.max(max, x);
-    let sum = 0;
-    for (const x of row) sum += Math.exp(x - max);
-    const logZ = max + Math.log(sum);
-    for (let c = 0; c < V; c++) out[r * V + c] = row[c] - logZ;
-  }
-  return out;
-}

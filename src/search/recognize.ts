@@ -6,9 +6,10 @@
 import { makeBatch } from "../data/batching.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Network } from "../network/network.js";
+import * as ops from "../tensor/ops/index.js";
 import { tidy } from "../tensor/tensor.js";
 import { ReproError } from "../util/errors.js";
-import { ctcGreedyDecode, ctcPrefixBeamSearch, logSoftmaxRows } from "./ctc.js";
+import { ctcGreedyDecode, ctcPrefixBeamSearch } from "./ctc.js";
 
 export interface RecognizeOptions {
   /** The CTC output layer (default "ctc", else "output"). */
@@ -36,8 +37,8 @@ export function recognizeAll(net: Network, dataset: Dataset, o: RecognizeOptions
       const [B, T, V] = scores.shape;
       const lengths = y.dims[1].lengths!;
       if (o.beamSize === undefined) return ctcGreedyDecode(scores.f32, [B, T, V], lengths, V - 1);
-      const logProbs = y.logits ? logSoftmaxRows(scores.f32, V) : Float64Array.from(scores.f32, Math.log);
-      return ctcPrefixBeamSearch(logProbs, [B, T, V], lengths, V - 1, o.beamSize).map((h) => h.labels);
+      const logProbs = y.logits ? ops.logSoftmax(y.logits) : ops.log(y.value);
+      return ctcPrefixBeamSearch(logProbs.f32, [B, T, V], lengths, V - 1, o.beamSize).map((h) => h.labels);
     });
     out.push(...hyps);
     o.onProgress?.(out.length, dataset.numSeqs);
